@@ -1,0 +1,125 @@
+"""Trägerportal: an intranet portal for a youth-welfare office and its freie Träger."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal import access, errors, formatting, navigation, security
+from portal.config import Defaults
+from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
+from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    _configure(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True,
+                     render_item=render_migration_item)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte melde dich an, um diese Seite zu sehen."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    htmx_extension.init_app(app)
+
+    security.init_app(app)
+    access.init_app(app)
+    formatting.init_app(app)
+    navigation.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_models()
+
+    from portal import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="PORTAL")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'portal.db'}"
+    if url.startswith("postgres://"):  # the form many hosting platforms hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", url)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("SQLALCHEMY_DATABASE_URI") or url
+
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+
+def _instance_secret_key(path: Path) -> str:
+    """Read the instance's secret key, creating it (mode 600) on first start."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.ag.views import bp as ag_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.board.views import bp as board_bp
+    from portal.calendar.views import bp as calendar_bp
+    from portal.pages.views import bp as pages_bp
+    from portal.proposals.views import bp as proposals_bp
+
+    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp):
+        app.register_blueprint(bp)
+
+
+def _register_models() -> None:
+    """Import every models module so that metadata (and Alembic) sees all tables."""
+    import portal.auth.models  # noqa: F401
+    import portal.org.models  # noqa: F401
+    import portal.pages.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Administration: users and invitations, Träger, Sozialräume, Ortsteile, legal pages."""

@@ -1,0 +1,57 @@
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from portal.auth.models import ROLE_LABELS
+from portal.forms import MultiCheckboxField, choices
+from portal.org.models import TraegerKind
+
+REQUIRED = "Bitte ausfüllen."
+SLUG = Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. „mitte-sued“.")
+
+
+def slugify(text: str) -> str:
+    text = text.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+class UserForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=120)])
+    email = EmailField("E-Mail", validators=[
+        DataRequired(REQUIRED), Length(max=254),
+        Email("Bitte gib eine gültige E-Mail-Adresse ein.", check_deliverability=False),
+    ])
+    roles = MultiCheckboxField("Rollen", choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
+                               validators=[DataRequired("Bitte wähle mindestens eine Rolle.")])
+    traeger = SelectField("Träger (für Fachkräfte)", coerce=int, validators=[Optional()])
+    sozialraum = SelectField("Sozialraum (für Koordination)", coerce=int, validators=[Optional()])
+    ortsteile = MultiCheckboxField("Ortsteile (für Ehrenamtliche)", coerce=int)
+
+
+class TraegerForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
+    short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=40)])
+    kind = SelectField("Art", choices=choices((k.value, k.label) for k in TraegerKind))
+
+
+class SozialraumForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
+    slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
+                       description="Leer lassen: wird aus dem Namen gebildet.")
+    office = StringField("Stadtteilbüro", validators=[Optional(), Length(max=120)])
+
+
+class OrtsteilForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
+    slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
+                       description="Leer lassen: wird aus dem Namen gebildet.")
+    sozialraum = SelectField("Sozialraum", coerce=int, validators=[DataRequired("Bitte wähle einen Sozialraum.")])
+
+
+class PageForm(FlaskForm):
+    title = StringField("Überschrift", validators=[DataRequired(REQUIRED), Length(max=120)])
+    body = TextAreaField("Text (Markdown)", validators=[Length(max=50000)])

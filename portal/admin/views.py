@@ -1,0 +1,252 @@
+"""Administration. Only the role Administration enters; everyone else gets 403."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm, slugify
+from portal.auth import services
+from portal.auth.models import LinkPurpose, Role, User, UserRole
+from portal.extensions import db
+from portal.forms import choices
+from portal.htmx import render
+from portal.org.models import Ortsteil, Sozialraum, Traeger, TraegerKind
+from portal.pages.models import LEGAL_PAGES, Page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.is_authenticated:
+        return None  # the global login check answers first
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    counts = {
+        "users": db.session.scalar(select(func.count(User.id))),
+        "traeger": db.session.scalar(select(func.count(Traeger.id))),
+        "sozialraeume": db.session.scalar(select(func.count(Sozialraum.id))),
+        "ortsteile": db.session.scalar(select(func.count(Ortsteil.id))),
+    }
+    return render_template("admin/index.html", counts=counts, legal_pages=LEGAL_PAGES)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    stmt = select(User).options(selectinload(User.ortsteile), selectinload(User.traeger),
+                                selectinload(User.sozialraum)).order_by(User.display_name, User.id)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.display_name).like(like), User.email.like(like)))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == Role(role))))
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    return render("admin/users.html", "admin/_user_list.html", page=page, q=q, role=role, roles=list(Role))
+
+
+def _fill_choices(form: UserForm) -> None:
+    form.traeger.choices = choices([(0, "– kein Träger –")] + [
+        (t.id, t.name) for t in db.session.scalars(select(Traeger).order_by(Traeger.name))])
+    form.sozialraum.choices = choices([(0, "– kein Sozialraum –")] + [
+        (s.id, s.name) for s in db.session.scalars(select(Sozialraum).order_by(Sozialraum.name))])
+    form.ortsteile.choices = choices(
+        (o.id, o.name) for o in db.session.scalars(select(Ortsteil).order_by(Ortsteil.name)))
+
+
+def _apply_user_form(form: UserForm, user: User) -> bool:
+    """Copy the form onto ``user``; False (with field errors) when scopes or e-mail don't fit."""
+    traeger = db.session.get(Traeger, form.traeger.data) if form.traeger.data else None
+    sozialraum = db.session.get(Sozialraum, form.sozialraum.data) if form.sozialraum.data else None
+    ortsteile = list(db.session.scalars(select(Ortsteil).where(Ortsteil.id.in_(form.ortsteile.data or []))))
+    problems = services.scope_problems(form.roles.data, ortsteile, traeger, sozialraum)
+    email = services.normalise_email(form.email.data)
+    clash = db.session.scalar(select(User.id).where(User.email == email, User.id != (user.id or 0)))
+    if clash:
+        problems["email"] = "Diese E-Mail-Adresse hat schon ein anderes Konto."
+    for field, message in problems.items():
+        getattr(form, field).errors = [*getattr(form, field).errors, message]
+    if problems:
+        return False
+    user.display_name = form.display_name.data.strip()
+    user.email = email
+    user.set_roles(form.roles.data)
+    user.traeger = traeger
+    user.sozialraum = sozialraum
+    user.ortsteile = ortsteile
+    return True
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        user = User()
+        if _apply_user_form(form, user):
+            db.session.add(user)
+            db.session.flush()
+            link = services.create_account_link(user, LinkPurpose.INVITE, current_user)
+            return render_template("admin/link_created.html", user=user, link=link, purpose="invite")
+        db.session.rollback()
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+def _get_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = _get_user(user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.roles.data = [r.value for r in user.roles]
+        form.traeger.data = user.traeger_id or 0
+        form.sozialraum.data = user.sozialraum_id or 0
+        form.ortsteile.data = [o.id for o in user.ortsteile]
+    if form.validate_on_submit():
+        if _apply_user_form(form, user):
+            if user.id == current_user.id and Role.ADMIN not in user.roles:
+                db.session.rollback()
+                form.roles.errors = ["Du kannst dir die Rolle Administration nicht selbst nehmen."]
+            else:
+                db.session.commit()
+                flash(f"Änderungen an {user.display_name} gespeichert.", "success")
+                return redirect(url_for("admin.users"), code=303)
+        else:
+            db.session.rollback()
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def user_deactivate(user_id: int):
+    user = _get_user(user_id)
+    if user.id == current_user.id:
+        abort(409, description="Du kannst dein eigenes Konto nicht deaktivieren.")
+    services.deactivate(user)
+    db.session.commit()
+    flash(f"{user.display_name} ist deaktiviert und überall abgemeldet.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/activate")
+def user_activate(user_id: int):
+    user = _get_user(user_id)
+    user.active = True
+    db.session.commit()
+    flash(f"{user.display_name} ist wieder aktiv.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/link")
+def user_link(user_id: int):
+    """A new invitation (no password yet) or password-reset link."""
+    user = _get_user(user_id)
+    if not user.active:
+        abort(409, description="Für ein deaktiviertes Konto gibt es keinen Link. Bitte erst aktivieren.")
+    purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
+    link = services.create_account_link(user, purpose, current_user)
+    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose.value)
+
+
+# --- Träger, Sozialräume, Ortsteile: the same list + form, driven by a small table ----------
+
+ORG_KINDS = {
+    "traeger": dict(model=Traeger, form=TraegerForm, title="Träger", singular="Träger",
+                    order=Traeger.name),
+    "sozialraeume": dict(model=Sozialraum, form=SozialraumForm, title="Sozialräume",
+                         singular="Sozialraum", order=Sozialraum.name),
+    "ortsteile": dict(model=Ortsteil, form=OrtsteilForm, title="Ortsteile", singular="Ortsteil",
+                      order=Ortsteil.name),
+}
+
+
+def _org_kind(kind: str) -> dict:
+    if kind not in ORG_KINDS:
+        abort(404)
+    return ORG_KINDS[kind]
+
+
+@bp.get("/<any(traeger, sozialraeume, ortsteile):kind>")
+def org_list(kind: str):
+    spec = _org_kind(kind)
+    stmt = select(spec["model"]).order_by(spec["order"])
+    if spec["model"] is Ortsteil:
+        stmt = stmt.options(selectinload(Ortsteil.sozialraum))
+    return render_template("admin/org_list.html", kind=kind, spec=spec,
+                           items=db.session.scalars(stmt).all())
+
+
+def _org_form(kind: str, obj=None):
+    spec = _org_kind(kind)
+    form = spec["form"](obj=obj if request.method == "GET" else None)
+    if isinstance(form, OrtsteilForm):
+        form.sozialraum.choices = choices(
+            (s.id, s.name) for s in db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)))
+        if request.method == "GET" and obj is not None:
+            form.sozialraum.data = obj.sozialraum_id
+    if isinstance(form, TraegerForm) and request.method == "GET" and obj is not None:
+        form.kind.data = obj.kind.value
+    if form.validate_on_submit():
+        item = obj or spec["model"]()
+        item.name = form.name.data.strip()
+        if isinstance(form, TraegerForm):
+            item.short_name = form.short_name.data.strip()
+            item.kind = TraegerKind(form.kind.data)
+        else:
+            item.slug = form.slug.data or slugify(item.name)
+        if isinstance(form, SozialraumForm):
+            item.office = (form.office.data or "").strip()
+        if isinstance(form, OrtsteilForm):
+            item.sozialraum_id = form.sozialraum.data
+        db.session.add(item)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, "Name oder Kürzel ist schon vergeben."]
+        else:
+            flash(f"{spec['singular']} „{item.name}“ gespeichert.", "success")
+            return redirect(url_for("admin.org_list", kind=kind), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/org_form.html", kind=kind, spec=spec, form=form, item=obj), status
+
+
+@bp.route("/<any(traeger, sozialraeume, ortsteile):kind>/new", methods=["GET", "POST"])
+def org_new(kind: str):
+    return _org_form(kind)
+
+
+@bp.route("/<any(traeger, sozialraeume, ortsteile):kind>/<int:item_id>", methods=["GET", "POST"])
+def org_edit(kind: str, item_id: int):
+    return _org_form(kind, db.get_or_404(_org_kind(kind)["model"], item_id))
+
+
+# --- legal pages ------------------------------------------------------------------------------
+
+@bp.route("/pages/<any(impressum, datenschutz, barrierefreiheit):slug>", methods=["GET", "POST"])
+def page_edit(slug: str):
+    page = db.session.get(Page, slug) or Page(slug=slug, title=LEGAL_PAGES[slug], body="")
+    form = PageForm(obj=page if request.method == "GET" else None)
+    if form.validate_on_submit():
+        page.title = form.title.data.strip()
+        page.body = form.body.data or ""
+        page.updated_by_id = current_user.id
+        db.session.add(page)
+        db.session.commit()
+        flash(f"„{page.title}“ gespeichert.", "success")
+        return redirect(url_for("pages.legal", slug=slug), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/page_form.html", form=form, page=page), status

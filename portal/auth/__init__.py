@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, invitations and password links."""

@@ -1,0 +1,113 @@
+"""Account logic shared by the auth and admin views and the CLI."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select, update
+
+from portal.auth.models import AccountLink, LinkPurpose, Role, User
+from portal.extensions import db, utcnow
+from portal.org.models import Ortsteil, Sozialraum, Traeger
+from portal.security import hash_password
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_account_link(user: User, purpose: LinkPurpose, created_by: User | None = None) -> str:
+    """Create a one-time link (valid ACCOUNT_LINK_LIFETIME) and return its absolute URL.
+
+    Older open links of the same user are revoked: only the newest one works.
+    """
+    now = utcnow()
+    db.session.execute(
+        update(AccountLink)
+        .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountLink(
+        user=user, purpose=purpose, token_hash=_digest(token), created_at=now,
+        expires_at=now + current_app.config["ACCOUNT_LINK_LIFETIME"],
+        created_by_id=created_by.id if created_by else None,
+    ))
+    db.session.commit()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        path = url_for("auth.set_password", token=token)
+    else:  # the CLI
+        with current_app.test_request_context():
+            path = url_for("auth.set_password", token=token)
+    return base + path
+
+
+def find_account_link(token: str) -> AccountLink | None:
+    """The open, unexpired link for ``token``, or None."""
+    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == _digest(token)))
+    if link is None or link.used_at is not None or link.expires_at < utcnow() or not link.user.active:
+        return None
+    return link
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.end_sessions()
+
+
+def use_account_link(link: AccountLink, password: str) -> None:
+    link.used_at = utcnow()
+    set_password(link.user, password)
+    db.session.commit()
+
+
+def deactivate(user: User) -> None:
+    user.active = False
+    user.end_sessions()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def resolve_scope(ortsteile=(), traeger=None, sozialraum=None):
+    """Look up Ortsteile, Träger and Sozialraum by name, short name or slug.
+
+    Raises LookupError with a German message naming what was not found.
+    """
+    found_ortsteile = []
+    for name in ortsteile:
+        o = db.session.scalar(select(Ortsteil).where((Ortsteil.name == name) | (Ortsteil.slug == name)))
+        if o is None:
+            raise LookupError(f"Ortsteil „{name}“ gibt es nicht.")
+        found_ortsteile.append(o)
+    found_traeger = None
+    if traeger:
+        found_traeger = db.session.scalar(
+            select(Traeger).where((Traeger.short_name == traeger) | (Traeger.name == traeger))
+        )
+        if found_traeger is None:
+            raise LookupError(f"Träger „{traeger}“ gibt es nicht.")
+    found_sozialraum = None
+    if sozialraum:
+        found_sozialraum = db.session.scalar(
+            select(Sozialraum).where((Sozialraum.name == sozialraum) | (Sozialraum.slug == sozialraum))
+        )
+        if found_sozialraum is None:
+            raise LookupError(f"Sozialraum „{sozialraum}“ gibt es nicht.")
+    return found_ortsteile, found_traeger, found_sozialraum
+
+
+def scope_problems(roles, ortsteile, traeger, sozialraum) -> dict[str, str]:
+    """German messages for roles whose scope is missing, keyed by form field."""
+    problems = {}
+    roles = {Role(r) for r in roles}
+    if Role.EHRENAMT in roles and not ortsteile:
+        problems["ortsteile"] = "Ehrenamtliche brauchen mindestens einen Ortsteil."
+    if Role.FACHKRAFT in roles and traeger is None:
+        problems["traeger"] = "Eine Fachkraft braucht ihren Träger."
+    if Role.KOORDINATION in roles and sozialraum is None:
+        problems["sozialraum"] = "Koordination braucht ihren Sozialraum."
+    return problems

@@ -1,0 +1,1 @@
+"""Pinnwand der Ortsteile."""

@@ -1,0 +1,65 @@
+"""flask --app portal seed-demo | create-user."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from portal.auth import services
+from portal.auth.models import LinkPurpose, Role, User
+from portal.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("seed-demo")
+@click.option("--password", default=None,
+              help="Passwort der Demo-Konten (Standard: demo-passwort). Setzt es auch bei bestehenden Konten.")
+def seed_demo_command(password: str | None):
+    """Fill the database with realistic demo data (idempotent)."""
+    from portal.demo import DEFAULT_PASSWORD, USERS, seed_demo
+
+    seed_demo(password or DEFAULT_PASSWORD, reset_passwords=password is not None)
+    click.echo("Demo-Daten sind angelegt. Anmeldungen:")
+    for email, _name, roles, _scope in USERS:
+        click.echo(f"  {email:38} {', '.join(r.label for r in roles)}")
+    if password is None:
+        click.echo(f"Passwort neuer Demo-Konten: {DEFAULT_PASSWORD}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Anzeigename")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
+              help="Rolle (mehrfach möglich)")
+@click.option("--ortsteil", "ortsteile", multiple=True, help="Ortsteil (Name oder Kürzel, mehrfach möglich)")
+@click.option("--traeger", help="Träger (Kurzname)")
+@click.option("--sozialraum", help="Sozialraum (Name oder Kürzel)")
+@click.option("--password", help="Passwort setzen statt einen Einladungslink auszugeben")
+def create_user_command(email, name, roles, ortsteile, traeger, sozialraum, password):
+    """Create a user and print a one-time invitation link."""
+    email = services.normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise click.ClickException(f"Ein Konto mit {email} gibt es schon.")
+    try:
+        found_ortsteile, found_traeger, found_sozialraum = services.resolve_scope(ortsteile, traeger, sozialraum)
+    except LookupError as e:
+        raise click.ClickException(str(e)) from None
+    problems = services.scope_problems(roles, found_ortsteile, found_traeger, found_sozialraum)
+    if problems:
+        raise click.ClickException(" ".join(problems.values()))
+    user = User(email=email, display_name=name, traeger=found_traeger, sozialraum=found_sozialraum,
+                ortsteile=found_ortsteile)
+    user.set_roles(roles)
+    db.session.add(user)
+    if password:
+        services.set_password(user, password)
+        db.session.commit()
+        click.echo(f"Konto {email} angelegt.")
+    else:
+        db.session.flush()
+        link = services.create_account_link(user, LinkPurpose.INVITE)
+        click.echo(f"Konto {email} angelegt. Einladungslink (7 Tage gültig, einmal nutzbar):\n{link}")

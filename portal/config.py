@@ -1,0 +1,53 @@
+"""Default settings.
+
+Overridden, in this order, by ``instance/config.py``, by ``PORTAL_*`` environment variables
+(``PORTAL_SECRET_KEY``, ``PORTAL_DATABASE_URL``, ...) and by ``test_config``.
+"""
+from datetime import timedelta
+
+
+class Defaults:
+    #: Name shown in the header and in page titles.
+    PORTAL_NAME = "Trägerportal"
+    #: Subtitle under the name: whose portal this is.
+    PORTAL_OWNER = "Kinder- und Jugendhilfe der Stadt"
+    #: Absolute base URL used in links that leave the browser (invite links, calendar feeds).
+    BASE_URL = "http://127.0.0.1:5000"
+
+    #: SQLAlchemy URL; empty means SQLite in the instance folder.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    #: Where uploaded files live; empty means instance/uploads.
+    UPLOAD_DIR = ""
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Set to True behind TLS (PORTAL_SESSION_COOKIE_SECURE=1).
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    WTF_CSRF_TIME_LIMIT = None  # tabs stay open all day
+    WTF_CSRF_SSL_STRICT = True
+
+    #: Login rate limit: failures allowed per e-mail address and per client within the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 20
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+    #: Lifetime of invitation and password-reset links.
+    ACCOUNT_LINK_LIFETIME = timedelta(days=7)
+    PASSWORD_MIN_LENGTH = 10
+
+    #: argon2id parameters (OWASP: m=19 MiB, t=2, p=1 is the minimum).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 2
+
+    #: Number of entries per page in paginated lists.
+    PAGE_SIZE = 25
+
+    #: Trust one proxy's X-Forwarded-* headers (set when behind nginx).
+    PROXY_FIX = False

@@ -1,0 +1,56 @@
+"""German error pages; never a traceback."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
+    401: ("Anmeldung nötig", "Bitte melde dich an."),
+    403: ("Kein Zugriff", "Dafür fehlt dir die Berechtigung. Wenn du meinst, dass das ein Fehler ist, "
+          "wende dich an die Administration."),
+    404: ("Nicht gefunden", "Diese Seite gibt es nicht oder nicht mehr."),
+    405: ("Nicht erlaubt", "Diese Aktion ist hier nicht möglich."),
+    409: ("Konflikt", "Inzwischen hat jemand anderes diesen Eintrag geändert. Bitte lade die Seite "
+          "neu und sieh dir den aktuellen Stand an."),
+    413: ("Datei zu groß", "Die hochgeladene Datei ist zu groß."),
+    422: ("Eingabe prüfen", "Einige Angaben sind nicht gültig."),
+    429: ("Zu viele Versuche", "Zu viele Versuche in kurzer Zeit. Bitte warte einige Minuten und "
+          "versuche es dann erneut."),
+    500: ("Fehler im Portal", "Etwas ist schiefgelaufen. Der Fehler wurde protokolliert; bitte "
+          "versuche es später noch einmal."),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
+    return render_template(template, code=code, title=title, message=message or default), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, "Das Formular ist abgelaufen oder ungültig (Sicherheitsprüfung). "
+                                 "Bitte lade die Seite neu und sende es noch einmal.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        # Views may pass a German explanation: abort(409, description="...").
+        custom = e.description if e.description and e.description != type(e).description else None
+        response, code = render_error(e.code or 500, custom)
+        if e.code == 405 and hasattr(e, "valid_methods") and e.valid_methods:
+            return response, code, {"Allow": ", ".join(e.valid_methods)}
+        return response, code
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        if isinstance(e, HTTPException):
+            return http_error(e)
+        app.logger.exception("Unerwarteter Fehler bei %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+

@@ -1,0 +1,68 @@
+"""German display formats; times are stored in UTC and shown in Europe/Berlin."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from portal.text import render_markdown
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember"]
+WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(BERLIN) if value.tzinfo else value
+
+
+def datum(value: date | datetime | None) -> str:
+    """21.11.2026"""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return value.strftime("%d.%m.%Y")
+
+
+def uhrzeit(value: datetime | None) -> str:
+    """09:00 Uhr"""
+    if value is None:
+        return ""
+    return local(value).strftime("%H:%M Uhr") if isinstance(value, datetime) else value.strftime("%H:%M Uhr")
+
+
+def datum_zeit(value: datetime | None) -> str:
+    """21.11.2026, 09:00 Uhr"""
+    if value is None:
+        return ""
+    return f"{datum(value)}, {uhrzeit(value)}"
+
+
+def datum_lang(value: date | datetime | None) -> str:
+    """Samstag, 21. November 2026"""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return f"{WEEKDAYS[value.weekday()]}, {value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso(value: datetime | date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def zahl(value: float | int | None, digits: int = 1) -> str:
+    """German number: 1.507,6"""
+    if value is None:
+        return ""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def init_app(app: Flask) -> None:
+    for f in (datum, uhrzeit, datum_zeit, datum_lang, iso, zahl):
+        app.add_template_filter(f)
+    app.add_template_filter(render_markdown, "markdown")

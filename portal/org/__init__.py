@@ -1,0 +1,1 @@
+"""The organisation: Sozialräume, Ortsteile and Träger (maintained in /admin/)."""

@@ -1,0 +1,1 @@
+"""Start page and the legal pages (Impressum, Datenschutz, Barrierefreiheit)."""

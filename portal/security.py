@@ -1,0 +1,136 @@
+"""Security defaults: response headers, password hashing, login rate limit, session checks."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask, current_app, request
+from flask_login import current_user
+from sqlalchemy import delete, func, select
+
+from portal.extensions import db, login_manager, utcnow
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    login_manager.user_loader(_load_user)
+
+
+def _security_headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # Signed-in pages must not linger in shared caches or the back/forward cache.
+    if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        h["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+def _hasher() -> PasswordHasher:
+    c = current_app.config
+    return PasswordHasher(
+        time_cost=c["ARGON2_TIME_COST"],
+        memory_cost=c["ARGON2_MEMORY_COST"],
+        parallelism=c["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+# A hash to verify against when the user does not exist, so both cases take the same time.
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    hasher = _hasher()
+    if not stored_hash:
+        key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+        stored_hash = _DUMMY_HASH.setdefault(key, hasher.hash("dummy-password"))
+        try:
+            hasher.verify(stored_hash, password)
+        except VerificationError:
+            pass
+        return False
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(stored_hash: str) -> bool:
+    return _hasher().check_needs_rehash(stored_hash)
+
+
+# --- login rate limit -----------------------------------------------------------------------
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _limits(email: str) -> list[tuple[str, int]]:
+    c = current_app.config
+    return [
+        (f"email:{email.strip().lower()}", c["LOGIN_MAX_FAILURES"]),
+        (f"ip:{_client_ip()}", c["LOGIN_MAX_FAILURES_PER_IP"]),
+    ]
+
+
+def login_blocked(email: str) -> bool:
+    """True when the address or the client has failed too often within the window."""
+    from portal.auth.models import LoginFailure
+
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    for key, limit in _limits(email):
+        count = db.session.scalar(
+            select(func.count()).where(LoginFailure.key == key, LoginFailure.created_at >= since)
+        )
+        if count >= limit:
+            return True
+    return False
+
+
+def record_login_failure(email: str) -> None:
+    from portal.auth.models import LoginFailure
+
+    old = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < old))
+    for key, _ in _limits(email):
+        db.session.add(LoginFailure(key=key))
+    db.session.commit()
+
+
+def clear_login_failures(email: str) -> None:
+    from portal.auth.models import LoginFailure
+
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{email.strip().lower()}"))
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+def _load_user(session_id: str):
+    """Load the user of a session cookie; refuse cookies issued before logout/deactivation."""
+    from portal.auth.models import User
+
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user

@@ -1,0 +1,56 @@
+// Trägerportal: small enhancements on top of htmx. Everything works without this file.
+(function () {
+  "use strict";
+
+  var MESSAGES = {
+    0: "Keine Verbindung zum Portal. Bitte prüfe dein Netz und versuche es noch einmal.",
+    400: "Die Anfrage war ungültig. Bitte lade die Seite neu.",
+    401: "Bitte melde dich erneut an.",
+    403: "Dafür fehlt dir die Berechtigung.",
+    404: "Dieser Eintrag existiert nicht mehr.",
+    409: "Inzwischen hat jemand anderes diesen Eintrag geändert. Die Seite zeigt gleich den aktuellen Stand.",
+    413: "Die Datei ist zu groß.",
+    429: "Zu viele Versuche. Bitte warte einen Moment.",
+    500: "Im Portal ist ein Fehler aufgetreten. Bitte versuche es später noch einmal."
+  };
+
+  function toast(text) {
+    var el = document.getElementById("toast");
+    if (!el) { return; }
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(el._timer);
+    el._timer = setTimeout(function () { el.hidden = true; }, 8000);
+  }
+
+  function announce(text) {
+    var el = document.getElementById("announcer");
+    if (el) { el.textContent = ""; setTimeout(function () { el.textContent = text; }, 50); }
+  }
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr.status;
+    toast(MESSAGES[status] || MESSAGES[500]);
+    // A conflict means our view is stale: show the current state.
+    if (status === 409) { setTimeout(function () { window.location.reload(); }, 1500); }
+  });
+  document.addEventListener("htmx:sendError", function () { toast(MESSAGES[0]); });
+
+  // Servers announce results of htmx actions with an HX-Trigger "announce" event.
+  document.addEventListener("announce", function (evt) {
+    if (evt.detail && evt.detail.value) { announce(evt.detail.value); }
+  });
+
+  // After a 422 swap, move focus to the first invalid field so screen readers hear the error.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 422) {
+      var bad = evt.detail.target.querySelector("[aria-invalid=true], .field--invalid input, .field--invalid textarea, .field--invalid select");
+      if (bad) { bad.focus(); }
+    }
+  });
+
+  // Select-all on read-only copy fields (invitation links) for easy copying on phones.
+  document.addEventListener("focusin", function (evt) {
+    if (evt.target.classList && evt.target.classList.contains("copyfield")) { evt.target.select(); }
+  });
+})();
