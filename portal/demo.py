@@ -57,6 +57,9 @@ USERS = [
     ("fachkraft@caritas.example", "Lena Wolf", [Role.FACHKRAFT], {"traeger": "Caritas"}),
     ("ehrenamt.taubach@portal.example", "Anna Krause", [Role.EHRENAMT], {"ortsteile": ["taubach"]}),
     ("ehrenamt.legefeld@portal.example", "Peter Vogel", [Role.EHRENAMT], {"ortsteile": ["legefeld"]}),
+    # AG 78 logins; their memberships come with the AG 78 feature.
+    ("ag.mitglied@portal.example", "Martin Hoffmann", [Role.FACHKRAFT], {"traeger": "Diakonie"}),
+    ("protokoll.ag78@portal.example", "Claudia Richter", [Role.FACHKRAFT], {"traeger": "Familienamt"}),
 ]
 
 LEGAL_TEXT = {

@@ -20,7 +20,7 @@ from portal.extensions import db
 
 DEMO_PASSWORD = "demo-passwort"
 
-#: Test roles -> demo login. Features add theirs (AG roles come with the AG 78 issue).
+#: Test roles -> demo login (ag_mitglied/protokoll get their AG membership from the AG feature).
 ROLE_LOGINS = {
     "admin": "admin@portal.example",
     "moderation": "moderation@portal.example",
@@ -30,6 +30,8 @@ ROLE_LOGINS = {
     "fachkraft_caritas": "fachkraft@caritas.example",
     "ehrenamt": "ehrenamt.taubach@portal.example",
     "ehrenamt_legefeld": "ehrenamt.legefeld@portal.example",
+    "ag_mitglied": "ag.mitglied@portal.example",
+    "protokoll": "protokoll.ag78@portal.example",
 }
 ROLES = ["anonymous", *ROLE_LOGINS]
 
