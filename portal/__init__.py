@@ -118,8 +118,18 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+FEATURES = ("board", "calendar", "proposals", "ag")
+
+
 def _register_models() -> None:
     """Import every models module so that metadata (and Alembic) sees all tables."""
+    import importlib
+    import importlib.util
+
     import portal.auth.models  # noqa: F401
     import portal.org.models  # noqa: F401
     import portal.pages.models  # noqa: F401
+
+    for feature in FEATURES:
+        if importlib.util.find_spec(f"portal.{feature}.models") is not None:
+            importlib.import_module(f"portal.{feature}.models")

@@ -76,7 +76,6 @@ LEGAL_TEXT = {
                         "Barrieren melden Sie bitte der Administration.",
 }
 
-FEATURES = ("board", "calendar", "proposals", "ag")
 
 
 def _get_or_create(model, lookup: dict, **values):
@@ -127,6 +126,8 @@ def seed_demo(password: str = DEFAULT_PASSWORD, reset_passwords: bool = False) -
     for email, name, roles, scope in USERS:
         ensure_user(email, name, roles, scope, password, reset_passwords)
     db.session.commit()
+    from portal import FEATURES
+
     for feature in FEATURES:
         module_name = f"portal.{feature}.demo"
         if importlib.util.find_spec(module_name) is not None:

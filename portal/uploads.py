@@ -1,0 +1,142 @@
+"""Uploaded files: checked by size, extension and content (magic bytes), stored under
+UPLOAD_DIR with random names, and handed out only through views that checked permissions."""
+from __future__ import annotations
+
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, current_app, send_file
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+#: extension -> (content type, German name used in messages)
+KINDS = {
+    "jpg": ("image/jpeg", "JPEG-Bild"),
+    "jpeg": ("image/jpeg", "JPEG-Bild"),
+    "png": ("image/png", "PNG-Bild"),
+    "webp": ("image/webp", "WebP-Bild"),
+    "pdf": ("application/pdf", "PDF"),
+    "odt": ("application/vnd.oasis.opendocument.text", "ODT-Dokument"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word-Dokument"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel-Tabelle"),
+}
+IMAGES = {"jpg", "jpeg", "png", "webp"}
+
+
+class UploadError(ValueError):
+    """A German message for the user; ``status`` is what the view should answer."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    #: Random name under UPLOAD_DIR (with subfolder), never derived from user input.
+    storage_name: str
+    #: The user's file name, cleaned, for display and download.
+    original_name: str
+    content_type: str
+    size: int
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+def _matches(ext: str, head: bytes, stream) -> bool:
+    """Does the content really look like the extension says?"""
+    if ext in ("jpg", "jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext == "png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if ext == "webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if ext == "pdf":
+        return head.startswith(b"%PDF-")
+    if ext in ("odt", "docx", "xlsx"):
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(stream) as z:
+                names = set(z.namelist())
+                if ext == "odt":
+                    return z.read("mimetype").decode().strip() == KINDS["odt"][0]
+                return "[Content_Types].xml" in names and (
+                    ("word/document.xml" in names) if ext == "docx" else ("xl/workbook.xml" in names))
+        except (zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+            return False
+        finally:
+            stream.seek(0)
+    return False
+
+
+def _size(file: FileStorage) -> int:
+    stream = file.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def check_upload(file: FileStorage, allowed: set[str], max_bytes: int) -> tuple[str, int]:
+    """Return (extension, size) or raise UploadError with a German message."""
+    name = file.filename or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed_names = ", ".join(sorted({KINDS[e][1] for e in allowed}))
+    if ext not in allowed:
+        raise UploadError(f"„{name}“ hat ein nicht erlaubtes Format. Erlaubt: {allowed_names}.")
+    size = _size(file)
+    if size > max_bytes:
+        raise UploadError(
+            f"„{name}“ ist {size / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens {max_bytes // (1024 * 1024)} MB.",
+            status=413,
+        )
+    if size == 0:
+        raise UploadError(f"„{name}“ ist leer.")
+    head = file.stream.read(16)
+    file.stream.seek(0)
+    if not _matches(ext, head, file.stream):
+        raise UploadError(f"„{name}“ ist kein gültiges {KINDS[ext][1]}.")
+    return ext, size
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def save_upload(file: FileStorage, subdir: str, allowed: set[str], max_bytes: int) -> StoredFile:
+    """Check and store ``file`` under UPLOAD_DIR/subdir with a random name."""
+    ext, size = check_upload(file, allowed, max_bytes)
+    folder = upload_root() / subdir
+    folder.mkdir(parents=True, exist_ok=True)
+    storage_name = f"{subdir}/{secrets.token_hex(16)}.{ext}"
+    file.save(upload_root() / storage_name)
+    original = secure_filename(file.filename or "") or f"datei.{ext}"
+    # secure_filename drops umlauts; keep the user's name when it is harmless
+    display = (file.filename or original).replace("/", "_").replace("\\", "_")[:200]
+    return StoredFile(storage_name, display, KINDS[ext][0], size)
+
+
+def delete_upload(storage_name: str) -> None:
+    path = (upload_root() / storage_name).resolve()
+    if upload_root().resolve() in path.parents and path.exists():
+        path.unlink()
+
+
+def send_upload(storage_name: str, download_name: str, content_type: str, inline: bool = False) -> Response:
+    """Send a stored file; call only after the view checked the user may see it."""
+    path = (upload_root() / storage_name).resolve()
+    if upload_root().resolve() not in path.parents or not path.exists():
+        from flask import abort
+
+        abort(404)
+    response = send_file(path, mimetype=content_type, as_attachment=not inline,
+                         download_name=download_name, max_age=0, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
