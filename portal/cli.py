@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.auth import services
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", default=None,
               help="Passwort der Demo-Konten (Standard: demo-passwort). Setzt es auch bei bestehenden Konten.")
 def seed_demo_command(password: str | None):
@@ -31,6 +33,7 @@ def seed_demo_command(password: str | None):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="Anzeigename")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),

@@ -118,7 +118,7 @@ class User(UserMixin, db.Model):
 
     def end_sessions(self) -> None:
         """Invalidate every session cookie issued to this user so far."""
-        self.session_version += 1
+        self.session_version = (self.session_version or 1) + 1
 
     def __str__(self) -> str:
         return self.display_name

@@ -1,0 +1,108 @@
+"""Accounts: invitation and reset links, password change, own data export."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.auth.models import AccountLink, User
+from portal.extensions import db, utcnow
+from tests.conftest import get_user, login
+
+
+def ortsteil_id(app, slug: str) -> int:
+    from portal.org.models import Ortsteil
+
+    with app.app_context():
+        return db.session.scalar(select(Ortsteil.id).where(Ortsteil.slug == slug))
+
+
+def invite(admin_client, ortsteil: int, **overrides) -> str:
+    data = {"display_name": "Erika Neumann", "email": "Erika.Neumann@Example.org", "roles": ["ehrenamt"],
+            "ortsteile": [str(ortsteil)], "traeger": "0", "sozialraum": "0", **overrides}
+    response = admin_client.post("/admin/users/new", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return re.search(r'value="(http://localhost/account/set-password/[^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def path_of(link: str) -> str:
+    return link.removeprefix("http://localhost")
+
+
+def test_invited_user_sets_a_password_once_and_signs_in(app, client_as, client):
+    link = invite(client_as("admin"), ortsteil_id(app, "gelmeroda"))
+    assert "Erika Neumann" in client.get(path_of(link)).get_data(as_text=True)
+    response = client.post(path_of(link), data={"password": "Kinderfest-2026", "confirm": "Kinderfest-2026"})
+    assert response.status_code == 303
+    login(client, "erika.neumann@example.org", "Kinderfest-2026")  # stored lower-case
+    # the link is used up
+    assert client.get(path_of(link)).status_code == 404
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "erika.neumann@example.org"))
+        assert [o.name for o in user.ortsteile] == ["Gelmeroda"]
+        assert user.display_name == "Erika Neumann"
+
+
+def test_expired_invitation_link_is_refused(app, client_as, client):
+    link = invite(client_as("admin"), ortsteil_id(app, "gelmeroda"))
+    with app.app_context():
+        for row in db.session.scalars(select(AccountLink)):
+            row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    response = client.get(path_of(link))
+    assert response.status_code == 404
+    assert "gilt nicht mehr" in response.get_data(as_text=True)
+
+
+def test_a_new_reset_link_revokes_the_older_one(app, client_as, client):
+    admin = client_as("admin")
+    with app.app_context():
+        uid = get_user("fachkraft").id
+    first = re.search(r'value="http://localhost([^"]+)"', admin.post(f"/admin/users/{uid}/link").get_data(as_text=True)).group(1)
+    second = re.search(r'value="http://localhost([^"]+)"', admin.post(f"/admin/users/{uid}/link").get_data(as_text=True)).group(1)
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+
+
+def test_reset_link_sets_a_new_password_and_ends_old_sessions(app, client_as, client):
+    old_session = client_as("fachkraft")
+    with app.app_context():
+        uid = get_user("fachkraft").id
+    page = client_as("admin").post(f"/admin/users/{uid}/link").get_data(as_text=True)
+    assert "Link zum Zurücksetzen" in page
+    link = re.search(r'value="http://localhost([^"]+)"', page).group(1)
+    client.post(link, data={"password": "Neues-Passwort-1", "confirm": "Neues-Passwort-1"})
+    assert old_session.get("/account").status_code == 302
+    login(client, "fachkraft@awo.example", "Neues-Passwort-1")
+
+
+def test_set_password_rejects_short_and_mismatching_passwords(app, client_as, client):
+    link = path_of(invite(client_as("admin"), ortsteil_id(app, "gelmeroda")))
+    short = client.post(link, data={"password": "kurz", "confirm": "kurz"})
+    assert short.status_code == 422
+    assert "mindestens 10 Zeichen" in short.get_data(as_text=True)
+    mismatch = client.post(link, data={"password": "lang-genug-1", "confirm": "lang-genug-2"})
+    assert "stimmen nicht überein" in mismatch.get_data(as_text=True)
+
+
+def test_password_change_needs_the_current_password(client_as):
+    client = client_as("ehrenamt")
+    response = client.post("/account/password", data={"current": "falsch", "password": "Ganz-neues-Passwort",
+                                                       "confirm": "Ganz-neues-Passwort"})
+    assert response.status_code == 422
+    assert "Das bisherige Passwort stimmt nicht." in response.get_data(as_text=True)
+
+
+def test_password_change_keeps_this_session_and_ends_others(client_as):
+    here, elsewhere = client_as("ehrenamt"), client_as("ehrenamt")
+    response = here.post("/account/password", data={"current": "demo-passwort", "password": "Ganz-neues-Passwort",
+                                                     "confirm": "Ganz-neues-Passwort"})
+    assert response.status_code == 303
+    assert here.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code == 302
+
+
+def test_own_data_export_holds_the_users_data(client_as):
+    data = client_as("ehrenamt").get("/account/export.json").get_json()
+    assert data["email"] == "ehrenamt.taubach@portal.example"
+    assert data["ortsteile"] == ["Taubach"]
+    assert data["rollen"] == ["Ehrenamtliche:r"]
