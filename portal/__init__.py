@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, errors, formatting, navigation, security
+from portal import access, errors, formatting, navigation, ops, security
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx_extension.init_app(app)
 
+    ops.init_app(app)  # first: the request id exists before any other hook answers
     security.init_app(app)
     access.init_app(app)
     formatting.init_app(app)
@@ -80,7 +81,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def _instance_secret_key(path: Path) -> str:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from pathlib import Path
+
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -14,6 +16,8 @@ from portal.extensions import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -66,3 +70,36 @@ def create_user_command(email, name, roles, ortsteile, traeger, sozialraum, pass
         db.session.flush()
         link = services.create_account_link(user, LinkPurpose.INVITE)
         click.echo(f"Konto {email} angelegt. Einladungslink (7 Tage gültig, einmal nutzbar):\n{link}")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path):
+    """Write a consistent backup of the database to DEST (works while the portal runs)."""
+    from portal.backup import backup
+
+    db.engine.dispose()
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], dest)
+    except (RuntimeError, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Sicherung geschrieben: {dest}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="ohne Rückfrage")
+@with_appcontext
+def restore_command(source: Path, yes: bool):
+    """Replace the database with the backup SOURCE. Stop the portal first."""
+    from portal.backup import restore
+
+    if not yes:
+        click.confirm("Die Datenbank wird durch die Sicherung ersetzt. Ist das Portal gestoppt?", abort=True)
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except (RuntimeError, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wiederhergestellt aus {source}. Danach: flask --app portal db upgrade")

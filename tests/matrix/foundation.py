@@ -62,3 +62,5 @@ ROUTES = [
     Route("proposals.index", "GET", "/proposals/"),
     Route("ag.index", "GET", "/ag/"),
 ]
+
+ROUTES.append(Route("ops.healthz", "GET", "/healthz", anon=200))

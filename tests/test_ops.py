@@ -1,0 +1,32 @@
+"""Operations: health check and request ids."""
+import json
+import logging
+
+
+def test_healthz_reports_the_database_without_a_session(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert client.get_cookie("portal_session") is None
+
+
+def test_healthz_answers_503_when_the_database_is_gone(app, client, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(Session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+
+
+def test_every_response_carries_a_request_id_that_is_logged(client, caplog):
+    with caplog.at_level(logging.INFO, logger="portal.request"):
+        response = client.get("/login")
+        forwarded = client.get("/login", headers={"X-Request-ID": "lb-1234"})
+    assert len(response.headers["X-Request-ID"]) == 16
+    assert forwarded.headers["X-Request-ID"] == "lb-1234"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "portal.request"]
+    assert {"request_id": "lb-1234", "method": "GET", "path": "/login", "status": 200}.items() <= lines[-1].items()
