@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, errors, formatting, navigation, ops, security
+from portal import access, assets, errors, formatting, navigation, ops, security
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     access.init_app(app)
     formatting.init_app(app)
+    assets.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)

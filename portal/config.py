@@ -49,5 +49,8 @@ class Defaults:
     #: Number of entries per page in paginated lists.
     PAGE_SIZE = 25
 
+    #: Static files carry ?v=<hash> in their URLs (portal/assets.py), so they may be cached long.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
+
     #: Trust one proxy's X-Forwarded-* headers (set when behind nginx).
     PROXY_FIX = False

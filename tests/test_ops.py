@@ -30,3 +30,15 @@ def test_every_response_carries_a_request_id_that_is_logged(client, caplog):
     assert forwarded.headers["X-Request-ID"] == "lb-1234"
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "portal.request"]
     assert {"request_id": "lb-1234", "method": "GET", "path": "/login", "status": 200}.items() <= lines[-1].items()
+
+
+def test_static_urls_are_versioned_and_cached_long(client):
+    page = client.get("/login").get_data(as_text=True)
+    import re
+
+    css = re.search(r'href="(/static/css/portal\.css\?v=[0-9a-f]{12})"', page).group(1)
+    js = re.search(r'src="(/static/vendor/htmx-2\.0\.11\.min\.js\?v=[0-9a-f]{12})"', page)
+    assert js
+    response = client.get(css)
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"]

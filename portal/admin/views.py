@@ -50,7 +50,8 @@ def users():
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == Role(role))))
     page = db.paginate(stmt, per_page=25, error_out=False)
-    return render("admin/users.html", "admin/_user_list.html", page=page, q=q, role=role, roles=list(Role))
+    return render("admin/users.html", "admin/_user_list.html", page=page, q=q, role=role, roles=list(Role),
+                  trigger={"announce": f"{page.total} Konten gefunden"})
 
 
 def _fill_choices(form: UserForm) -> None:
