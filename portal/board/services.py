@@ -156,7 +156,10 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     key = decode_cursor(cursor)
     if key is not None:
         pinned, last_id = key
-        stmt = stmt.where(or_(Post.pinned < bool(pinned), and_(Post.pinned == bool(pinned), Post.id < last_id)))
+        if pinned:  # still among the pinned posts: the rest of them, then every unpinned one
+            stmt = stmt.where(or_(Post.pinned.is_(False), and_(Post.pinned.is_(True), Post.id < last_id)))
+        else:
+            stmt = stmt.where(Post.pinned.is_(False), Post.id < last_id)
     posts = list(db.session.scalars(stmt).unique())
     more = len(posts) > limit
     posts = posts[:limit]
