@@ -72,6 +72,12 @@ def _seed(url: str, tmp: Path) -> None:
 
 # --- backends ----------------------------------------------------------------------------------
 
+def _copy_uploads(template_tmp: Path, tmp_path: Path) -> None:
+    """Files the demo data stored (e.g. photos of pinboard posts) belong to the database copy."""
+    if (template_tmp / "uploads").exists():
+        shutil.copytree(template_tmp / "uploads", tmp_path / "uploads", dirs_exist_ok=True)
+
+
 class SQLiteBackend:
     def __init__(self, tmp: Path):
         self.tmp = tmp
@@ -85,6 +91,7 @@ class SQLiteBackend:
     def new_database(self, tmp_path: Path) -> str:
         target = tmp_path / "portal.db"
         shutil.copyfile(self.template, target)
+        _copy_uploads(self.tmp, tmp_path)
         return f"sqlite:///{target}"
 
     def drop(self, url: str) -> None:
@@ -105,6 +112,7 @@ class PostgresBackend:
                 break
         if not (initdb and Path(initdb).exists()):
             pytest.exit("--db postgresql: initdb/pg_ctl not found", returncode=1)
+        self.tmp = tmp
         self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
         self.port = 54000 + os.getpid() % 1000
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -129,6 +137,7 @@ class PostgresBackend:
         name = f"test_{next(self.counter)}"
         with self.admin.connect() as c:
             c.execute(text(f"CREATE DATABASE {name} TEMPLATE portal_template"))
+        _copy_uploads(self.tmp, tmp_path)
         return self._url(name)
 
     def drop(self, url: str) -> None:

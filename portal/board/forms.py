@@ -1,0 +1,72 @@
+"""Forms of the Pinnwand."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX
+from portal.board.services import today
+from portal.forms import MultiCheckboxField, choices, no_control_chars
+
+NO_FAMILY_DATA = ("Bitte keine Namen oder persönlichen Daten von Kindern, Jugendlichen oder Familien – "
+                  "die Pinnwand ist für die Arbeit im Ortsteil, nicht für Einzelfälle.")
+
+
+def not_in_past(form, field):
+    if field.data and field.data < today():
+        raise ValidationError("Das Datum liegt in der Vergangenheit. Bitte wähle heute oder einen späteren Tag.")
+
+
+class PostForm(FlaskForm):
+    title = StringField("Überschrift", validators=[
+        DataRequired("Bitte gib eine Überschrift ein."),
+        Length(max=TITLE_MAX, message=f"Die Überschrift darf höchstens {TITLE_MAX} Zeichen lang sein."),
+        no_control_chars,
+    ], render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"})
+    category = SelectField("Art des Beitrags", choices=choices((c.value, label) for c, label in CATEGORY_LABELS.items()),
+                           validators=[DataRequired("Bitte wähle, was für ein Beitrag das ist.")])
+    body = TextAreaField("Text", validators=[
+        DataRequired("Bitte schreib einen Text."),
+        Length(max=BODY_MAX, message=f"Der Text darf höchstens {BODY_MAX} Zeichen lang sein."),
+        no_control_chars,
+    ], description=NO_FAMILY_DATA + " Formatierung: **fett**, *kursiv*, Listen mit „- “.",
+        render_kw={"rows": 6})
+    files = MultipleFileField(
+        "Bilder oder PDF anhängen",
+        description=f"Bis zu {MAX_ATTACHMENTS} Dateien, je höchstens 5 MB: Fotos (JPEG, PNG, WebP) oder PDF. "
+                    "Auf Fotos bitte keine erkennbaren Kinder ohne Einverständnis der Eltern.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf",
+                   "data-max-bytes": 5 * 1024 * 1024},
+    )
+    visible_until = DateField("Sichtbar bis (freiwillig)", validators=[Optional(), not_in_past],
+                              description="Danach verschwindet der Beitrag von der Pinnwand und steht im Archiv.")
+    remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Dein Kommentar", validators=[
+        DataRequired("Bitte schreib einen Kommentar."),
+        Length(max=COMMENT_MAX, message=f"Ein Kommentar darf höchstens {COMMENT_MAX} Zeichen lang sein."),
+        no_control_chars,
+    ], description="Bitte keine persönlichen Daten von Kindern oder Familien.", render_kw={"rows": 3})
+
+
+class ReasonForm(FlaskForm):
+    """Hide, report or delete: a reason the author (or the Moderation) will read."""
+
+    reason = TextAreaField("Grund", validators=[
+        DataRequired("Bitte gib einen Grund an."),
+        Length(max=REASON_MAX, message=f"Der Grund darf höchstens {REASON_MAX} Zeichen lang sein."),
+        no_control_chars,
+    ], render_kw={"rows": 2})
+    version = HiddenField()
+
+
+class ModerationForm(FlaskForm):
+    """One-click moderation actions carry the version the moderator saw."""
+
+    version = IntegerField(validators=[Optional()])
+
+
+class SettingsForm(FlaskForm):
+    premoderation = BooleanField("Beiträge vor Veröffentlichung prüfen",
+                                 description="Neue und geänderte Beiträge erscheinen erst, wenn die Moderation sie freigibt.")

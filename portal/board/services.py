@@ -1,0 +1,452 @@
+"""Pinnwand logic shared by views and demo data: list queries (keyset), posting with
+attachments, reactions, reports and moderation transitions (each logged)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable, Iterable
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.board import images
+from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
+                                 ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
+                                 is_moderator)
+from portal.extensions import db, utcnow
+from portal.formatting import BERLIN
+from portal.org.models import Ortsteil
+from portal.text import render_markdown
+from portal.uploads import IMAGES, delete_upload, save_upload
+
+ATTACHMENT_TYPES = {"jpg", "jpeg", "png", "webp", "pdf"}
+UPLOAD_SUBDIR = "board"
+PAGE_SIZE = 20
+
+
+def today() -> date:
+    """The day in Berlin: "sichtbar bis 24.12." means until the end of that local day."""
+    return datetime.now(BERLIN).date()
+
+
+# --- next calendar events on a board -----------------------------------------------------------
+# The shared calendar (another feature) registers a provider so the Ortsteil board can show its next
+# dates without the board importing calendar code: fn(ortsteil, user, limit) -> list of objects
+# with ``title``, ``start`` (aware datetime) and ``url``.
+_next_events_provider: Callable | None = None
+
+
+def register_next_events(provider: Callable) -> Callable:
+    global _next_events_provider
+    _next_events_provider = provider
+    return provider
+
+
+def next_events(ortsteil: Ortsteil, user, limit: int = 3) -> list:
+    return list(_next_events_provider(ortsteil, user, limit)) if _next_events_provider else []
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+def settings_for(ortsteil: Ortsteil) -> BoardSettings:
+    return db.session.get(BoardSettings, ortsteil.id) or BoardSettings(ortsteil_id=ortsteil.id, premoderation=False)
+
+
+def premoderated_ortsteil_ids() -> set[int]:
+    return set(db.session.scalars(select(BoardSettings.ortsteil_id).where(BoardSettings.premoderation.is_(True))))
+
+
+def set_premoderation(ortsteil: Ortsteil, on: bool, moderator) -> bool:
+    """Switch "Beiträge vor Veröffentlichung prüfen"; returns False when nothing changed."""
+    settings = db.session.get(BoardSettings, ortsteil.id)
+    if settings is None:
+        settings = BoardSettings(ortsteil_id=ortsteil.id, premoderation=False)
+        db.session.add(settings)
+    if bool(settings.premoderation) == on:
+        return False
+    settings.premoderation = on
+    settings.updated_by_id = moderator.id
+    settings.updated_at = utcnow()
+    log(moderator, ModerationAction.PREMODERATION_ON if on else ModerationAction.PREMODERATION_OFF,
+        ortsteil_id=ortsteil.id, subject=ortsteil.name)
+    return True
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+@dataclass
+class PostFilter:
+    """What a board list shows; also builds the query string of its links."""
+
+    ortsteil: Ortsteil | None = None
+    category: Category | None = None
+    q: str = ""
+    archive: bool = False
+
+    def args(self, **extra) -> dict:
+        args = {}
+        if self.category:
+            args["kategorie"] = self.category.value
+        if self.q:
+            args["q"] = self.q
+        if self.archive:
+            args["archiv"] = "1"
+        args.update({k: v for k, v in extra.items() if v is not None})
+        return args
+
+    @property
+    def active(self) -> bool:
+        return bool(self.category or self.q)
+
+
+@dataclass
+class PostPage:
+    posts: list[Post]
+    #: Cursor for "Mehr laden" ("<pinned>-<id>" of the last post), None on the last page.
+    next_cursor: str | None
+    thanked: set[int] = field(default_factory=set)
+    #: Highest post id in the list's scope when it was loaded (for "neue Beiträge").
+    newest_id: int = 0
+
+
+def encode_cursor(post: Post) -> str:
+    return f"{int(post.pinned)}-{post.id}"
+
+
+def decode_cursor(raw: str | None) -> tuple[int, int] | None:
+    try:
+        pinned, post_id = (int(x) for x in (raw or "").split("-", 1))
+    except ValueError:
+        return None
+    return (1 if pinned else 0, post_id)
+
+
+def visible_to(user):
+    """Published posts; authors also see their own waiting or hidden posts; Moderation sees all."""
+    if is_moderator(user):
+        return True
+    return or_(Post.status == PostStatus.PUBLISHED, Post.author_id == user.id)
+
+
+def _scoped(f: PostFilter, user):
+    conditions = [visible_to(user)]
+    if f.ortsteil is not None:
+        conditions.append(Post.ortsteil_id == f.ortsteil.id)
+    if f.category is not None:
+        conditions.append(Post.category == f.category)
+    if f.q:
+        conditions.append(Post.search_text.contains(f.q.casefold(), autoescape=True))
+    if f.archive:
+        conditions.append(Post.visible_until < today())
+    else:
+        conditions.append(or_(Post.visible_until.is_(None), Post.visible_until >= today()))
+    return and_(*conditions)
+
+
+def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> PostPage:
+    """One page of a board: pinned first, then newest; a fixed number of queries."""
+    stmt = (
+        select(Post).where(_scoped(f, user))
+        .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments))
+        .order_by(Post.pinned.desc(), Post.id.desc())
+        .limit(limit + 1)
+    )
+    key = decode_cursor(cursor)
+    if key is not None:
+        pinned, last_id = key
+        if pinned:  # still among the pinned posts: the rest of them, then every unpinned one
+            stmt = stmt.where(or_(Post.pinned.is_(False), and_(Post.pinned.is_(True), Post.id < last_id)))
+        else:
+            stmt = stmt.where(Post.pinned.is_(False), Post.id < last_id)
+    posts = list(db.session.scalars(stmt).unique())
+    more = len(posts) > limit
+    posts = posts[:limit]
+    return PostPage(posts=posts, next_cursor=encode_cursor(posts[-1]) if more else None,
+                    thanked=thanked_by(user, posts), newest_id=newest_post_id(f, user) if key is None else 0)
+
+
+def newest_post_id(f: PostFilter, user) -> int:
+    return db.session.scalar(select(func.max(Post.id)).where(_scoped(f, user))) or 0
+
+
+def count_new_posts(f: PostFilter, user, after_id: int) -> int:
+    """Posts others published since the list was loaded (the poller asks every 30 s)."""
+    return db.session.scalar(
+        select(func.count(Post.id)).where(_scoped(f, user), Post.id > after_id,
+                                          or_(Post.author_id.is_(None), Post.author_id != user.id))
+    ) or 0
+
+
+def thanked_by(user, posts: Iterable[Post]) -> set[int]:
+    ids = [p.id for p in posts]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id,
+                                                                 Reaction.post_id.in_(ids))))
+
+
+def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
+    """Every Ortsteil with its newest posts, in two queries (a window function ranks per board)."""
+    ortsteile = list(db.session.scalars(select(Ortsteil).options(joinedload(Ortsteil.sozialraum))
+                                        .order_by(Ortsteil.name)))
+    rank = func.row_number().over(partition_by=Post.ortsteil_id,
+                                  order_by=(Post.pinned.desc(), Post.id.desc())).label("rank")
+    ranked = select(Post.id, rank).where(_scoped(PostFilter(), user)).subquery()
+    posts = db.session.scalars(
+        select(Post).join(ranked, ranked.c.id == Post.id).where(ranked.c.rank <= per_board)
+        .options(joinedload(Post.author)).order_by(Post.pinned.desc(), Post.id.desc())
+    ).unique()
+    by_board: dict[int, list[Post]] = {o.id: [] for o in ortsteile}
+    for post in posts:
+        by_board[post.ortsteil_id].append(post)
+    mine = {o.id for o in getattr(user, "ortsteile", [])}
+    ortsteile.sort(key=lambda o: (o.id not in mine, o.name))
+    return [(o, by_board[o.id]) for o in ortsteile]
+
+
+def get_post(post_id: int, with_comments: bool = False) -> Post | None:
+    options = [joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments)]
+    if with_comments:
+        options.append(selectinload(Post.comments).joinedload(Comment.author))
+    return db.session.scalar(select(Post).where(Post.id == post_id).options(*options))
+
+
+# --- writing posts ---------------------------------------------------------------------------------
+
+def _render(post: Post) -> None:
+    post.body_html = str(render_markdown(post.body))
+    post.search_text = f"{post.title}\n{post.body}".casefold()
+
+
+def store_attachment(file, position: int) -> Attachment:
+    """Check and store one upload; images are re-encoded without metadata and get a thumbnail."""
+    stored = save_upload(file, UPLOAD_SUBDIR, ATTACHMENT_TYPES, ATTACHMENT_MAX_BYTES)
+    attachment = Attachment(storage_name=stored.storage_name, original_name=stored.original_name,
+                            content_type=stored.content_type, size=stored.size, position=position)
+    if stored.storage_name.rsplit(".", 1)[-1] in IMAGES:
+        try:
+            result = images.process(stored.storage_name)
+        except images.ImageProblem as e:
+            delete_upload(stored.storage_name)
+            from portal.uploads import UploadError
+
+            raise UploadError(f"„{stored.original_name}“: {e}") from None
+        attachment.thumb_name = result.thumb_name
+        attachment.size = result.size
+        attachment.width, attachment.height = result.width, result.height
+    return attachment
+
+
+def create_post(user, ortsteil: Ortsteil, *, title: str, body: str, category: Category,
+                visible_until: date | None, attachments: list[Attachment]) -> Post:
+    held = settings_for(ortsteil).premoderation and not is_moderator(user)
+    post = Post(ortsteil=ortsteil, author_id=user.id, title=title.strip(), body=body.strip(), category=category,
+                visible_until=visible_until, status=PostStatus.PENDING if held else PostStatus.PUBLISHED)
+    post.author = user
+    _render(post)
+    for a in attachments:
+        post.attachments.append(a)
+    db.session.add(post)
+    return post
+
+
+def update_post(post: Post, user, *, title: str, body: str, category: Category, visible_until: date | None,
+                remove_ids: Iterable[int], new_attachments: list[Attachment]) -> bool:
+    """Apply the author's edit; returns True when the post went back to the queue for approval."""
+    post.title, post.body, post.category, post.visible_until = title.strip(), body.strip(), category, visible_until
+    _render(post)
+    remove = set(remove_ids)
+    for a in [a for a in post.attachments if a.id in remove]:
+        discard_files(a)
+        post.attachments.remove(a)
+    start = max((a.position for a in post.attachments), default=-1) + 1
+    for i, a in enumerate(new_attachments):
+        a.position = start + i
+        post.attachments.append(a)
+    post.edited_at = utcnow()
+    # In a pre-moderated Ortsteil a changed post is checked again (else editing would bypass it).
+    if (post.status == PostStatus.PUBLISHED and settings_for(post.ortsteil).premoderation
+            and not is_moderator(user)):
+        post.status = PostStatus.PENDING
+        return True
+    return False
+
+
+def discard_files(attachment: Attachment) -> None:
+    delete_upload(attachment.storage_name)
+    if attachment.thumb_name:
+        delete_upload(attachment.thumb_name)
+
+
+def delete_post(post: Post, user, reason: str = "") -> None:
+    if not post.is_author(user):
+        log(user, ModerationAction.DELETED, post=post, reason=reason)
+    for a in post.attachments:
+        discard_files(a)
+    db.session.delete(post)
+
+
+# --- conversation ----------------------------------------------------------------------------------
+
+def add_comment(post: Post, user, body: str) -> Comment:
+    comment = Comment(post=post, author_id=user.id, body=body.strip())
+    comment.author = user
+    db.session.add(comment)
+    return comment
+
+
+def toggle_thanks(post: Post, user) -> bool:
+    """Say "Danke" or take it back; returns whether the user now thanks the post."""
+    existing = db.session.get(Reaction, (post.id, user.id))
+    if existing:
+        db.session.delete(existing)
+        return False
+    db.session.add(Reaction(post_id=post.id, user_id=user.id))
+    return True
+
+
+def thanks_count(post_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(Reaction.post_id == post_id)) or 0
+
+
+def report(user, reason: str, post: Post | None = None, comment: Comment | None = None) -> Report:
+    """File a report; a second open report by the same person only updates the reason."""
+    stmt = select(Report).where(Report.reporter_id == user.id, Report.resolved_at.is_(None))
+    stmt = stmt.where(Report.comment_id == comment.id) if comment else stmt.where(
+        Report.post_id == post.id, Report.comment_id.is_(None))
+    existing = db.session.scalar(stmt)
+    if existing:
+        existing.reason = reason.strip()
+        return existing
+    item = Report(post_id=(comment.post_id if comment else post.id), comment_id=comment.id if comment else None,
+                  reporter_id=user.id, reason=reason.strip())
+    db.session.add(item)
+    return item
+
+
+# --- moderation ------------------------------------------------------------------------------------
+
+def log(moderator, action: ModerationAction, *, post: Post | None = None, comment: Comment | None = None,
+        ortsteil_id: int | None = None, subject: str = "", reason: str = "") -> ModerationLogEntry:
+    if post is None and comment is not None:
+        post = comment.post
+    entry = ModerationLogEntry(
+        moderator_id=moderator.id, action=action, reason=reason.strip(),
+        post_id=post.id if post else None, comment_id=comment.id if comment else None,
+        ortsteil_id=ortsteil_id or (post.ortsteil_id if post else None),
+        subject=(subject or (f"Kommentar: {comment.body}" if comment else post.title if post else ""))[:200],
+    )
+    db.session.add(entry)
+    return entry
+
+
+class StaleState(Exception):
+    """Someone else changed the post first (or the action no longer fits its state)."""
+
+
+#: action -> (allowed from, resulting change)
+POST_TRANSITIONS = {
+    "approve": ({PostStatus.PENDING}, ModerationAction.APPROVED),
+    "hide": ({PostStatus.PUBLISHED, PostStatus.PENDING}, ModerationAction.HIDDEN),
+    "restore": ({PostStatus.HIDDEN}, ModerationAction.RESTORED),
+    "pin": ({PostStatus.PUBLISHED}, ModerationAction.PINNED),
+    "unpin": ({PostStatus.PUBLISHED, PostStatus.HIDDEN, PostStatus.PENDING}, ModerationAction.UNPINNED),
+}
+
+
+def moderate_post(post: Post, moderator, action: str, version: int | None, reason: str = "") -> None:
+    """Apply a moderation action; raises StaleState when the post changed since the moderator saw it."""
+    allowed, logged = POST_TRANSITIONS[action]
+    if (version is not None and version != post.version) or post.status not in allowed:
+        raise StaleState()
+    if action == "pin" and post.pinned or action == "unpin" and not post.pinned:
+        raise StaleState()
+    if action == "approve":
+        post.status = PostStatus.PUBLISHED
+    elif action == "hide":
+        post.status, post.hidden_reason, post.pinned = PostStatus.HIDDEN, reason.strip(), False
+    elif action == "restore":
+        post.status, post.hidden_reason = PostStatus.PUBLISHED, None
+    elif action in ("pin", "unpin"):
+        post.pinned = action == "pin"
+    post.moderated_at, post.moderated_by_id = utcnow(), moderator.id
+    try:
+        # The version column guards the UPDATE: of two moderators acting at once only the first counts.
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleState() from None
+    if action in ("hide", "approve", "restore"):
+        resolve_reports(moderator, post=post)
+    log(moderator, logged, post=post, reason=reason)
+
+
+def hide_comment(comment: Comment, moderator, reason: str) -> None:
+    if comment.hidden:
+        raise StaleState()
+    comment.hidden, comment.hidden_reason = True, reason.strip()
+    resolve_reports(moderator, comment=comment)
+    log(moderator, ModerationAction.COMMENT_HIDDEN, comment=comment, reason=reason)
+
+
+def restore_comment(comment: Comment, moderator) -> None:
+    if not comment.hidden:
+        raise StaleState()
+    comment.hidden, comment.hidden_reason = False, None
+    log(moderator, ModerationAction.COMMENT_RESTORED, comment=comment)
+
+
+def delete_comment(comment: Comment, user, reason: str = "") -> None:
+    if not comment.is_author(user):
+        log(user, ModerationAction.COMMENT_DELETED, comment=comment, reason=reason)
+    db.session.delete(comment)
+
+
+def resolve_reports(moderator, post: Post | None = None, comment: Comment | None = None) -> None:
+    stmt = update(Report).where(Report.resolved_at.is_(None)).values(resolved_at=utcnow(),
+                                                                     resolved_by_id=moderator.id)
+    stmt = stmt.where(Report.comment_id == comment.id) if comment else stmt.where(
+        Report.post_id == post.id, Report.comment_id.is_(None))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def dismiss_report(item: Report, moderator, note: str = "") -> None:
+    if item.resolved_at is not None:
+        raise StaleState()
+    item.resolved_at, item.resolved_by_id = utcnow(), moderator.id
+    log(moderator, ModerationAction.REPORT_DISMISSED, post=item.post, comment=item.comment,
+        reason=note or f"Meldung: {item.reason}")
+
+
+def queue(limit: int = 50) -> tuple[list[Post], list[Report]]:
+    """Posts waiting for approval (oldest first) and open reports."""
+    pending = list(db.session.scalars(
+        select(Post).where(Post.status == PostStatus.PENDING)
+        .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments))
+        .order_by(Post.id).limit(limit)).unique())
+    reports = list(db.session.scalars(
+        select(Report).where(Report.resolved_at.is_(None))
+        .options(joinedload(Report.post).joinedload(Post.ortsteil), joinedload(Report.comment).joinedload(Comment.author),
+                 joinedload(Report.reporter))
+        .order_by(Report.id).limit(limit)).unique())
+    return pending, reports
+
+
+def queue_size() -> int:
+    pending = db.session.scalar(select(func.count(Post.id)).where(Post.status == PostStatus.PENDING)) or 0
+    reports = db.session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
+    return pending + reports
+
+
+def moderation_log(before_id: int | None, limit: int = 50) -> tuple[list[ModerationLogEntry], int | None]:
+    stmt = (select(ModerationLogEntry).options(joinedload(ModerationLogEntry.moderator),
+                                               joinedload(ModerationLogEntry.ortsteil))
+            .order_by(ModerationLogEntry.id.desc()).limit(limit + 1))
+    if before_id:
+        stmt = stmt.where(ModerationLogEntry.id < before_id)
+    entries = list(db.session.scalars(stmt).unique())
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return entries, (entries[-1].id if more else None)

@@ -1,0 +1,37 @@
+// Pinnwand: small enhancements on top of htmx; the board works without this file.
+(function () {
+  "use strict";
+
+  // A file over the limit answers 413 with the form and its message next to the field:
+  // swap it like a 422 instead of showing only the generic toast.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (evt.detail.xhr.status === 413 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 413) {
+      var bad = evt.detail.target.querySelector("[aria-invalid=true]");
+      if (bad) { bad.focus(); }
+    }
+  });
+
+  // Tell about too large or too many files before uploading megabytes over a phone connection.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var problems = [];
+    Array.prototype.forEach.call(input.files, function (file) {
+      if (file.size > max) {
+        problems.push("„" + file.name + "“ ist " + (file.size / 1048576).toFixed(1).replace(".", ",") +
+          " MB groß; erlaubt sind höchstens " + Math.round(max / 1048576) + " MB.");
+      }
+    });
+    if (input.files.length > 3) { problems.push("Höchstens 3 Anhänge pro Beitrag."); }
+    input.setCustomValidity(problems.join(" "));
+    if (problems.length) { input.reportValidity(); }
+  });
+})();

@@ -1,0 +1,234 @@
+"""Pinnwand moderation: hide with a reason, restore, pin, pre-moderation, reports, the log, and
+two moderators acting on the same post."""
+import pytest
+from sqlalchemy import select
+
+from portal.board import services
+from portal.board.models import Comment, ModerationAction, ModerationLogEntry, Post, PostStatus, Report
+from portal.extensions import db
+from tests.board_helpers import HX, STOVE, WAITING, post_by_title, post_data
+from tests.conftest import get_user
+
+
+def _ids(app, title=STOVE):
+    with app.app_context():
+        post = post_by_title(title)
+        return post.id, post.version
+
+
+def test_moderation_hides_a_post_and_the_author_sees_why(app, client_as):
+    post_id, version = _ids(app)
+    moderation = client_as("moderation")
+    response = moderation.post(f"/board/posts/{post_id}/hide", headers=HX,
+                               data={"reason": "Auf dem Foto sind Kinder zu erkennen.", "version": version})
+    assert response.status_code == 200
+    card = response.get_data(as_text=True)
+    assert card.lstrip().startswith(f'<article id="post-{post_id}"')
+    assert "Ausgeblendet" in card and "post-hidden" in response.headers["HX-Trigger"]
+
+    author_view = client_as("ehrenamt").get("/board/taubach").get_data(as_text=True)
+    assert "Von der Moderation ausgeblendet" in author_view
+    assert "Grund: Auf dem Foto sind Kinder zu erkennen." in author_view
+    other = client_as("ehrenamt_legefeld")
+    assert STOVE not in other.get("/board/taubach").get_data(as_text=True)
+    assert other.get(f"/board/posts/{post_id}").status_code == 404
+    with app.app_context():
+        entry = db.session.scalar(select(ModerationLogEntry).order_by(ModerationLogEntry.id.desc()))
+        assert (entry.action, entry.reason, entry.moderator.display_name) == (
+            ModerationAction.HIDDEN, "Auf dem Foto sind Kinder zu erkennen.", "Jonas Meier")
+    log = moderation.get("/board/moderation/log").get_data(as_text=True)
+    assert "Beitrag ausgeblendet" in log and "Auf dem Foto sind Kinder zu erkennen." in log
+
+
+def test_hiding_needs_a_reason(app, client_as):
+    post_id, version = _ids(app)
+    response = client_as("moderation").post(f"/board/posts/{post_id}/hide", data={"reason": "", "version": version})
+    assert response.status_code == 422
+    assert "Bitte gib einen Grund an." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Post, post_id).status == PostStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("status, pinned, action, result", [
+    ("pending", False, "approve", ("published", False)),
+    ("published", False, "pin", ("published", True)),
+    ("published", True, "unpin", ("published", False)),
+    ("published", True, "hide", ("hidden", False)),
+    ("pending", False, "hide", ("hidden", False)),
+    ("hidden", False, "restore", ("published", False)),
+    # actions that do not fit the state change nothing
+    ("published", False, "approve", None),
+    ("published", False, "restore", None),
+    ("hidden", False, "pin", None),
+    ("pending", False, "pin", None),
+    ("published", True, "pin", None),
+    ("hidden", False, "hide", None),
+])
+def test_moderation_state_transitions(app, status, pinned, action, result):
+    with app.app_context():
+        post = post_by_title(STOVE)
+        post.status, post.pinned = PostStatus(status), pinned
+        db.session.commit()
+        moderator = get_user("moderation")
+        if result is None:
+            with pytest.raises(services.StaleState):
+                services.moderate_post(post, moderator, action, post.version, reason="Grund")
+            db.session.rollback()
+            post = post_by_title(STOVE)
+            assert (post.status.value, post.pinned) == (status, pinned)
+        else:
+            services.moderate_post(post, moderator, action, post.version, reason="Grund")
+            db.session.commit()
+            assert (post.status.value, post.pinned) == result
+
+
+def test_second_moderator_sees_the_current_state_instead_of_an_error(app, client_as):
+    post_id, version = _ids(app)
+    first, second = client_as("moderation"), client_as("admin")
+    assert first.post(f"/board/posts/{post_id}/hide", headers=HX,
+                      data={"reason": "Werbung", "version": version}).status_code == 200
+    # The admin still has the old card (old version) open and clicks "Lösen".
+    response = second.post(f"/board/posts/{post_id}/unpin", headers=HX, data={"version": version})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Inzwischen hat jemand anderes diesen Beitrag geändert" in html
+    assert "Ausgeblendet" in html and "Grund: Werbung" in html
+    plain = second.post(f"/board/posts/{post_id}/hide", data={"reason": "Doppelt", "version": version})
+    assert plain.status_code == 303
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        assert post.hidden_reason == "Werbung"
+        assert db.session.scalar(select(ModerationLogEntry.id).where(ModerationLogEntry.reason == "Doppelt")) is None
+
+
+def test_lost_update_between_load_and_save_is_caught_by_the_version_column(app):
+    """Two requests loaded the same version; the later write must not overwrite the first."""
+    from sqlalchemy.orm import Session
+
+    with app.app_context():
+        post_id = post_by_title(STOVE).id
+        engine = db.engine
+        with Session(engine) as other:
+            stale = other.get(Post, post_id)
+            post = db.session.get(Post, post_id)
+            services.moderate_post(post, get_user("moderation"), "unpin", post.version)
+            db.session.commit()
+            stale.status, stale.hidden_reason = PostStatus.HIDDEN, "zu spät"
+            with pytest.raises(Exception) as caught:
+                other.commit()
+            assert "StaleDataError" in type(caught.value).__name__
+        db.session.expire_all()
+        assert db.session.get(Post, post_id).status == PostStatus.PUBLISHED
+
+
+def test_pre_moderated_post_is_invisible_to_others_until_approved(app, client_as):
+    author = client_as("ehrenamt_legefeld")
+    response = author.post("/board/legefeld/new", data=post_data(title="Steckenpferde-Nähnachmittag"))
+    assert response.status_code == 303
+    assert "wartet auf die Freigabe" in author.get("/board/legefeld").get_data(as_text=True)
+    own = author.get("/board/legefeld").get_data(as_text=True)
+    assert "Steckenpferde-Nähnachmittag" in own and "Wartet auf Freigabe" in own
+
+    reader = client_as("ehrenamt")
+    assert "Steckenpferde-Nähnachmittag" not in reader.get("/board/legefeld").get_data(as_text=True)
+    assert "Steckenpferde-Nähnachmittag" not in reader.get("/board/alle").get_data(as_text=True)
+    assert "Steckenpferde-Nähnachmittag" not in reader.get("/board/").get_data(as_text=True)
+    post_id, version = _ids(app, "Steckenpferde-Nähnachmittag")
+    assert reader.get(f"/board/posts/{post_id}").status_code == 404
+
+    moderation = client_as("moderation")
+    assert "Steckenpferde-Nähnachmittag" in moderation.get("/board/moderation").get_data(as_text=True)
+    assert moderation.post(f"/board/posts/{post_id}/approve", data={"version": version}).status_code == 303
+    assert "Steckenpferde-Nähnachmittag" in reader.get("/board/legefeld").get_data(as_text=True)
+    assert reader.get(f"/board/posts/{post_id}").status_code == 200
+
+
+def test_moderation_posts_directly_in_a_pre_moderated_ortsteil(app, client_as):
+    client_as("moderation").post("/board/legefeld/new", data=post_data(title="Hinweis der Stadt"))
+    with app.app_context():
+        assert post_by_title("Hinweis der Stadt").status == PostStatus.PUBLISHED
+
+
+def test_edit_in_a_pre_moderated_ortsteil_goes_back_to_the_queue(app, client_as):
+    post_id, _ = _ids(app, "Hobby-Horse-Gruppe sucht Mitreiterinnen und Mitreiter")
+    response = client_as("ehrenamt_legefeld").post(f"/board/posts/{post_id}/edit", data=post_data(
+        title="Hobby-Horse-Gruppe sucht Mitreiterinnen und Mitreiter", body="Jetzt mit Link zu fremder Werbung"))
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Post, post_id).status == PostStatus.PENDING
+
+
+def test_switching_pre_moderation_is_logged(app, client_as):
+    moderation = client_as("moderation")
+    assert moderation.post("/board/taubach/settings", data={"premoderation": "y"}).status_code == 303
+    client_as("ehrenamt").post("/board/taubach/new", data=post_data())
+    with app.app_context():
+        assert post_by_title("Laternen basteln am Freitag").status == PostStatus.PENDING
+        actions = list(db.session.scalars(select(ModerationLogEntry.action).order_by(ModerationLogEntry.id.desc())))
+        assert actions[0] == ModerationAction.PREMODERATION_ON
+    moderation.post("/board/taubach/settings", data={})
+    with app.app_context():
+        assert not services.settings_for(post_by_title(STOVE).ortsteil).premoderation
+
+
+def test_pin_puts_a_post_first(app, client_as):
+    post_id, version = _ids(app, "Wer hat Erfahrung mit Kinderschminken?")
+    client_as("moderation").post(f"/board/posts/{post_id}/pin", data={"version": version})
+    html = client_as("fachkraft").get("/board/taubach").get_data(as_text=True)
+    assert html.index("Wer hat Erfahrung mit Kinderschminken?") < html.index("Übrige Tannenzweige")
+
+
+def test_hidden_comment_shows_a_placeholder_and_the_author_sees_why(app, client_as):
+    with app.app_context():
+        comment = db.session.scalar(select(Comment).where(Comment.body.like("Wie schön!%")))
+        comment_id, post_id = comment.id, comment.post_id
+    response = client_as("moderation").post(f"/board/comments/{comment_id}/hide", headers=HX,
+                                            data={"reason": "Bitte keine Verabredungen mit Namen von Kindern."})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).lstrip().startswith('<section id="comments"')
+    other = client_as("fachkraft").get(f"/board/posts/{post_id}").get_data(as_text=True)
+    assert "Dieser Kommentar wurde von der Moderation ausgeblendet." in other
+    assert "Dürfen wir mit der Hobby-Horse-Gruppe" not in other
+    author = client_as("ehrenamt_legefeld").get(f"/board/posts/{post_id}").get_data(as_text=True)
+    assert "Grund: Bitte keine Verabredungen mit Namen von Kindern." in author
+    client_as("moderation").post(f"/board/comments/{comment_id}/restore")
+    assert "Dürfen wir mit der Hobby-Horse-Gruppe" in client_as("fachkraft").get(f"/board/posts/{post_id}").get_data(as_text=True)
+
+
+def test_report_dismissed_leaves_the_queue_and_is_logged(app, client_as):
+    with app.app_context():
+        report_id = db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None)))
+    moderation = client_as("moderation")
+    assert "Passt das hier her?" in moderation.get("/board/moderation").get_data(as_text=True)
+    assert moderation.post(f"/board/reports/{report_id}/dismiss").status_code == 303
+    assert "Passt das hier her?" not in moderation.get("/board/moderation").get_data(as_text=True)
+    again = moderation.post(f"/board/reports/{report_id}/dismiss", follow_redirects=True)
+    assert "Diese Meldung hat schon jemand erledigt." in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ModerationLogEntry.action).order_by(ModerationLogEntry.id.desc())) == \
+            ModerationAction.REPORT_DISMISSED
+
+
+def test_hiding_a_reported_post_resolves_its_reports(app, client_as):
+    post_id, version = _ids(app, "Erfahrungen mit Filmabenden?")
+    client_as("moderation").post(f"/board/posts/{post_id}/hide", data={"reason": "Doppelt gepostet", "version": version})
+    with app.app_context():
+        assert db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None))) is None
+
+
+def test_moderator_deletes_with_a_reason_that_stays_in_the_log(app, client_as):
+    post_id, _ = _ids(app)
+    moderation = client_as("moderation")
+    assert moderation.post(f"/board/posts/{post_id}/delete", data={"reason": ""}).status_code == 422
+    assert moderation.post(f"/board/posts/{post_id}/delete", data={"reason": "Auf Wunsch der Autorin"}).status_code == 303
+    with app.app_context():
+        entry = db.session.scalar(select(ModerationLogEntry).where(ModerationLogEntry.action == ModerationAction.DELETED))
+        assert entry.subject == STOVE and entry.post_id is None and entry.reason == "Auf Wunsch der Autorin"
+
+
+def test_waiting_post_cannot_be_commented_or_thanked(app, client_as):
+    post_id, _ = _ids(app, WAITING)
+    author = client_as("birgit.lange@portal.example")
+    assert author.get(f"/board/posts/{post_id}").status_code == 200
+    assert author.post(f"/board/posts/{post_id}/comments", data={"body": "Hallo"}).status_code == 409
+    assert author.post(f"/board/posts/{post_id}/thanks").status_code == 409
