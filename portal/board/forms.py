@@ -1,10 +1,10 @@
 """Forms of the Pinnwand."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX
-from portal.board.services import today
+from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
 from portal.forms import MultiCheckboxField, choices, no_control_chars
 
 NO_FAMILY_DATA = ("Bitte keine Namen oder persönlichen Daten von Kindern, Jugendlichen oder Familien – "

@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import services
 from portal.board.forms import CommentForm, ModerationForm, PostForm, ReasonForm, SettingsForm
-from portal.board.models import (MAX_ATTACHMENTS, Category, Comment, Post, PostStatus, Report, can_post_in,
+from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, Report, can_post_in,
                                  is_moderator)
 from portal.extensions import db
 from portal.forms import choices
@@ -28,7 +30,7 @@ NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."
 # --- helpers ---------------------------------------------------------------------------------------
 
 def _ortsteil_or_404(slug: str) -> Ortsteil:
-    ortsteil = db.session.scalar(db.select(Ortsteil).where(Ortsteil.slug == slug))
+    ortsteil = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == slug))
     if ortsteil is None:
         abort(404)
     return ortsteil
@@ -223,7 +225,7 @@ def post_edit(post_id: int):
                 visible_until=form.visible_until.data, remove_ids=remove, new_attachments=attachments)
             try:
                 db.session.commit()
-            except services.StaleDataError:
+            except StaleDataError:
                 db.session.rollback()
                 for a in attachments:
                     services.discard_files(a)
@@ -474,9 +476,7 @@ def log():
 
 # --- files -----------------------------------------------------------------------------------------
 
-def _attachment(attachment_id: int):
-    from portal.board.models import Attachment
-
+def _attachment(attachment_id: int) -> Attachment:
     attachment = db.get_or_404(Attachment, attachment_id)
     if not attachment.post.can_view(current_user):
         abort(404)
