@@ -159,6 +159,20 @@ def test_every_board_page_is_accessible(page_as):
     expect(anna.get_by_text("Das Datum liegt in der Vergangenheit.")).to_be_visible()
     check_page(anna)
     anna.goto("/board/taubach")
-    # "Mehr laden" is not needed with the demo data; the archive link works instead
     anna.get_by_role("link", name="Archiv: abgelaufene Beiträge").click()
+    check_page(anna)
+
+    # The combined stream has more than one page of demo posts: "Mehr laden" appends in place.
+    anna.goto("/board/alle")
+    before = anna.locator("#post-list > li").count()
+    anna.get_by_role("link", name="Mehr laden").click()
+    expect(anna.locator("#post-list > li")).not_to_have_count(before)
+    assert anna.locator("#post-list > li").count() > before
+    assert anna.url.endswith("/board/alle")
+    check_page(anna)
+    # Filter by category updates the list and the address.
+    anna.get_by_label("Art", exact=True).select_option(label="Gesuch")
+    expect(anna).to_have_url(re.compile(r"kategorie=gesuch"))
+    expect(anna.locator("#post-list").get_by_role("heading", name="Bastelmaterial für die Weihnachtsfeier gesucht")).to_be_visible()
+    expect(anna.locator("#post-list").get_by_role("heading", name="Familiencafé jeden Freitag")).to_have_count(0)
     check_page(anna)
