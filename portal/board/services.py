@@ -199,6 +199,13 @@ def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
     return [(o, by_board[o.id]) for o in ortsteile]
 
 
+def my_unpublished(user, limit: int = 10) -> list[Post]:
+    """The user's own posts that others cannot see (waiting or hidden), so the author notices."""
+    return list(db.session.scalars(
+        select(Post).where(Post.author_id == user.id, Post.status != PostStatus.PUBLISHED)
+        .options(joinedload(Post.ortsteil)).order_by(Post.id.desc()).limit(limit)).unique())
+
+
 def get_post(post_id: int, with_comments: bool = False) -> Post | None:
     options = [joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments)]
     if with_comments:

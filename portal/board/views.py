@@ -80,6 +80,7 @@ def _card(post: Post, status: int = 200, notice: str | None = None, trigger=None
 @bp.get("/")
 def index():
     return render_template("board/index.html", boards=services.overview(current_user),
+                           unpublished=services.my_unpublished(current_user),
                            premoderated=services.premoderated_ortsteil_ids(),
                            queue_size=services.queue_size() if is_moderator(current_user) else 0)
 

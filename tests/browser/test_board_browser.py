@@ -89,6 +89,9 @@ def test_post_comment_hide_at_phone_width(page_as):
     mine = anna.locator("article").filter(has=anna.get_by_role("heading", name=TITLE))
     expect(mine.get_by_text("Grund: Bitte ohne Markennamen – Werbung ist hier nicht erlaubt.")).to_be_visible()
     check_page(anna)
+    anna.goto("/board/")
+    expect(anna.get_by_role("region", name="Deine Beiträge, die andere gerade nicht sehen")).to_contain_text(TITLE)
+    check_page(anna)
     peter.goto("/board/taubach")
     expect(peter.get_by_role("heading", name=TITLE)).to_have_count(0)
 
