@@ -129,8 +129,7 @@ def new_posts():
     if not count:
         return "", 204
     list_url = url_for("board.ortsteil", slug=board.slug, **f.args()) if board else url_for("board.stream", **f.args())
-    return render_template("board/_new_posts.html", count=count, list_url=list_url,
-                           poll_url=request.full_path)
+    return render_template("board/_new_posts.html", count=count, list_url=list_url)
 
 
 # --- writing posts ---------------------------------------------------------------------------------
