@@ -87,7 +87,7 @@ def index():
 
 def _board(ortsteil: Ortsteil | None):
     f = _filter(ortsteil)
-    cursor = request.args.get("vor")
+    cursor = request.args.get("vor") if services.decode_cursor(request.args.get("vor")) else None
     page = services.list_posts(f, current_user, cursor=cursor)
     endpoint_args = {"slug": ortsteil.slug} if ortsteil else {}
     endpoint = "board.ortsteil" if ortsteil else "board.stream"
