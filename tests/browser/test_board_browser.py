@@ -51,7 +51,11 @@ def test_post_comment_hide_at_phone_width(page_as):
     card = anna.locator("#post-list article").filter(has=anna.get_by_role("heading", name=TITLE))
     expect(card).to_be_visible()
     expect(card.get_by_role("img")).to_be_visible()
-    assert card.get_by_role("img").evaluate("img => img.naturalWidth") == 480
+    card.get_by_role("img").scroll_into_view_if_needed()
+    loaded_width = card.get_by_role("img").evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))")
+    assert loaded_width == 480  # the thumbnail, not the 1200 px original
     check_page(anna)
 
     # A volunteer of Legefeld reads and comments it, but cannot post in Taubach.
