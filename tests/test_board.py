@@ -88,6 +88,22 @@ def test_bad_input_gets_a_message_and_keeps_what_was_typed(client_as, fields, me
         assert "Mein langer Text bleibt erhalten." in html
 
 
+def test_posting_and_moderating_need_the_csrf_token(app, client_as):
+    import re
+
+    client = client_as("ehrenamt")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/board/taubach").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/board/taubach/new", data=post_data()).status_code == 400
+    assert client.post("/board/taubach/new", data=post_data(csrf_token=token)).status_code == 303
+    with app.app_context():
+        post_id = post_by_title("Laternen basteln am Freitag").id
+    # htmx sends the token as a header (from <body hx-headers>)
+    assert client.post(f"/board/posts/{post_id}/thanks", headers=HX).status_code == 400
+    assert client.post(f"/board/posts/{post_id}/thanks", headers={**HX, "X-CSRFToken": token}).status_code == 200
+
+
 def test_form_warns_that_no_personal_data_of_families_belongs_here(client_as):
     html = client_as("ehrenamt").get("/board/taubach/new").get_data(as_text=True)
     assert "Keine Namen, Fotos oder anderen persönlichen Daten von Kindern" in html

@@ -29,6 +29,9 @@ def test_moderation_hides_a_post_and_the_author_sees_why(app, client_as):
     author_view = client_as("ehrenamt").get("/board/taubach").get_data(as_text=True)
     assert "Von der Moderation ausgeblendet" in author_view
     assert "Grund: Auf dem Foto sind Kinder zu erkennen." in author_view
+    overview = client_as("ehrenamt").get("/board/").get_data(as_text=True)
+    assert "Deine Beiträge, die andere gerade nicht sehen" in overview
+    assert "von der Moderation ausgeblendet. Grund: Auf dem Foto sind Kinder zu erkennen." in overview
     other = client_as("ehrenamt_legefeld")
     assert STOVE not in other.get("/board/taubach").get_data(as_text=True)
     assert other.get(f"/board/posts/{post_id}").status_code == 404

@@ -6,7 +6,6 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import insert, select
 
-from portal.board import services
 from portal.board.models import Attachment, Comment, Post, Reaction
 from portal.extensions import db, utcnow
 from tests.board_helpers import ortsteil, post_by_title, post_data

@@ -224,7 +224,7 @@ def seed(password: str, reset_passwords: bool = False) -> None:
                         status=extras.get("status", PostStatus.PUBLISHED))
             if "visible_until" in extras:
                 post.visible_until = services.today() + timedelta(days=extras["visible_until"])
-            services._render(post)
+            services.render_body(post)
             if "photo" in extras:
                 post.attachments.append(_photo(*extras["photo"]))
             db.session.add(post)

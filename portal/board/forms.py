@@ -1,14 +1,13 @@
 """Forms of the Pinnwand."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX
-from portal.board.services import today
+from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
 from portal.forms import MultiCheckboxField, choices, no_control_chars
 
-NO_FAMILY_DATA = ("Bitte keine Namen oder persönlichen Daten von Kindern, Jugendlichen oder Familien – "
-                  "die Pinnwand ist für die Arbeit im Ortsteil, nicht für Einzelfälle.")
+NO_FAMILY_DATA = "Keine Namen oder Daten von Kindern und Familien – die Pinnwand ist nicht für Einzelfälle."
 
 
 def not_in_past(form, field):

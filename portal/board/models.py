@@ -60,6 +60,13 @@ class PostStatus(enum.StrEnum):
     HIDDEN = "hidden"
 
 
+def today() -> date:
+    """The day in Berlin: "sichtbar bis 24.12." means until the end of that local day."""
+    from portal.formatting import BERLIN
+
+    return datetime.now(BERLIN).date()
+
+
 def is_moderator(user) -> bool:
     """City staff who maintain the pinboard."""
     return bool(user and user.is_authenticated and user.has_role(Role.MODERATION, Role.ADMIN))
@@ -162,8 +169,6 @@ class Post(db.Model):
     # --- display ------------------------------------------------------------------------
     @property
     def archived(self) -> bool:
-        from portal.board.services import today
-
         return self.visible_until is not None and self.visible_until < today()
 
     @property

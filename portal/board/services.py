@@ -3,32 +3,25 @@ attachments, reactions, reports and moderation transitions (each logged)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Callable, Iterable
 
-from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
-                                 is_moderator)
+                                 is_moderator, today)
 from portal.extensions import db, utcnow
-from portal.formatting import BERLIN
 from portal.org.models import Ortsteil
 from portal.text import render_markdown
-from portal.uploads import IMAGES, delete_upload, save_upload
+from portal.uploads import IMAGES, UploadError, delete_upload, save_upload
 
 ATTACHMENT_TYPES = {"jpg", "jpeg", "png", "webp", "pdf"}
 UPLOAD_SUBDIR = "board"
 PAGE_SIZE = 20
-
-
-def today() -> date:
-    """The day in Berlin: "sichtbar bis 24.12." means until the end of that local day."""
-    return datetime.now(BERLIN).date()
 
 
 # --- next calendar events on a board -----------------------------------------------------------
@@ -206,6 +199,13 @@ def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
     return [(o, by_board[o.id]) for o in ortsteile]
 
 
+def my_unpublished(user, limit: int = 10) -> list[Post]:
+    """The user's own posts that others cannot see (waiting or hidden), so the author notices."""
+    return list(db.session.scalars(
+        select(Post).where(Post.author_id == user.id, Post.status != PostStatus.PUBLISHED)
+        .options(joinedload(Post.ortsteil)).order_by(Post.id.desc()).limit(limit)).unique())
+
+
 def get_post(post_id: int, with_comments: bool = False) -> Post | None:
     options = [joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments)]
     if with_comments:
@@ -215,7 +215,8 @@ def get_post(post_id: int, with_comments: bool = False) -> Post | None:
 
 # --- writing posts ---------------------------------------------------------------------------------
 
-def _render(post: Post) -> None:
+def render_body(post: Post) -> None:
+    """Cache the sanitised HTML and the search text of a post."""
     post.body_html = str(render_markdown(post.body))
     post.search_text = f"{post.title}\n{post.body}".casefold()
 
@@ -230,8 +231,6 @@ def store_attachment(file, position: int) -> Attachment:
             result = images.process(stored.storage_name)
         except images.ImageProblem as e:
             delete_upload(stored.storage_name)
-            from portal.uploads import UploadError
-
             raise UploadError(f"„{stored.original_name}“: {e}") from None
         attachment.thumb_name = result.thumb_name
         attachment.size = result.size
@@ -245,7 +244,7 @@ def create_post(user, ortsteil: Ortsteil, *, title: str, body: str, category: Ca
     post = Post(ortsteil=ortsteil, author_id=user.id, title=title.strip(), body=body.strip(), category=category,
                 visible_until=visible_until, status=PostStatus.PENDING if held else PostStatus.PUBLISHED)
     post.author = user
-    _render(post)
+    render_body(post)
     for a in attachments:
         post.attachments.append(a)
     db.session.add(post)
@@ -256,7 +255,7 @@ def update_post(post: Post, user, *, title: str, body: str, category: Category, 
                 remove_ids: Iterable[int], new_attachments: list[Attachment]) -> bool:
     """Apply the author's edit; returns True when the post went back to the queue for approval."""
     post.title, post.body, post.category, post.visible_until = title.strip(), body.strip(), category, visible_until
-    _render(post)
+    render_body(post)
     remove = set(remove_ids)
     for a in [a for a in post.attachments if a.id in remove]:
         discard_files(a)
@@ -352,7 +351,7 @@ POST_TRANSITIONS = {
     "hide": ({PostStatus.PUBLISHED, PostStatus.PENDING}, ModerationAction.HIDDEN),
     "restore": ({PostStatus.HIDDEN}, ModerationAction.RESTORED),
     "pin": ({PostStatus.PUBLISHED}, ModerationAction.PINNED),
-    "unpin": ({PostStatus.PUBLISHED, PostStatus.HIDDEN, PostStatus.PENDING}, ModerationAction.UNPINNED),
+    "unpin": ({PostStatus.PUBLISHED}, ModerationAction.UNPINNED),
 }
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import services
 from portal.board.forms import CommentForm, ModerationForm, PostForm, ReasonForm, SettingsForm
-from portal.board.models import (MAX_ATTACHMENTS, Category, Comment, Post, PostStatus, Report, can_post_in,
+from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, Report, can_post_in,
                                  is_moderator)
 from portal.extensions import db
 from portal.forms import choices
@@ -28,7 +30,7 @@ NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."
 # --- helpers ---------------------------------------------------------------------------------------
 
 def _ortsteil_or_404(slug: str) -> Ortsteil:
-    ortsteil = db.session.scalar(db.select(Ortsteil).where(Ortsteil.slug == slug))
+    ortsteil = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == slug))
     if ortsteil is None:
         abort(404)
     return ortsteil
@@ -78,13 +80,14 @@ def _card(post: Post, status: int = 200, notice: str | None = None, trigger=None
 @bp.get("/")
 def index():
     return render_template("board/index.html", boards=services.overview(current_user),
+                           unpublished=services.my_unpublished(current_user),
                            premoderated=services.premoderated_ortsteil_ids(),
                            queue_size=services.queue_size() if is_moderator(current_user) else 0)
 
 
 def _board(ortsteil: Ortsteil | None):
     f = _filter(ortsteil)
-    cursor = request.args.get("vor")
+    cursor = request.args.get("vor") if services.decode_cursor(request.args.get("vor")) else None
     page = services.list_posts(f, current_user, cursor=cursor)
     endpoint_args = {"slug": ortsteil.slug} if ortsteil else {}
     endpoint = "board.ortsteil" if ortsteil else "board.stream"
@@ -126,8 +129,7 @@ def new_posts():
     if not count:
         return "", 204
     list_url = url_for("board.ortsteil", slug=board.slug, **f.args()) if board else url_for("board.stream", **f.args())
-    return render_template("board/_new_posts.html", count=count, list_url=list_url,
-                           poll_url=request.full_path)
+    return render_template("board/_new_posts.html", count=count, list_url=list_url)
 
 
 # --- writing posts ---------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def post_edit(post_id: int):
                 visible_until=form.visible_until.data, remove_ids=remove, new_attachments=attachments)
             try:
                 db.session.commit()
-            except services.StaleDataError:
+            except StaleDataError:
                 db.session.rollback()
                 for a in attachments:
                     services.discard_files(a)
@@ -474,9 +476,7 @@ def log():
 
 # --- files -----------------------------------------------------------------------------------------
 
-def _attachment(attachment_id: int):
-    from portal.board.models import Attachment
-
+def _attachment(attachment_id: int) -> Attachment:
     attachment = db.get_or_404(Attachment, attachment_id)
     if not attachment.post.can_view(current_user):
         abort(404)

@@ -12,9 +12,15 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (evt) {
-    if (evt.detail.xhr && evt.detail.xhr.status === 413) {
+    var xhr = evt.detail.xhr;
+    if (xhr && xhr.status === 413) {
       var bad = evt.detail.target.querySelector("[aria-invalid=true]");
       if (bad) { bad.focus(); }
+    }
+    // After posting, the replaced form would drop the focus to the page start: keep it at the confirmation.
+    if (xhr && xhr.status === 200) {
+      var done = document.querySelector("[data-focus-after-swap]");
+      if (done) { done.removeAttribute("data-focus-after-swap"); done.focus(); }
     }
   });
 

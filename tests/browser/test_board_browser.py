@@ -51,7 +51,11 @@ def test_post_comment_hide_at_phone_width(page_as):
     card = anna.locator("#post-list article").filter(has=anna.get_by_role("heading", name=TITLE))
     expect(card).to_be_visible()
     expect(card.get_by_role("img")).to_be_visible()
-    assert card.get_by_role("img").evaluate("img => img.naturalWidth") == 480
+    card.get_by_role("img").scroll_into_view_if_needed()
+    loaded_width = card.get_by_role("img").evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))")
+    assert loaded_width == 480  # the thumbnail, not the 1200 px original
     check_page(anna)
 
     # A volunteer of Legefeld reads and comments it, but cannot post in Taubach.
@@ -89,6 +93,9 @@ def test_post_comment_hide_at_phone_width(page_as):
     mine = anna.locator("article").filter(has=anna.get_by_role("heading", name=TITLE))
     expect(mine.get_by_text("Grund: Bitte ohne Markennamen – Werbung ist hier nicht erlaubt.")).to_be_visible()
     check_page(anna)
+    anna.goto("/board/")
+    expect(anna.get_by_role("region", name="Deine Beiträge, die andere gerade nicht sehen")).to_contain_text(TITLE)
+    check_page(anna)
     peter.goto("/board/taubach")
     expect(peter.get_by_role("heading", name=TITLE)).to_have_count(0)
 
@@ -115,7 +122,7 @@ def test_pre_moderated_post_waits_until_approved(page_as):
     check_page(moderation)
     waiting = moderation.locator("article").filter(
         has=moderation.get_by_role("heading", name="Steckenpferde-Nähnachmittag am Samstag"))
-    waiting.locator("summary", has_text="Moderation").click()
+    # waiting posts show their moderation tools opened
     waiting.get_by_role("button", name="Freigeben").click()
     expect(waiting.get_by_text("Wartet auf Freigabe")).to_have_count(0)
     check_page(moderation)
@@ -159,6 +166,20 @@ def test_every_board_page_is_accessible(page_as):
     expect(anna.get_by_text("Das Datum liegt in der Vergangenheit.")).to_be_visible()
     check_page(anna)
     anna.goto("/board/taubach")
-    # "Mehr laden" is not needed with the demo data; the archive link works instead
     anna.get_by_role("link", name="Archiv: abgelaufene Beiträge").click()
+    check_page(anna)
+
+    # The combined stream has more than one page of demo posts: "Mehr laden" appends in place.
+    anna.goto("/board/alle")
+    before = anna.locator("#post-list > li").count()
+    anna.get_by_role("link", name="Mehr laden").click()
+    expect(anna.locator("#post-list > li")).not_to_have_count(before)
+    assert anna.locator("#post-list > li").count() > before
+    assert anna.url.endswith("/board/alle")
+    check_page(anna)
+    # Filter by category updates the list and the address.
+    anna.get_by_label("Art", exact=True).select_option(label="Gesuch")
+    expect(anna).to_have_url(re.compile(r"kategorie=gesuch"))
+    expect(anna.locator("#post-list").get_by_role("heading", name="Bastelmaterial für die Weihnachtsfeier gesucht")).to_be_visible()
+    expect(anna.locator("#post-list").get_by_role("heading", name="Familiencafé jeden Freitag")).to_have_count(0)
     check_page(anna)
