@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.i18n import get_translations
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.calendar.models import CATEGORY_LABELS, Repeat
 from portal.forms import MultiCheckboxField, choices, no_control_chars
@@ -33,7 +33,7 @@ class EventForm(GermanForm):
     scope = SelectField("Für wen?", validate_choice=False,
                         description="Ortsteil, Sozialraum oder die ganze Stadt.")
     category = SelectField("Art", choices=choices(CATEGORY_LABELS.items()))
-    start_date = DateField("Datum", validators=[DataRequired("Bitte ein Datum angeben.")])
+    start_date = DateField("Datum", validators=[InputRequired("Bitte ein Datum angeben.")])
     start_time = TimeField("Beginn", validators=[Optional()])
     end_date = DateField("Ende (Datum)", validators=[Optional()],
                          description="Leer lassen, wenn der Termin am selben Tag endet.")
@@ -61,7 +61,7 @@ class EventForm(GermanForm):
 
 
 class MoveForm(GermanForm):
-    start_date = DateField("Neues Datum", validators=[DataRequired("Bitte ein Datum angeben.")])
+    start_date = DateField("Neues Datum", validators=[InputRequired("Bitte ein Datum angeben.")])
     start_time = TimeField("Beginn", validators=[Optional()])
     end_time = TimeField("Ende", validators=[Optional()])
     note = StringField("Hinweis", validators=[Length(max=200), no_control_chars],
@@ -76,4 +76,4 @@ class CancelOccurrenceForm(GermanForm):
 class FeedFilterForm(GermanForm):
     sozialraum = SelectField("Nur Sozialraum", coerce=int, validate_choice=False)
     ortsteil = SelectField("Nur Ortsteil", coerce=int, validate_choice=False)
-    category = SelectField("Nur Art")
+    category = SelectField("Nur Art", validate_choice=False)

@@ -438,7 +438,7 @@ def subscribe():
     if form.validate_on_submit():
         token = services.create_feed_token(current_user)
         args = {k: v for k, v in (("sozialraum", form.sozialraum.data), ("ortsteil", form.ortsteil.data),
-                                  ("category", form.category.data)) if v}
+                                  ("category", form.category.data if form.category.data in CATEGORY_LABELS else None)) if v}
         feed_url = _absolute(url_for("calendar.feed", token=token, **args))
     elif form.is_submitted():
         return render("calendar/subscribe.html", "calendar/subscribe.html", status=422, form=form,
