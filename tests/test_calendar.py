@@ -3,7 +3,7 @@ recurrences survive the summer-time change, bad input gets German messages, scop
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import icalendar

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -21,7 +21,7 @@ from portal.calendar.sources import external_events
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
-from portal.htmx import redirect_after_post, render
+from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -79,7 +79,7 @@ def index():
         month_name=f"{MONTHS[month - 1]} {year}", month_value=f"{year:04d}-{month:02d}",
         prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
         this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters,
-        may_create=may_create_events(current_user), view="month", **_places(),
+        may_create=may_create_events(current_user), view="month", fragment=wants_fragment(), **_places(),
     )
 
 
@@ -93,7 +93,8 @@ def agenda():
     days, next_day = services.agenda_page(start_day, current_user, filters)
     return render(
         "calendar/agenda.html", "calendar/_agenda.html", days=days, start_day=start_day, next_day=next_day,
-        filters=filters, may_create=may_create_events(current_user), view="agenda", **_places(),
+        filters=filters, may_create=may_create_events(current_user), view="agenda", fragment=wants_fragment(),
+        **_places(),
     )
 
 
@@ -431,22 +432,20 @@ def _prepare_feed_form(form: FeedFilterForm, places: dict) -> None:
 
 @bp.route("/subscribe", methods=["GET", "POST"])
 def subscribe():
-    places = _places()
+    """Shows the feed address once, right after creating it: only its hash is stored."""
     form = FeedFilterForm()
-    _prepare_feed_form(form, places)
-    feed_url = None
+    _prepare_feed_form(form, _places())
+    feed_url = webcal_url = None
     if form.validate_on_submit():
         token = services.create_feed_token(current_user)
+        category = form.category.data if form.category.data in CATEGORY_LABELS else None
         args = {k: v for k, v in (("sozialraum", form.sozialraum.data), ("ortsteil", form.ortsteil.data),
-                                  ("category", form.category.data if form.category.data in CATEGORY_LABELS else None)) if v}
+                                  ("category", category)) if v}
         feed_url = _absolute(url_for("calendar.feed", token=token, **args))
-    elif form.is_submitted():
-        return render("calendar/subscribe.html", "calendar/subscribe.html", status=422, form=form,
-                      token=services.feed_token_of(current_user), feed_url=None, title="Kalender abonnieren")
-    return render("calendar/subscribe.html", "calendar/subscribe.html", form=form,
-                  token=services.feed_token_of(current_user), feed_url=feed_url,
-                  webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://") if feed_url else None,
-                  title="Kalender abonnieren")
+        webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    status = 422 if form.is_submitted() and not feed_url else 200
+    return render_template("calendar/subscribe.html", form=form, token=services.feed_token_of(current_user),
+                           feed_url=feed_url, webcal_url=webcal_url, title="Kalender abonnieren"), status
 
 
 @bp.get("/feed/<token>.ics")
