@@ -476,3 +476,18 @@ def test_demo_year_is_there_and_seeding_twice_changes_nothing(app):
     assert ("Workshop: Kinderschutz im Ehrenamt", "20.03.2027 09:00", "16:00") in starts
     for day in ("12.05.2027", "01.09.2026", "13.10.2026"):
         assert ("AG 78 Hilfen zur Erziehung", f"{day} 09:00", "12:00") in starts
+
+
+@pytest.mark.parametrize("url", ["/calendar/?month=9999-99", "/calendar/?month=x", "/calendar/agenda?from=9999-12-31",
+                                 "/calendar/agenda?from=gestern", "/calendar/?sozialraum=abc&ortsteil=-1&category=<b>"])
+def test_nonsense_in_the_address_falls_back_to_today(client_as, url):
+    response = client_as("ehrenamt").get(url)
+    assert response.status_code == 200
+    assert "<b>" not in response.get_data(as_text=True).split("</form>")[0]
+
+
+def test_unknown_event_and_date_are_404(app, client_as):
+    client = client_as("moderation")
+    assert client.get("/calendar/events/999999").status_code == 404
+    assert client.get(f"/calendar/events/{2**70}").status_code == 404
+    assert client.get(f"/calendar/events/{event_id(app, CAFE)}/dates/kaputt/move").status_code == 404

@@ -88,6 +88,8 @@ def agenda():
     filters = _filters()
     try:
         start_day = date.fromisoformat(request.args.get("from", ""))
+        if not 1900 <= start_day.year <= 2200:
+            raise ValueError("out of range")
     except ValueError:
         start_day = services.today_local()
     days, next_day = services.agenda_page(start_day, current_user, filters)
@@ -101,6 +103,8 @@ def agenda():
 # --- one event ---------------------------------------------------------------------------------------
 
 def _get_event(event_id: int) -> Event:
+    if event_id > 2**31:  # larger than any id; the database would refuse to compare it
+        abort(404, description="Diesen Termin gibt es nicht (mehr).")
     event = db.session.scalar(
         select(Event).where(Event.id == event_id)
         .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
