@@ -115,3 +115,7 @@ def test_creator_moves_one_date_of_the_series(page_as):
     check_page(page)
     page.get_by_role("button", name="Dieser Termin fällt aus").click()
     expect(page.get_by_text("Der Termin am 15.01.2027 fällt aus.")).to_be_visible()
+    page.get_by_text("Löschen …").click()
+    check_page(page)
+    page.get_by_role("button", name="Ja, endgültig löschen").click()
+    expect(page.get_by_text("„Familiencafé“ ist gelöscht.")).to_be_visible()
