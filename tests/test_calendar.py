@@ -30,7 +30,6 @@ BASTELN = "demo-basteln-advent-legefeld@traegerportal"
 def frozen_now(monkeypatch):
     """The calendar's idea of "now" (feed window, today's month) is the demo's 21 November 2026."""
     monkeypatch.setattr(services, "utcnow", lambda: NOW)
-    monkeypatch.setattr("portal.calendar.views.utcnow", lambda: NOW)
 
 
 def berlin(text: str) -> datetime:

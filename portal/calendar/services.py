@@ -249,6 +249,15 @@ def today_local() -> date:
     return utcnow().astimezone(BERLIN).date()
 
 
+def get_event(event_id: int) -> Event | None:
+    """One event with everything its page shows."""
+    return db.session.scalar(
+        select(Event).where(Event.id == event_id)
+        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
+                 joinedload(Event.created_by), selectinload(Event.exceptions))
+    )
+
+
 # --- writing -------------------------------------------------------------------------------------------
 
 def new_uid() -> str:
@@ -383,10 +392,17 @@ def feed_user(token: str):
     return row.user
 
 
-def feed_events(filters: Filters, now: datetime) -> list[Event]:
-    """The calendar's own events a feed carries (the rule, not the expanded dates)."""
-    stmt = events_touching(now - FEED_PAST, now + FEED_FUTURE, filters)
-    return list(db.session.scalars(stmt).unique())
+def feed_items(filters: Filters, user) -> tuple[list[Event], list[ExternalEvent]]:
+    """What a feed carries: own events as rules (not expanded) and other features' dates, from
+    half a year back to two years ahead."""
+    now = utcnow()
+    start, end = now - FEED_PAST, now + FEED_FUTURE
+    events = list(db.session.scalars(events_touching(start, end, filters)).unique())
+    externals = []
+    if not filters.by_place:
+        externals = [e for e in external_events(start, end, user)
+                     if not filters.category or e.category == filters.category]
+    return events, externals
 
 
 def parse_id(value) -> int | None:

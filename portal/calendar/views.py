@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import public
 from portal.auth.models import Role
@@ -17,8 +16,7 @@ from portal.calendar.models import (CATEGORY_LABELS, Category, Event, Repeat, Sc
                                     may_write)
 from portal.calendar.recurrence import RecurrenceError, Schedule, local_midnight, to_aware
 from portal.calendar.services import Filters, parse_id
-from portal.calendar.sources import external_events
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
@@ -105,11 +103,7 @@ def agenda():
 def _get_event(event_id: int) -> Event:
     if event_id > 2**31:  # larger than any id; the database would refuse to compare it
         abort(404, description="Diesen Termin gibt es nicht (mehr).")
-    event = db.session.scalar(
-        select(Event).where(Event.id == event_id)
-        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
-                 joinedload(Event.created_by), selectinload(Event.exceptions))
-    )
+    event = services.get_event(event_id)
     if event is None:
         abort(404, description="Diesen Termin gibt es nicht (mehr).")
     return event
@@ -460,13 +454,7 @@ def feed(token: str):
     if user is None:
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
-    filters = _filters()
-    now = utcnow()
-    events = services.feed_events(filters, now)
-    externals = []
-    if not filters.by_place:
-        externals = [e for e in external_events(now - services.FEED_PAST, now + services.FEED_FUTURE, user)
-                     if not filters.category or e.category == filters.category]
+    events, externals = services.feed_items(_filters(), user)
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
     body = ical.build(name, events, externals,
                       lambda e: _absolute(url_for("calendar.event", event_id=e.id)))

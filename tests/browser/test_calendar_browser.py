@@ -20,7 +20,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
     monkeypatch.setattr(services, "utcnow", lambda: NOW)
-    monkeypatch.setattr("portal.calendar.views.utcnow", lambda: NOW)
 
 
 def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_list(page_as):
