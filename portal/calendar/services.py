@@ -1,0 +1,414 @@
+"""Calendar logic shared by the views, the feed and other features (the Ortsteil board).
+
+Every list of dates — month grid, agenda, feed, the board's "next dates" — comes from
+``occurrences()``: one query for the events touching a window (with their changes, places and
+organisers loaded alongside), expanded in memory, merged with the dates other features provide
+through ``sources.external_events``.
+"""
+from __future__ import annotations
+
+import calendar as pycal
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.calendar.models import CATEGORY_LABELS, Event, FeedToken, OccurrenceChange, Repeat, Scope
+from portal.calendar.recurrence import Schedule
+from portal.calendar.sources import ExternalEvent, external_events
+from portal.extensions import db, utcnow
+from portal.formatting import BERLIN
+from portal.org.models import Ortsteil
+from portal.text import render_markdown
+
+#: Longest window one request may expand (a month grid is 6 weeks, the agenda 3 months).
+MAX_WINDOW = timedelta(days=800)
+#: What a feed contains: from half a year back to two years ahead.
+FEED_PAST = timedelta(days=183)
+FEED_FUTURE = timedelta(days=731)
+AGENDA_DAYS = 92
+AGENDA_PAGE_SIZE = 40
+
+
+# --- occurrences ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date as a person sees it, from the calendar's own events or from another feature."""
+
+    uid: str
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    place: str
+    category: str
+    organiser: str
+    scope_label: str
+    #: The whole event or this one date is called off (shown struck through).
+    cancelled: bool = False
+    #: Only this date of a series is called off: feeds leave it out (EXDATE).
+    dropped: bool = False
+    #: Where a moved date originally was.
+    moved_from: datetime | None = None
+    note: str = ""
+    #: The calendar's own event, or None for dates from other features.
+    event_id: int | None = None
+    #: Start by the series rule (the RECURRENCE-ID), for own recurring events.
+    original_start: datetime | None = None
+    recurring: bool = False
+    #: Details page of a date from another feature.
+    url: str | None = None
+
+    @property
+    def external(self) -> bool:
+        return self.event_id is None
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, self.category.capitalize())
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(BERLIN)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(BERLIN)
+
+    @property
+    def days(self) -> list[date]:
+        """Local days this date covers (all-day ends are exclusive midnights)."""
+        first = self.local_start.date()
+        last = (self.local_end - timedelta(microseconds=1)).date() if self.end > self.start else first
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+    @property
+    def last_day(self) -> date:
+        return self.days[-1]
+
+    @property
+    def key(self) -> str:
+        """Identifies the date in pages and tests: "<uid>|<start UTC ISO>"."""
+        return f"{self.uid}|{self.start.astimezone(timezone.utc).isoformat()}"
+
+
+def _from_event(event: Event, start: datetime, end: datetime, change: OccurrenceChange | None = None,
+                original_start: datetime | None = None) -> Occurrence:
+    dropped = bool(change and change.cancelled)
+    moved = bool(change and change.starts_at and not dropped)
+    return Occurrence(
+        uid=event.uid, title=event.title, start=start, end=end, all_day=event.all_day, place=event.place,
+        category=event.category.value, organiser=event.organiser, scope_label=event.scope_label,
+        cancelled=event.cancelled or dropped, dropped=dropped,
+        moved_from=original_start if moved else None, note=change.note if change else "",
+        event_id=event.id, original_start=original_start if event.is_recurring else None,
+        recurring=event.is_recurring,
+    )
+
+
+def _from_external(e: ExternalEvent) -> Occurrence:
+    return Occurrence(uid=e.uid, title=e.title, start=e.start, end=e.end, all_day=e.all_day, place=e.place,
+                      category=e.category, organiser=e.organiser, scope_label=e.organiser,
+                      cancelled=e.cancelled, url=e.url)
+
+
+def expand(event: Event, window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """The dates of ``event`` overlapping [window_start, window_end), changes applied."""
+    schedule = Schedule.of(event)
+    if not event.is_recurring:
+        return [_from_event(event, event.starts_at, event.ends_at)]
+    changes = {c.original_start: c for c in event.exceptions}
+    result = []
+    for start in schedule.starts_between(window_start, window_end):
+        change = changes.get(start)
+        if change and change.starts_at and not change.cancelled:
+            continue  # shown at its new time below
+        result.append(_from_event(event, start, schedule.occurrence_end(start), change, start))
+    for change in changes.values():
+        if change.starts_at and not change.cancelled and change.starts_at < window_end \
+                and change.ends_at > window_start:
+            result.append(_from_event(event, change.starts_at, change.ends_at, change, change.original_start))
+    return result
+
+
+@dataclass(frozen=True)
+class Filters:
+    sozialraum_id: int | None = None
+    ortsteil_id: int | None = None
+    category: str | None = None
+
+    @property
+    def by_place(self) -> bool:
+        return bool(self.sozialraum_id or self.ortsteil_id)
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("sozialraum", self.sozialraum_id), ("ortsteil", self.ortsteil_id),
+                                  ("category", self.category)) if v}
+
+
+def events_touching(window_start: datetime, window_end: datetime, filters: Filters = Filters()):
+    """Query for the events with an occurrence in the window; relations load in fixed queries."""
+    stmt = (
+        select(Event)
+        .where(Event.span_start < window_end, Event.span_end > window_start)
+        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
+                 selectinload(Event.exceptions))
+        .order_by(Event.starts_at, Event.id)
+    )
+    if filters.ortsteil_id:
+        stmt = stmt.where(Event.ortsteil_id == filters.ortsteil_id)
+    elif filters.sozialraum_id:
+        stmt = stmt.where(Event.sozialraum_id == filters.sozialraum_id)
+    if filters.category:
+        stmt = stmt.where(Event.category == filters.category)
+    return stmt
+
+
+def occurrences(window_start: datetime, window_end: datetime, user, filters: Filters = Filters(),
+                include_external: bool = True) -> list[Occurrence]:
+    """Every date in [window_start, window_end) that ``user`` sees, sorted by start."""
+    if window_end - window_start > MAX_WINDOW:
+        window_end = window_start + MAX_WINDOW
+    result: list[Occurrence] = []
+    for event in db.session.scalars(events_touching(window_start, window_end, filters)).unique():
+        result.extend(expand(event, window_start, window_end))
+    # Dates of other features (AG meetings) have no Ortsteil or Sozialraum: a place filter hides them.
+    if include_external and not filters.by_place:
+        for e in external_events(window_start, window_end, user):
+            if e.start < window_end and e.end > window_start and (not filters.category or e.category == filters.category):
+                result.append(_from_external(e))
+    return sorted(result, key=lambda o: (o.start, o.title, o.uid))
+
+
+def upcoming_for_ortsteil(ortsteil_id: int, limit: int = 3) -> list[Occurrence]:
+    """The next dates of one Ortsteil (for its board), cancelled single dates left out."""
+    now = utcnow()
+    found = occurrences(now, now + timedelta(days=AGENDA_DAYS * 2), None, Filters(ortsteil_id=ortsteil_id),
+                        include_external=False)
+    return [o for o in found if not o.dropped][:limit]
+
+
+# --- month grid and agenda --------------------------------------------------------------------------
+
+@dataclass
+class Day:
+    date: date
+    in_month: bool
+    is_today: bool
+    occurrences: list[Occurrence]
+
+
+def month_window(year: int, month: int) -> tuple[datetime, datetime, list[date]]:
+    """Window of the grid: whole weeks (Monday to Sunday) around the month."""
+    first = date(year, month, 1)
+    last = date(year, month, pycal.monthrange(year, month)[1])
+    grid_start = first - timedelta(days=first.weekday())
+    grid_end = last + timedelta(days=6 - last.weekday())
+    days = [grid_start + timedelta(days=i) for i in range((grid_end - grid_start).days + 1)]
+    return local_day_start(grid_start), local_day_start(grid_end + timedelta(days=1)), days
+
+
+def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> list[list[Day]]:
+    _, _, days = month_window(year, month)
+    by_day: dict[date, list[Occurrence]] = {d: [] for d in days}
+    for occ in found:
+        for d in occ.days:
+            if d in by_day:
+                by_day[d].append(occ)
+    cells = [Day(d, d.month == month, d == today, by_day[d]) for d in days]
+    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+
+def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
+    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day)."""
+    window_start = local_day_start(start_day)
+    found = occurrences(window_start, window_start + timedelta(days=AGENDA_DAYS), user, filters)
+    grouped: dict[date, list[Occurrence]] = {}
+    for occ in found:
+        day = max(occ.local_start.date(), start_day)  # an event that began earlier is listed on start_day
+        grouped.setdefault(day, []).append(occ)
+    days, shown = [], 0
+    for day in sorted(grouped):
+        if shown >= AGENDA_PAGE_SIZE:
+            return days, day
+        days.append((day, grouped[day]))
+        shown += len(grouped[day])
+    return days, start_day + timedelta(days=AGENDA_DAYS)
+
+
+def local_day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+def today_local() -> date:
+    return utcnow().astimezone(BERLIN).date()
+
+
+def get_event(event_id: int) -> Event | None:
+    """One event with everything its page shows."""
+    return db.session.scalar(
+        select(Event).where(Event.id == event_id)
+        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
+                 joinedload(Event.created_by), selectinload(Event.exceptions))
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@traegerportal"
+
+
+def schedule_key(event: Event) -> tuple:
+    """What decides the dates of a series; when it changes, single-date changes no longer fit."""
+    return (event.starts_at, event.ends_at, event.all_day, event.repeat, event.interval, event.weekdays,
+            event.until, event.count)
+
+
+def refresh_span(event: Event) -> None:
+    """Recompute the time span all occurrences lie in (series end and moved dates included)."""
+    schedule = Schedule.of(event)
+    starts = schedule.starts()
+    span_start, span_end = starts[0], schedule.occurrence_end(starts[-1])
+    for change in event.exceptions:
+        if change.starts_at and not change.cancelled:
+            span_start, span_end = min(span_start, change.starts_at), max(span_end, change.ends_at)
+    event.span_start, event.span_end = span_start, span_end
+
+
+def touch(event: Event) -> None:
+    """Every change raises SEQUENCE and LAST-MODIFIED so subscribed clients take the new version."""
+    if event.id is not None:
+        event.sequence = (event.sequence or 0) + 1
+    event.updated_at = utcnow()
+
+
+def save_event(event: Event, user, old_schedule: tuple | None = None) -> None:
+    """Store a new or edited event. A changed schedule drops its single-date changes."""
+    if not event.uid:
+        event.uid = new_uid()
+    # Column defaults apply only at INSERT; the span below needs them now.
+    event.repeat = event.repeat or Repeat.NONE
+    event.interval, event.weekdays = event.interval or 1, event.weekdays or ""
+    event.all_day, event.cancelled = bool(event.all_day), bool(event.cancelled)
+    if event.created_by_id is None and event.id is None:
+        event.created_by = user
+    if event.scope == Scope.ORTSTEIL:
+        ortsteil = db.session.get(Ortsteil, event.ortsteil_id) if event.ortsteil_id else event.ortsteil
+        event.sozialraum_id = ortsteil.sozialraum_id
+    if event.scope == Scope.STADT:
+        event.sozialraum_id = event.ortsteil_id = None
+    if event.scope == Scope.SOZIALRAUM:
+        event.ortsteil_id = None
+    event.description_html = str(render_markdown(event.description))
+    if old_schedule is not None and old_schedule != schedule_key(event):
+        event.exceptions.clear()
+    touch(event)
+    refresh_span(event)
+    db.session.add(event)
+    db.session.commit()
+
+
+def set_cancelled(event: Event, cancelled: bool) -> None:
+    event.cancelled = cancelled
+    touch(event)
+    db.session.commit()
+
+
+def change_for(event: Event, original_start: datetime) -> OccurrenceChange | None:
+    return next((c for c in event.exceptions if c.original_start == original_start), None)
+
+
+def is_occurrence(event: Event, original_start: datetime) -> bool:
+    return event.is_recurring and original_start in Schedule.of(event).starts()
+
+
+def cancel_occurrence(event: Event, original_start: datetime, note: str = "") -> None:
+    change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
+    change.cancelled, change.starts_at, change.ends_at = True, None, None
+    change.note, change.updated_at = note, utcnow()
+    if change not in event.exceptions:
+        event.exceptions.append(change)
+    touch(event)
+    refresh_span(event)
+    db.session.commit()
+
+
+def move_occurrence(event: Event, original_start: datetime, start: datetime, end: datetime, note: str = "") -> None:
+    change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
+    change.cancelled, change.starts_at, change.ends_at = False, start, end
+    change.note, change.updated_at = note, utcnow()
+    if change not in event.exceptions:
+        event.exceptions.append(change)
+    touch(event)
+    refresh_span(event)
+    db.session.commit()
+
+
+def restore_occurrence(event: Event, original_start: datetime) -> None:
+    change = change_for(event, original_start)
+    if change is not None:
+        event.exceptions.remove(change)
+    touch(event)
+    refresh_span(event)
+    db.session.commit()
+
+
+def delete_event(event: Event) -> None:
+    db.session.delete(event)
+    db.session.commit()
+
+
+# --- feed tokens --------------------------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_feed_token(user) -> str:
+    """A new secret feed token for ``user``; the previous one stops working at once."""
+    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
+    token = secrets.token_urlsafe(32)
+    db.session.add(FeedToken(user_id=user.id, token_hash=_digest(token)))
+    db.session.commit()
+    return token
+
+
+def feed_token_of(user) -> FeedToken | None:
+    return db.session.scalar(select(FeedToken).where(FeedToken.user_id == user.id))
+
+
+def feed_user(token: str):
+    """The active user a feed token belongs to, or None (unknown, revoked, deactivated)."""
+    row = db.session.scalar(select(FeedToken).options(joinedload(FeedToken.user))
+                            .where(FeedToken.token_hash == _digest(token)))
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def feed_items(filters: Filters, user) -> tuple[list[Event], list[ExternalEvent]]:
+    """What a feed carries: own events as rules (not expanded) and other features' dates, from
+    half a year back to two years ahead."""
+    now = utcnow()
+    start, end = now - FEED_PAST, now + FEED_FUTURE
+    events = list(db.session.scalars(events_touching(start, end, filters)).unique())
+    externals = []
+    if not filters.by_place:
+        externals = [e for e in external_events(start, end, user)
+                     if not filters.category or e.category == filters.category]
+    return events, externals
+
+
+def parse_id(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
