@@ -155,29 +155,33 @@ def transition(proposal: Proposal, action: Action, user, *, version: int | None,
 
     at = at or utcnow()
     from_state = proposal.state
-    proposal.state = t.to
-    proposal.updated_at = at
-    if action is Action.SUBMIT:
-        proposal.submitted_at = at
-        proposal.revisions.append(ProposalRevision(number=len(proposal.revisions) + 1, data=snapshot(proposal),
-                                                   submitted_by_id=user.id, created_at=at))
-    if action in DECISIONS:
-        proposal.decided_at = at
-        proposal.decided_by_id = user.id
-    if action is Action.APPROVE:
-        proposal.conditions = (conditions or "").strip()
-        proposal.documents_requested = bool(documents_requested)
-    if action is Action.REPORT:
-        proposal.reported_at = at
-    event = ProposalEvent(action=action.value, from_state=from_state, to_state=t.to, actor_id=user.id,
-                          created_at=at, comment=comment)
-    proposal.events.append(event)
+    pid = proposal.id
     try:
+        # no autoflush: the UPDATE (with its version check) goes out once, in the flush below
+        with db.session.no_autoflush:
+            proposal.state = t.to
+            proposal.updated_at = at
+            if action is Action.SUBMIT:
+                proposal.submitted_at = at
+                proposal.revisions.append(ProposalRevision(
+                    number=len(proposal.revisions) + 1, data=snapshot(proposal), submitted_by_id=user.id,
+                    created_at=at))
+            if action in DECISIONS:
+                proposal.decided_at = at
+                proposal.decided_by_id = user.id
+            if action is Action.APPROVE:
+                proposal.conditions = (conditions or "").strip()
+                proposal.documents_requested = bool(documents_requested)
+            if action is Action.REPORT:
+                proposal.reported_at = at
+            event = ProposalEvent(action=action.value, from_state=from_state, to_state=t.to,
+                                  actor_id=user.id, created_at=at, comment=comment)
+            proposal.events.append(event)
         db.session.flush()
     except StaleDataError:
         # Someone else changed it between our read and our write: exactly one decision wins.
         db.session.rollback()
-        fresh = db.session.get(Proposal, proposal.id, populate_existing=True)
+        fresh = db.session.get(Proposal, pid, populate_existing=True)
         raise TransitionRefused(409, "Der Antrag wurde gerade von jemand anderem geändert; deine Aktion wurde "
                                      "nicht ausgeführt. " + _current_state_text(fresh)) from None
     return event
