@@ -112,10 +112,6 @@ class ProposalForm(FlaskForm):
     contact_person = StringField("Ansprechperson", validators=[Length(max=200), no_control_chars],
                                  description="Name und Telefon oder E-Mail einer Fachkraft.")
 
-    #: Fields the submission check requires (marked with * in the form).
-    REQUIRED_ON_SUBMIT = ("title", "sozialraum", "target_group", "content", "hours_per_week", "starts_on",
-                          "ends_on", "expected_effect", "contact_person")
-
     def add_errors(self, problems: dict[str, str]) -> None:
         for name, message in problems.items():
             field = getattr(self, name, None)

@@ -46,6 +46,14 @@ def _sees_proposals(user) -> bool:
         user.has_role(Role.KOORDINATION) and user.sozialraum_id is not None)
 
 
+@bp.context_processor
+def _section_context():
+    """What the sub-navigation of this section needs."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"sees_proposals": _sees_proposals(current_user)}
+
+
 def _get_visible(proposal_id: int, *extra_options) -> Proposal:
     """The proposal, or 404 for those who may not know it exists (another Träger's draft)."""
     proposal = db.session.get(Proposal, proposal_id, options=extra_options)
@@ -89,8 +97,7 @@ def approved():
     groups: dict = {}
     for p in page.items:
         groups.setdefault(p.sozialraum, []).append(p)
-    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only,
-                           sees_proposals=_sees_proposals(current_user))
+    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only)
 
 
 # --- the Formblatt ---------------------------------------------------------------------------------
