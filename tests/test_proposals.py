@@ -405,3 +405,19 @@ def test_list_pages_run_a_fixed_number_of_queries(app, client_as, count_queries,
     with count_queries() as many:
         assert c.get(path).status_code == 200
     assert many.count == few.count, many.statements
+
+
+def test_applicant_withdraws_with_a_reason_and_can_no_longer_edit(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(QUERIED))
+        pid, version = p.id, p.version
+    c = client_as("fachkraft")
+    page = c.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Ja, Antrag zurückziehen" in page
+    r = c.post(f"/proposals/{pid}/transition", data={"action": "withdraw", "version": version,
+                                                     "comment": "Die Räume fallen weg."})
+    assert r.status_code == 303
+    page = c.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Zurückgezogen" in page and "Die Räume fallen weg." in page
+    assert "Antrag überarbeiten" not in page
+    assert c.get(f"/proposals/{pid}/edit").status_code == 409
