@@ -11,7 +11,6 @@ from sqlalchemy import insert, select
 from portal.extensions import db, utcnow
 from portal.org.models import Sozialraum, Traeger
 from portal.proposals.models import Proposal, ProposalDocument, ProposalState
-from tests.conftest import get_user
 from tests.matrix.proposals import APPROVED, DRAFT, QUERIED, WAITING
 from tests.proposal_factory import make_proposal, proposal_id
 
@@ -193,7 +192,7 @@ def test_nav_badge_counts_waiting_proposals_for_the_leitung_only(client_as):
 
 def test_inbox_lists_waiting_proposals_oldest_first_with_their_age(app, client_as):
     with app.app_context():
-        older = make_proposal(S.EINGEREICHT, title="Schon lange wartend",
+        make_proposal(S.EINGEREICHT, title="Schon lange wartend",
                               submitted_at=utcnow().replace(year=utcnow().year - 1))
         db.session.commit()
     page = client_as("leitung").get("/proposals/inbox").get_data(as_text=True)

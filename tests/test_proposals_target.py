@@ -125,3 +125,11 @@ def test_demo_data_has_a_year_of_hze_hours_based_on_the_domain_figures(app):
                                                                                 date(2026, 12, 1)))).all()
         assert len(rows) == 12
         assert {r.month: r.hours for r in rows}[date(2026, 7, 1)] == 1507.6
+
+
+def test_a_sozialraum_not_in_the_list_is_refused_in_german(app, client_as):
+    with app.app_context():
+        west_id = db.session.scalar(select(Sozialraum.id).where(Sozialraum.slug == "west"))
+    r = client_as("koordination").post("/proposals/target/hours",
+                                       data={"sozialraum": west_id, "month": "2026-07", "hours": "100"})
+    assert "Bitte wähle einen Eintrag aus der Liste." in r.get_data(as_text=True)

@@ -67,6 +67,21 @@ class DecimalCommaField(Field):
             raise ValueError("Bitte gib eine Zahl an, z. B. 3 oder 2,5.") from None
 
 
+class ChoiceField(SelectField):
+    """A select whose refusal of an unknown value speaks German."""
+
+    def pre_validate(self, form):
+        if self.data not in {self.coerce(c.value) for c in self.iter_choices()}:
+            raise ValidationError("Bitte wähle einen Eintrag aus der Liste.")
+
+
+class CheckboxChoices(MultiCheckboxField):
+    def pre_validate(self, form):
+        known = {self.coerce(c.value) for c in self.iter_choices()}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError("Bitte wähle nur Einträge aus der Liste.")
+
+
 class IndicatorForm(Form):
     """One row of Wirkungsindikatoren (a plain Form: the CSRF token lives on the outer form)."""
 
@@ -87,8 +102,8 @@ class ProposalForm(FlaskForm):
 
     version = HiddenField()
     title = StringField("Titel", validators=[Length(max=200), no_control_chars])
-    sozialraum = SelectField("Sozialraum / Stadtteilbüro", coerce=int)
-    ortsteile = MultiCheckboxField("Ortsteile (optional)", coerce=int,
+    sozialraum = ChoiceField("Sozialraum / Stadtteilbüro", coerce=int)
+    ortsteile = CheckboxChoices("Ortsteile (optional)", coerce=int,
                                    description="Nur wenn das Projekt in bestimmten Ortsteilen stattfindet.")
     target_group = TextAreaField("Zielgruppe", validators=[Length(max=2000), no_control_chars],
                                  description="z. B. „Kinder 6–12 Jahre“ oder „EU-zugewanderte Familien“. "
@@ -177,12 +192,12 @@ class CommentForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    kind = SelectField("Art der Unterlage", choices=choices((k.value, k.label) for k in DocumentKind))
+    kind = ChoiceField("Art der Unterlage", choices=choices((k.value, k.label) for k in DocumentKind))
     file = FileField("Datei", description="PDF, ODT, DOCX oder XLSX, höchstens 10 MB.")
 
 
 class HzeHoursForm(FlaskForm):
-    sozialraum = SelectField("Sozialraum", coerce=int)
+    sozialraum = ChoiceField("Sozialraum", coerce=int)
     month = StringField("Monat", validators=[DataRequired("Bitte wähle einen Monat.")],
                         description="z. B. 2026-07 für Juli 2026.", render_kw={"type": "month"})
     hours = DecimalCommaField("Stunden ambulanter Hilfen zur Erziehung",
