@@ -420,3 +420,15 @@ def test_applicant_withdraws_with_a_reason_and_can_no_longer_edit(app, client_as
     assert "Zurückgezogen" in page and "Die Räume fallen weg." in page
     assert "Antrag überarbeiten" not in page
     assert c.get(f"/proposals/{pid}/edit").status_code == 409
+
+
+def test_koordination_submits_a_stadtteilbuero_project_for_its_own_traeger(app, client_as):
+    r = client_as("koordination").post("/proposals/new", data=complete_form(app, title="Stadtteilfest Nord"))
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "Stadtteilfest Nord"))
+        assert p.state == S.EINGEREICHT and p.traeger.short_name == "Familienamt" and p.sozialraum.slug == "nord"
+        pid = p.id
+    # the Leitung gets it; an AWO Fachkraft does not
+    assert "Stadtteilfest Nord" in client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
+    assert client_as("fachkraft").get(f"/proposals/{pid}").status_code == 404

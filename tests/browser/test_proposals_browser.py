@@ -123,3 +123,35 @@ def test_indicator_rows_work_without_javascript(browser, live_server):
         expect(label(page, "Titel")).to_have_value(TITLE)
     finally:
         ctx.close()
+
+
+def test_report_hze_hours_and_refusals_are_accessible(page_as):
+    leitung = page_as("leitung")
+    leitung.goto("/proposals/inbox")
+    leitung.get_by_role("link", name="Hobby-Horse-Gruppe Taubach").click()
+    # a Rückfrage without a reason: the message sits at the field
+    leitung.get_by_role("button", name="Rückfrage senden").click()
+    expect(leitung.get_by_text("Bitte gib eine Begründung an.")).to_be_visible()
+    check_page(leitung)
+
+    leitung.goto("/proposals/target/hours")
+    check_page(leitung)
+    leitung.get_by_label("Sozialraum").select_option(label="West")
+    leitung.get_by_label(re.compile(r"^Monat")).fill("2026-07")
+    leitung.get_by_label(re.compile(r"^Stunden ambulanter Hilfen")).fill("1.200,5")
+    leitung.get_by_role("button", name="Speichern").click()
+    expect(leitung.get_by_text("HzE-Stunden für 07/2026 gespeichert.")).to_be_visible()
+    july = leitung.get_by_role("table", name="Monatswerte 2026, Sozialraum West").get_by_role(
+        "row", name=re.compile("Juli 2026"))
+    expect(july).to_contain_text("1.200,5")
+
+    fachkraft = page_as("fachkraft", phone=True)
+    fachkraft.goto("/proposals/")
+    fachkraft.get_by_role("link", name="Markt der Möglichkeiten").click()
+    fachkraft.get_by_role("link", name="Wirkungsbericht schreiben").click()
+    check_page(fachkraft)
+    fachkraft.get_by_role("group", name="Besuche pro Monat").get_by_label("Ist-Wert").fill("35")
+    fachkraft.get_by_label(re.compile(r"^Wirkungsbericht")).fill("Der Treff ist im Stadtteil angekommen.")
+    fachkraft.get_by_role("button", name="Wirkungsbericht einreichen").click()
+    expect(fachkraft.locator(".proposal__state")).to_contain_text("Wirkungsbericht eingereicht")
+    check_page(fachkraft)
