@@ -96,10 +96,18 @@ def test_a_longer_run_passes_with_a_reason(app, client_as):
 def test_submit_with_missing_fields_keeps_the_draft(app, client_as):
     r = client_as("fachkraft").post("/proposals/new", data=complete_form(app, expected_effect=""))
     assert r.status_code == 422
-    assert "Der Entwurf ist gespeichert, aber noch nicht eingereicht" in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert "Der Entwurf ist gespeichert, aber noch nicht eingereicht" in page
     with app.app_context():
         p = db.session.scalar(select(Proposal).where(Proposal.title == "Spielplatzpaten"))
         assert p.state == S.ENTWURF and p.content.startswith("Kinder und Eltern")
+        pid = p.id
+    # the re-rendered form now posts to the draft with its current version, so the next try goes through
+    assert f'action="/proposals/{pid}/edit"' in page
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    again = client_as("fachkraft").post(f"/proposals/{pid}/edit",
+                                        data=complete_form(app, version=version, expected_effect="Begegnung."))
+    assert again.status_code == 303
 
 
 def test_indicator_rows_are_added_and_removed_without_javascript(app, client_as):
@@ -117,6 +125,13 @@ def test_indicator_rows_are_added_and_removed_without_javascript(app, client_as)
     assert "Kinder und Eltern pflegen gemeinsam den Spielplatz." in page
     with app.app_context():
         assert db.session.scalar(select(Proposal).where(Proposal.title == "Spielplatzpaten")) is None
+
+
+def test_with_htmx_a_new_draft_that_cannot_be_submitted_yet_gets_its_own_address(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data=complete_form(app, title=""),
+                                    headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert re.fullmatch(r"/proposals/\d+/edit", r.headers["HX-Push-Url"])
 
 
 def test_with_htmx_adding_a_row_returns_only_the_form(app, client_as):

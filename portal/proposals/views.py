@@ -142,9 +142,10 @@ def _apply_form(form: ProposalForm, p: Proposal) -> None:
 
 
 def _render_form(form: ProposalForm, proposal: Proposal | None, status: int = 200, trigger=None,
-                 focus_row: int | None = None):
-    return render("proposals/form.html", "proposals/_form.html", status=status, trigger=trigger, form=form,
-                  proposal=proposal, focus_row=focus_row, traeger=proposal.traeger if proposal else current_user.traeger)
+                 focus_row: int | None = None, push_url: str | None = None):
+    return render("proposals/form.html", "proposals/_form.html", status=status, trigger=trigger, push_url=push_url,
+                  form=form, proposal=proposal, focus_row=focus_row,
+                  traeger=proposal.traeger if proposal else current_user.traeger)
 
 
 def _edit_form(proposal: Proposal | None):
@@ -180,7 +181,8 @@ def _edit_form(proposal: Proposal | None):
     if not valid or problems:
         return _render_form(form, proposal, status=422)
 
-    if proposal is None:
+    created = proposal is None
+    if created:
         proposal = Proposal(traeger_id=current_user.traeger_id, traeger=current_user.traeger,
                             created_by_id=current_user.id)
         services.record_creation(proposal, current_user)
@@ -206,7 +208,9 @@ def _edit_form(proposal: Proposal | None):
             form.add_errors(problems)
             form.form_errors.append("Der Entwurf ist gespeichert, aber noch nicht eingereicht: "
                                     "bitte ergänze die markierten Angaben.")
-            return _render_form(form, proposal, status=422)
+            # a new draft now has its own address: a reload must not start an empty form
+            return _render_form(form, proposal, status=422, push_url=url_for(
+                "proposals.edit", proposal_id=proposal.id) if created else None)
         db.session.commit()
         flash("Der Antrag ist eingereicht. Die Leitung Soziale Dienste sieht ihn jetzt in ihrem Eingang.",
               "success")
