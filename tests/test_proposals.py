@@ -212,7 +212,7 @@ def test_inbox_lists_waiting_proposals_oldest_first_with_their_age(app, client_a
         db.session.commit()
     page = client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
     assert page.index("Schon lange wartend") < page.index(WAITING)
-    assert "(4 Tagen)" in page
+    assert "(seit 4 Tagen)" in page
     assert DRAFT not in page and APPROVED not in page
 
 
