@@ -1,0 +1,449 @@
+"""Projektanträge as users meet them: the Formblatt (drafts, rows, validation), who sees what,
+decisions on the page, the discussion, documents after approval, lists and their query counts."""
+import io
+import re
+import zipfile
+from datetime import date
+
+import pytest
+from sqlalchemy import insert, select
+
+from portal.extensions import db, utcnow
+from portal.org.models import Sozialraum, Traeger
+from portal.proposals.models import Proposal, ProposalDocument, ProposalState
+from tests.matrix.proposals import APPROVED, DRAFT, QUERIED, WAITING
+from tests.proposal_factory import make_proposal, proposal_id
+
+S = ProposalState
+
+
+def nord_id(app):
+    with app.app_context():
+        return db.session.scalar(select(Sozialraum.id).where(Sozialraum.slug == "nord"))
+
+
+def complete_form(app, **overrides):
+    data = {
+        "intent": "submit", "title": "Spielplatzpaten", "sozialraum": nord_id(app),
+        "target_group": "Kinder 6–12 Jahre", "content": "Kinder und Eltern pflegen gemeinsam den Spielplatz.",
+        "hours_per_week": "2,5", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+        "expected_effect": "Mehr Begegnung im Stadtteil.", "contact_person": "Thomas Becker, AWO",
+        "indicators-0-indicator": "Familien pro Aktion", "indicators-0-method": "Strichliste",
+        "indicators-0-baseline": "0", "indicators-0-target": "10",
+    }
+    data.update(overrides)
+    return data
+
+
+def errors(response) -> str:
+    return " ".join(re.findall(r'class="field__error"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S))
+
+
+# --- the Formblatt ------------------------------------------------------------------------------------
+
+def test_fachkraft_submits_a_complete_proposal(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data=complete_form(app))
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "Spielplatzpaten"))
+        assert p.state == S.EINGEREICHT and p.traeger.short_name == "AWO" and p.hours_per_week == 2.5
+        assert [i.indicator for i in p.indicators] == ["Familien pro Aktion"]
+        assert [e.action for e in p.events] == ["create", "submit"]
+        assert p.revisions[0].data["title"] == "Spielplatzpaten"
+
+
+def test_a_draft_saves_incomplete(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data={"intent": "save", "title": "Nur eine Idee",
+                                                          "sozialraum": 0})
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "Nur eine Idee"))
+        assert p.state == S.ENTWURF and p.sozialraum_id is None
+
+
+@pytest.mark.parametrize("overrides, field_message", [
+    ({"title": ""}, "Bitte gib einen Titel an."),
+    ({"target_group": ""}, "Bitte beschreibe die Zielgruppe."),
+    ({"hours_per_week": "0"}, "größer als 0 und höchstens 40"),
+    ({"hours_per_week": "41"}, "größer als 0 und höchstens 40"),
+    ({"hours_per_week": "drei"}, "Bitte gib eine Zahl an"),
+    ({"ends_on": "2025-12-31"}, "Das Ende liegt vor dem Beginn."),
+    ({"starts_on": "31.02.2026"}, "Bitte gib ein gültiges Datum an"),
+    ({"ends_on": "2027-01-01"}, "länger als 12 Monate"),
+    ({"indicators-0-indicator": "", "indicators-0-method": "", "indicators-0-baseline": "",
+      "indicators-0-target": ""}, "mindestens einen Wirkungsindikator"),
+    ({"indicators-0-method": ""}, "braucht eine Bezeichnung und eine Erhebungsmethode"),
+])
+def test_bad_input_gets_a_german_message_at_the_field_and_nothing_typed_is_lost(app, client_as, overrides,
+                                                                                 field_message):
+    data = complete_form(app, **overrides)
+    r = client_as("fachkraft").post("/proposals/new", data=data)
+    assert r.status_code == 422
+    assert field_message in errors(r)
+    page = r.get_data(as_text=True)
+    assert "Kinder und Eltern pflegen gemeinsam den Spielplatz." in page  # typed text is still there
+    assert 'aria-invalid="true"' in page or 'id="indicators-error"' in page
+    with app.app_context():
+        stored = db.session.scalar(select(Proposal).where(Proposal.content.like("Kinder und Eltern%")))
+        assert stored is None or stored.state == S.ENTWURF  # never submitted
+
+
+def test_a_longer_run_passes_with_a_reason(app, client_as):
+    data = complete_form(app, ends_on="2027-06-30", extension_reason="Das Projekt braucht zwei Sommer.")
+    assert client_as("fachkraft").post("/proposals/new", data=data).status_code == 303
+
+
+def test_submit_with_missing_fields_keeps_the_draft(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data=complete_form(app, expected_effect=""))
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "Der Entwurf ist gespeichert, aber noch nicht eingereicht" in page
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "Spielplatzpaten"))
+        assert p.state == S.ENTWURF and p.content.startswith("Kinder und Eltern")
+        pid = p.id
+    # the re-rendered form now posts to the draft with its current version, so the next try goes through
+    assert f'action="/proposals/{pid}/edit"' in page
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    again = client_as("fachkraft").post(f"/proposals/{pid}/edit",
+                                        data=complete_form(app, version=version, expected_effect="Begegnung."))
+    assert again.status_code == 303
+
+
+def test_indicator_rows_are_added_and_removed_without_javascript(app, client_as):
+    c = client_as("fachkraft")
+    data = complete_form(app, intent="add_row")
+    r = c.post("/proposals/new", data=data)
+    assert r.status_code == 200 and "<html" in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert "Wirkungsindikator 2" in page and 'value="Familien pro Aktion"' in page
+    assert 'name="indicators-1-indicator"' in page and "autofocus" in page
+    data.update({"intent": "remove_row:0", "indicators-1-indicator": "Neue Kontakte", "indicators-1-method": "Befragung"})
+    page = c.post("/proposals/new", data=data).get_data(as_text=True)
+    assert "Wirkungsindikator 2" not in page
+    assert 'value="Neue Kontakte"' in page and 'value="Familien pro Aktion"' not in page
+    assert "Kinder und Eltern pflegen gemeinsam den Spielplatz." in page
+    with app.app_context():
+        assert db.session.scalar(select(Proposal).where(Proposal.title == "Spielplatzpaten")) is None
+
+
+def test_with_htmx_a_new_draft_that_cannot_be_submitted_yet_gets_its_own_address(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data=complete_form(app, title=""),
+                                    headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert re.fullmatch(r"/proposals/\d+/edit", r.headers["HX-Push-Url"])
+
+
+def test_with_htmx_adding_a_row_returns_only_the_form(app, client_as):
+    r = client_as("fachkraft").post("/proposals/new", data=complete_form(app, intent="add_row"),
+                                    headers={"HX-Request": "true"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and page.lstrip().startswith("<form") and "<html" not in page
+    assert 'id="proposal-form"' in page and "Wirkungsindikator 2" in page
+    assert "announce" in r.headers["HX-Trigger"]
+
+
+def test_a_proposal_that_is_no_longer_a_draft_cannot_be_edited(app, client_as):
+    with app.app_context():
+        pid = make_proposal(S.EINGEREICHT).id
+        db.session.commit()
+    c = client_as("fachkraft")
+    assert c.get(f"/proposals/{pid}/edit").status_code == 409
+    assert c.post(f"/proposals/{pid}/edit", data={"intent": "save", "title": "anders"}).status_code == 409
+
+
+def test_koordination_drafts_for_its_own_sozialraum_only(app, client_as):
+    page = client_as("koordination").get("/proposals/new").get_data(as_text=True)
+    options = re.findall(r'<option[^>]*value="(\d+)"', page.split('id="sozialraum"')[1].split("</select>")[0])
+    assert options == [str(nord_id(app))]
+    assert "Stadt – Familienamt" in page
+
+
+# --- who sees what ---------------------------------------------------------------------------------------
+
+def test_another_traegers_draft_is_not_found(app, client_as):
+    with app.app_context():
+        pid = proposal_id(DRAFT)
+    caritas = client_as("fachkraft_caritas")
+    for path in (f"/proposals/{pid}", f"/proposals/{pid}/edit"):
+        assert caritas.get(path).status_code == 404
+    assert caritas.post(f"/proposals/{pid}/transition", data={"action": "submit", "version": 1}).status_code == 404
+    assert DRAFT not in caritas.get("/proposals/").get_data(as_text=True)
+
+
+def test_fachkraft_sees_all_proposals_of_its_traeger_and_no_other(client_as):
+    page = client_as("fachkraft").get("/proposals/").get_data(as_text=True)
+    for title in (DRAFT, QUERIED, APPROVED, "Was geht ab in meinem Stadtteil?"):
+        assert title in page
+    for title in (WAITING, "Ver-rücktes Leben", "Ferienfahrt an die Ostsee"):
+        assert title not in page
+
+
+def test_koordination_sees_its_sozialraum_except_drafts_of_traeger(client_as):
+    page = client_as("koordination").get("/proposals/").get_data(as_text=True)
+    assert QUERIED in page and APPROVED in page and "Ver-rücktes Leben" in page
+    assert DRAFT not in page and WAITING not in page and "Ferienfahrt an die Ostsee" not in page
+
+
+def test_everyone_sees_the_approved_projects_grouped_by_sozialraum(client_as):
+    page = client_as("ehrenamt").get("/proposals/approved").get_data(as_text=True)
+    nord = page.index("Sozialraum Nord/Schöndorf")
+    mitte = page.index("Sozialraum Mitte/Süd")
+    for title in ("Ver-rücktes Leben", "Markt der Möglichkeiten"):
+        assert nord < page.index(title) and (page.index(title) < mitte or mitte < nord)
+    for title in ("Wir sprechen deutsch", "Was geht ab in meinem Stadtteil?"):
+        assert mitte < page.index(title.replace("?", ""))
+    assert QUERIED not in page and "Ferienfahrt" not in page
+    assert "ca. 3,0 Stunden wöchentlich" in page
+    # volunteers see the list, not the proposal pages
+    assert 'href="/proposals/' not in page.split("Sozialraum Mitte/Süd")[1].split("</main>")[0]
+
+
+def test_nav_badge_counts_waiting_proposals_for_the_leitung_only(client_as):
+    page = client_as("leitung").get("/proposals/approved").get_data(as_text=True)
+    assert re.search(r'class="badge"[^>]*>1<', page)
+    assert 'class="badge"' not in client_as("fachkraft").get("/proposals/approved").get_data(as_text=True)
+
+
+def test_inbox_lists_waiting_proposals_oldest_first_with_their_age(app, client_as):
+    with app.app_context():
+        make_proposal(S.EINGEREICHT, title="Schon lange wartend",
+                              submitted_at=utcnow().replace(year=utcnow().year - 1))
+        db.session.commit()
+    page = client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
+    assert page.index("Schon lange wartend") < page.index(WAITING)
+    assert "(seit 4 Tagen)" in page
+    assert DRAFT not in page and APPROVED not in page
+
+
+# --- decisions on the page ---------------------------------------------------------------------------------
+
+def test_leitung_must_give_a_reason_for_a_rueckfrage(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(WAITING))
+        pid, version = p.id, p.version
+    r = client_as("leitung").post(f"/proposals/{pid}/transition", data={"action": "query", "version": version})
+    assert r.status_code == 422
+    assert "Bitte gib eine Begründung an." in errors(r)
+    with app.app_context():
+        assert db.session.get(Proposal, pid).state == S.EINGEREICHT
+
+
+def test_approval_with_conditions_and_requested_documents_is_shown_to_the_author(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(WAITING))
+        pid, version = p.id, p.version
+    r = client_as("leitung").post(f"/proposals/{pid}/transition", data={
+        "action": "approve", "version": version, "conditions": "Bericht nach drei Monaten.",
+        "documents_requested": "y"})
+    assert r.status_code == 303
+    page = client_as("fachkraft_caritas").get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Bericht nach drei Monaten." in page
+    assert "Leistungsangebot und eine Entgeltkalkulation" in page
+    assert "Freigegeben" in client_as("fachkraft_caritas").get("/proposals/").get_data(as_text=True)
+
+
+def test_the_leitung_sees_what_changed_since_the_previous_submission(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(QUERIED))
+        pid = p.id
+    fachkraft = client_as("fachkraft")
+    form = fachkraft.get(f"/proposals/{pid}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', form)
+    version = next(v for v in version.groups() if v)
+    data = {"intent": "submit", "version": version, "title": QUERIED, "sozialraum": nord_id(app),
+            "target_group": "Familien mit Kindern unter 6 Jahren",
+            "content": "Ein Familiencafé jeden Freitagnachmittag im Gemeindehaus Schöndorf.",
+            "hours_per_week": "2,5", "starts_on": "2026-09-01", "ends_on": "2027-08-31",
+            "expected_effect": "Mehr Vernetzung der Familien im Ortsteil.", "contact_person": "Thomas Becker, AWO",
+            "indicators-0-indicator": "Familien, die sich auch außerhalb des Cafés treffen",
+            "indicators-0-method": "Kurzbefragung zweimal im Jahr", "indicators-0-target": "5"}
+    assert fachkraft.post(f"/proposals/{pid}/edit", data=data).status_code == 303
+    page = client_as("leitung").get(f"/proposals/{pid}").get_data(as_text=True)
+    changes = page.split('id="changes-h"')[1].split("</section>")[0]
+    assert "Geändert seit der 1. Einreichung" in page
+    assert "Mehr Vernetzung – Erhebung: Beobachtung" in changes
+    assert "Familien, die sich auch außerhalb des Cafés treffen" in changes
+    assert "Titel" not in changes  # unchanged fields are not listed
+
+
+# --- discussion ------------------------------------------------------------------------------------------------
+
+XSS = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[klick](javascript:alert(1))',
+       '<a href="#" hx-get="/admin/users">x</a>', '<div hx-post="/logout" hx-trigger="load">x</div>']
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_discussion_is_sanitised(app, client_as, payload):
+    with app.app_context():
+        pid = proposal_id(QUERIED)
+    c = client_as("fachkraft")
+    assert c.post(f"/proposals/{pid}/comments", data={"body": f"Hallo {payload}"}).status_code == 303
+    page = c.get(f"/proposals/{pid}").get_data(as_text=True)
+    discussion = page.split('id="discussion"')[1]
+    assert "<script>alert" not in discussion and "onerror" not in discussion
+    assert "javascript:" not in discussion and 'hx-get="/admin' not in discussion and 'hx-post="/logout' not in discussion
+
+
+def test_discussion_with_htmx_returns_the_thread_and_announces(app, client_as):
+    with app.app_context():
+        pid = proposal_id(QUERIED)
+    r = client_as("koordination").post(f"/proposals/{pid}/comments", data={"body": "Wir haben Räume."},
+                                       headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert r.get_data(as_text=True).lstrip().startswith('<section id="discussion"')
+    assert "Wir haben Räume." in r.get_data(as_text=True) and "announce" in r.headers["HX-Trigger"]
+    empty = client_as("koordination").post(f"/proposals/{pid}/comments", data={"body": " "},
+                                           headers={"HX-Request": "true"})
+    assert empty.status_code == 422 and "Bitte schreib eine Nachricht." in empty.get_data(as_text=True)
+
+
+# --- documents after approval ---------------------------------------------------------------------------------
+
+def pdf(name="leistungsangebot.pdf", size=0):
+    return (io.BytesIO(b"%PDF-1.4\n" + b"0" * size + b"\n%%EOF"), name)
+
+
+def test_applicant_uploads_a_leistungsangebot_that_only_permitted_users_can_download(app, client_as):
+    with app.app_context():
+        pid = proposal_id(APPROVED)
+    fachkraft = client_as("fachkraft")
+    r = fachkraft.post(f"/proposals/{pid}/documents", data={"kind": "leistungsangebot", "file": pdf()},
+                       content_type="multipart/form-data")
+    assert r.status_code == 303
+    with app.app_context():
+        doc = db.session.scalar(select(ProposalDocument).where(ProposalDocument.proposal_id == pid))
+        url = f"/proposals/{pid}/documents/{doc.id}"
+    for role in ("fachkraft", "leitung", "koordination"):
+        got = client_as(role).get(url)
+        assert got.status_code == 200 and got.data.startswith(b"%PDF-")
+        assert got.headers["Content-Disposition"].startswith("attachment")
+    for role in ("fachkraft_caritas", "ehrenamt"):
+        assert client_as(role).get(url).status_code == 404
+
+
+def test_docx_xlsx_accepted_other_files_refused(app, client_as):
+    with app.app_context():
+        pid = proposal_id(APPROVED)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    buf.seek(0)
+    c = client_as("fachkraft")
+    ok = c.post(f"/proposals/{pid}/documents", data={"kind": "entgeltkalkulation", "file": (buf, "kalkulation.xlsx")},
+                content_type="multipart/form-data")
+    assert ok.status_code == 303
+    bad = c.post(f"/proposals/{pid}/documents", data={"kind": "leistungsangebot",
+                                                      "file": (io.BytesIO(b"MZ..."), "programm.exe")},
+                 content_type="multipart/form-data")
+    assert bad.status_code == 422 and "nicht erlaubtes Format" in bad.get_data(as_text=True)
+    fake = c.post(f"/proposals/{pid}/documents", data={"kind": "leistungsangebot",
+                                                       "file": (io.BytesIO(b"<html>"), "angebot.pdf")},
+                  content_type="multipart/form-data")
+    assert fake.status_code == 422 and "kein gültiges PDF" in fake.get_data(as_text=True)
+
+
+def test_too_large_upload_is_refused_with_413(app, client_as):
+    app.config["PROPOSAL_UPLOAD_MAX_BYTES"] = 1024
+    with app.app_context():
+        pid = proposal_id(APPROVED)
+    r = client_as("fachkraft").post(f"/proposals/{pid}/documents", data={"kind": "leistungsangebot",
+                                                                       "file": pdf(size=4096)},
+                                    content_type="multipart/form-data")
+    assert r.status_code == 413 and "höchstens" in r.get_data(as_text=True)
+
+
+def test_documents_only_after_approval(app, client_as):
+    with app.app_context():
+        pid = proposal_id(DRAFT)
+    r = client_as("fachkraft").post(f"/proposals/{pid}/documents", data={"kind": "leistungsangebot", "file": pdf()},
+                                    content_type="multipart/form-data")
+    assert r.status_code == 409
+
+
+# --- Wirkungsbericht ------------------------------------------------------------------------------------------------
+
+def test_wirkungsbericht_then_leitung_acknowledges_and_the_project_is_closed(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(APPROVED))
+        pid, version = p.id, p.version
+    fachkraft = client_as("fachkraft")
+    assert fachkraft.post(f"/proposals/{pid}/report", data={"version": version}).status_code == 422
+    r = fachkraft.post(f"/proposals/{pid}/report", data={
+        "version": version, "results-0-actual": "35", "results-1-actual": "6",
+        "report_text": "Der Treff ist im Stadtteil angekommen."})
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.get(Proposal, pid)
+        assert p.state == S.BERICHTET and [i.actual for i in p.indicators] == ["35", "6"]
+        version = p.version
+    assert "Wirkungsbericht eingereicht" in client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
+    assert client_as("leitung").post(f"/proposals/{pid}/transition",
+                                     data={"action": "acknowledge", "version": version}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Proposal, pid).state == S.ABGESCHLOSSEN
+
+
+# --- lists: a fixed number of queries however many proposals ---------------------------------------------------------
+
+def bulk_insert(app, n: int) -> None:
+    with app.app_context():
+        awo = db.session.scalar(select(Traeger.id).where(Traeger.short_name == "AWO"))
+        raeume = db.session.scalars(select(Sozialraum.id)).all()
+        now = utcnow()
+        states = [S.EINGEREICHT, S.FREIGEGEBEN, S.ENTWURF, S.RUECKFRAGE]
+        db.session.execute(insert(Proposal), [dict(
+            title=f"Projekt {i}", traeger_id=awo, sozialraum_id=raeume[i % len(raeume)], state=states[i % 4],
+            version=1, hours_per_week=2.0, starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
+            target_group="Kinder", content="Inhalt", extension_reason="", expected_effect="Wirkung", costs="",
+            contact_person="X", conditions="", documents_requested=False, report_text="", created_at=now,
+            updated_at=now, submitted_at=now) for i in range(n)])
+        db.session.commit()
+
+
+@pytest.mark.parametrize("role, path", [
+    ("fachkraft", "/proposals/"),
+    ("leitung", "/proposals/"),
+    ("koordination", "/proposals/"),
+    ("leitung", "/proposals/inbox"),
+    ("ehrenamt", "/proposals/approved"),
+    ("leitung", "/proposals/target?year=2026"),
+])
+def test_list_pages_run_a_fixed_number_of_queries(app, client_as, count_queries, role, path):
+    c = client_as(role)
+    c.get(path)
+    with count_queries() as few:
+        assert c.get(path).status_code == 200
+    bulk_insert(app, 5000)
+    with count_queries() as many:
+        assert c.get(path).status_code == 200
+    assert many.count == few.count, many.statements
+
+
+def test_applicant_withdraws_with_a_reason_and_can_no_longer_edit(app, client_as):
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id(QUERIED))
+        pid, version = p.id, p.version
+    c = client_as("fachkraft")
+    page = c.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Ja, Antrag zurückziehen" in page
+    r = c.post(f"/proposals/{pid}/transition", data={"action": "withdraw", "version": version,
+                                                     "comment": "Die Räume fallen weg."})
+    assert r.status_code == 303
+    page = c.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Zurückgezogen" in page and "Die Räume fallen weg." in page
+    assert "Antrag überarbeiten" not in page
+    assert c.get(f"/proposals/{pid}/edit").status_code == 409
+
+
+def test_koordination_submits_a_stadtteilbuero_project_for_its_own_traeger(app, client_as):
+    r = client_as("koordination").post("/proposals/new", data=complete_form(app, title="Stadtteilfest Nord"))
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "Stadtteilfest Nord"))
+        assert p.state == S.EINGEREICHT and p.traeger.short_name == "Familienamt" and p.sozialraum.slug == "nord"
+        pid = p.id
+    # the Leitung gets it; an AWO Fachkraft does not
+    assert "Stadtteilfest Nord" in client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
+    assert client_as("fachkraft").get(f"/proposals/{pid}").status_code == 404
