@@ -185,6 +185,8 @@ def apply_transition(meeting: Meeting, name: str, actor, reason: str = "") -> Tr
     meeting.minutes_status = transition.target
     if transition.target == MinutesStatus.VEROEFFENTLICHT:
         meeting.minutes_changed_at = now
+        db.session.flush()
+        mark_read(meeting, actor)  # the author knows the text
     if transition.target == MinutesStatus.GENEHMIGT:
         meeting.approved_at = now
         meeting.approved_by_id = actor.id

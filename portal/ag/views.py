@@ -591,6 +591,8 @@ def correction_add(slug: str, meeting_id: int):
         correction.text_html = str(render_markdown(correction.text))
         m.minutes_changed_at = utcnow()  # members should read the correction
         db.session.add(correction)
+        db.session.flush()
+        services.mark_read(m, current_user)
         db.session.commit()
         flash("Die Berichtigung ist mit Datum angefügt.", "success")
         return redirect_after_post(_meeting_url(m, "berichtigungen"))
