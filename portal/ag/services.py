@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db, utcnow
-from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingStatus,
+from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function, Meeting, MeetingStatus,
                               Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
 from portal.formatting import BERLIN
 from portal.text import render_markdown
@@ -278,8 +278,8 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
             selectinload(Meeting.agenda).selectinload(AgendaItem.action_items),
             selectinload(Meeting.attendance),
             selectinload(Meeting.events).selectinload(MinutesEvent.actor),
-            selectinload(Meeting.corrections),
-            selectinload(Meeting.change_requests),
+            selectinload(Meeting.corrections).selectinload(Correction.author),
+            selectinload(Meeting.change_requests).selectinload(ChangeRequest.author),
             selectinload(Meeting.attachments),
             selectinload(Meeting.approved_by),
         ))
