@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from portal.ag import services
 from portal.ag.models import (ActionItem, AgendaItem, Attachment, Correction, Decision, Meeting, MeetingStatus,
-                              Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
+                              Membership, MinutesStatus, WorkingGroup)
 from portal.calendar.sources import external_events
 from portal.extensions import db
 from tests.conftest import get_user

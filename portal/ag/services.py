@@ -228,15 +228,20 @@ def mark_read(meeting: Meeting, user) -> None:
         receipt.read_at = utcnow()
 
 
-def unread_count(user) -> int:
-    """Published minutes in the user's AGs that are new to the user (members only)."""
+def unread_by_group(user) -> dict[int, int]:
+    """AG id -> number of published minutes that are new to ``user`` (members only); one query."""
     groups = select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
-    return db.session.scalar(
-        select(func.count(Meeting.id))
+    rows = db.session.execute(
+        select(Meeting.group_id, func.count(Meeting.id))
         .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
         .where(Meeting.group_id.in_(groups), Meeting.minutes_status != MinutesStatus.ENTWURF,
                or_(ReadReceipt.read_at.is_(None), ReadReceipt.read_at < Meeting.minutes_changed_at))
-    ) or 0
+        .group_by(Meeting.group_id))
+    return {group_id: count for group_id, count in rows}
+
+
+def unread_count(user) -> int:
+    return sum(unread_by_group(user).values())
 
 
 def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:

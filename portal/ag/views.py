@@ -12,7 +12,6 @@ from flask import Blueprint, abort, flash, jsonify, make_response, render_templa
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portal.admin.forms import slugify
 from portal.ag import oparl, services
@@ -102,7 +101,8 @@ def _refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=(MinutesStatus.ENTWURF,))
         return
     response = make_response(render_template(
         "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx,
-        message=services.frozen_message(meeting), title="Niederschrift ist nicht mehr änderbar"), 409)
+        message=services.frozen_message(meeting),
+        title=f"Die Niederschrift ist {meeting.minutes_status.label.lower()}"), 409)
     abort(response)
 
 
@@ -119,12 +119,7 @@ def index():
     upcoming = services.meetings_in(now, now + timedelta(days=365))
     member_of = set(db.session.scalars(select(Membership.group_id).where(
         Membership.user_id == current_user.id, services.active_membership_filter(services.today()))))
-    unread = services.unread_meeting_ids(current_user, list(db.session.scalars(
-        select(Meeting.id).where(Meeting.group_id.in_(member_of))))) if member_of else set()
-    unread_by_group: dict[int, int] = {}
-    if unread:
-        for gid in db.session.scalars(select(Meeting.group_id).where(Meeting.id.in_(unread))):
-            unread_by_group[gid] = unread_by_group.get(gid, 0) + 1
+    unread_by_group = services.unread_by_group(current_user) if member_of else {}
     visible = {g.id for g in groups}
     return render_template("ag/index.html", groups=groups, upcoming=upcoming[:8], visible=visible,
                            unread_by_group=unread_by_group, member_of=member_of,
