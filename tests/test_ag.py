@@ -206,10 +206,15 @@ def test_concurrent_edit_of_a_top_gets_409(app, client_as):
     item = first_item(app, 5)
     url = murl(app, 5, f"agenda/{item}")
     assert client.post(url, data={"title": "A", "minutes": "erste", "version": "1"}).status_code == 303
-    response = client.post(url, data={"title": "B", "minutes": "zweite", "version": "1"})
+    response = client.post(url, data={"title": "B", "minutes": "zweite Fassung", "version": "1"})
     assert response.status_code == 409
+    page = text(response)
+    assert "Inzwischen hat jemand anderes diesen TOP gespeichert." in page
+    assert "zweite Fassung</textarea>" in page and "<p>erste</p>" in page  # both texts, nothing lost
     with app.app_context():
         assert db.session.get(AgendaItem, item).minutes == "erste"
+    # saving again after looking at both is deliberate and works
+    assert client.post(url, data={"title": "B", "minutes": "zweite Fassung", "version": "2"}).status_code == 303
 
 
 # --- read receipts -----------------------------------------------------------------------------------
@@ -480,6 +485,9 @@ def test_search_finds_minutes_of_ones_ags_and_answers_htmx_with_the_results_only
     # decisions are searched too; drafts are not
     assert "TOP 3: Wahl der Sprecher:innen" in text(client.get("/ag/search?q=Sprecherinnen"))
     assert "5. Sitzung" not in text(client.get("/ag/search?q=Jugendhilfeplanung"))
+    # % and _ are searched literally
+    assert "0 Treffer" in text(client.get("/ag/search?q=%25%25"))
+    assert "Zielvorgabe 15 % Sozialraumangebote" in text(client.get("/ag/search?q=15 %25"))
 
 
 def test_print_view_has_the_whole_niederschrift(app, client_as):

@@ -325,12 +325,16 @@ SEARCH_LIMIT = 30
 
 def search_minutes(user, q: str) -> list[AgendaItem]:
     """TOPs whose title, minutes or decisions contain ``q``, in published minutes of the user's AGs."""
-    like = f"%{q.lower()}%"
-    decision_hit = select(Decision.agenda_item_id).where(func.lower(Decision.text).like(like))
+    # % and _ typed by the user are literal characters, not wildcards
+    like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def hit(column):
+        return func.lower(column).like(like, escape="\\")
+
+    decision_hit = select(Decision.agenda_item_id).where(hit(Decision.text))
     stmt = (select(AgendaItem).join(AgendaItem.meeting)
             .where(Meeting.minutes_status != MinutesStatus.ENTWURF,
-                   or_(func.lower(AgendaItem.title).like(like), func.lower(AgendaItem.minutes).like(like),
-                       AgendaItem.id.in_(decision_hit)))
+                   or_(hit(AgendaItem.title), hit(AgendaItem.minutes), AgendaItem.id.in_(decision_hit)))
             .options(selectinload(AgendaItem.meeting).selectinload(Meeting.group))
             .order_by(Meeting.date.desc(), AgendaItem.position).limit(SEARCH_LIMIT))
     ids = visible_group_ids(user)

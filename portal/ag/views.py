@@ -403,8 +403,10 @@ def agenda_edit(slug: str, meeting_id: int, item_id: int):
         form.version.data = str(item.version)
     if form.validate_on_submit():
         if form.version.data != str(item.version):
-            abort(409, description="Inzwischen hat jemand anderes diesen TOP geändert. Bitte lade die Seite neu; "
-                                   "kopiere deinen Text vorher, damit nichts verloren geht.")
+            # Someone saved in between: show their text, keep ours in the form, save again deliberately.
+            form.version.data = str(item.version)
+            return render_template("ag/agenda_form.html", ctx=ctx, group=ctx.group, meeting=m, item=item, form=form,
+                                   conflict=True, title=f"{item.label} bearbeiten – {m.full_title}"), 409
         item.title = form.title.data.strip()
         item.description = (form.description.data or "").strip()
         item.minutes = form.minutes.data or ""
