@@ -146,3 +146,48 @@ def test_administration_pages_of_an_ag_are_accessible(page_as):
     page.get_by_label("stimmberechtigt").check()
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("heading", name="Mitglieder (21, davon 18 stimmberechtigt)")).to_be_visible()
+
+
+def test_protokoll_plans_a_meeting_with_agenda_and_attachment_and_bad_input_is_explained(page_as, tmp_path):
+    page = page_as("protokoll", phone=True)
+    page.goto("/ag/hze/")
+    page.get_by_role("link", name="Sitzung anlegen").click()
+    expect(page.get_by_label("Nummer der Sitzung")).to_have_value("6")
+    check_page(page)
+    page.get_by_label("Datum").fill("2027-05-11")
+    page.get_by_label("Beginn").fill("12:00")
+    page.get_by_label("Ende").fill("09:00")
+    page.get_by_label("Ort").fill("Rathaus, Raum 101")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Das Ende muss nach dem Beginn liegen.")).to_be_visible()
+    expect(page.get_by_label("Ort")).to_have_value("Rathaus, Raum 101")
+    check_page(page)
+    page.get_by_label("Beginn").fill("09:00")
+    page.get_by_label("Ende").fill("12:00")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("6. Sitzung")
+
+    page.get_by_text("Tagesordnungspunkt hinzufügen").click()
+    page.get_by_label("Beschreibung").fill("Bericht der Träger")
+    page.get_by_role("button", name="TOP hinzufügen").click()
+    expect(page.get_by_text("Bitte gib dem TOP einen Titel.")).to_be_visible()
+    expect(page.get_by_label("Beschreibung")).to_have_value("Bericht der Träger")
+    check_page(page)
+    page.get_by_label("Titel des TOP").fill("Berichte aus den Sozialräumen")
+    page.get_by_role("button", name="TOP hinzufügen").click()
+    expect(page.get_by_role("heading", name="TOP 1: Berichte aus den Sozialräumen")).to_be_visible()
+
+    wrong = tmp_path / "Foto.png"
+    wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    page.get_by_label("Datei").set_input_files(str(wrong))
+    page.get_by_role("button", name="Anlage hochladen").click()
+    expect(page.get_by_text("hat ein nicht erlaubtes Format")).to_be_visible()
+    check_page(page)
+    pdf = tmp_path / "Einladung 6. Sitzung.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.get_by_label("Datei").set_input_files(str(pdf))
+    page.get_by_label("gehört zu").select_option(label="TOP 1: Berichte aus den Sozialräumen")
+    page.get_by_role("button", name="Anlage hochladen").click()
+    expect(page.get_by_role("region", name=re.compile("^TOP 1")).get_by_role(
+        "link", name="Einladung 6. Sitzung.pdf")).to_be_visible()
+    check_page(page)
