@@ -379,6 +379,13 @@ def test_calendar_source_gives_dates_to_everybody_without_content(app):
     assert events[1].start.isoformat() == "2026-05-12T09:00:00+02:00"  # summer time
 
 
+def test_calendar_source_works_outside_a_request_too(app):
+    with app.app_context():
+        events = external_events(datetime(2026, 1, 27, tzinfo=timezone.utc), datetime(2026, 1, 28, tzinfo=timezone.utc),
+                                 None)
+        assert events[0].url == f"{BASE}/meetings/{meeting(1).id}/"
+
+
 def test_calendar_source_window_is_half_open(app):
     with app.test_request_context():
         end_of_meeting = datetime(2026, 1, 27, 11, 0, tzinfo=timezone.utc)  # 12:00 Berlin

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, jsonify, make_response, render_template, request, url_for
+from flask import (Blueprint, abort, flash, has_request_context, jsonify, make_response, render_template, request,
+                   url_for)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -709,6 +710,13 @@ def export(slug: str):
 
 # --- calendar ----------------------------------------------------------------------------------
 
+def _calendar_url(m: Meeting) -> str:
+    """Path of the meeting page (the calendar may also run outside a request, e.g. in a CLI export)."""
+    if has_request_context():
+        return url_for("ag.meeting", slug=m.group.slug, meeting_id=m.id)
+    return f"{bp.url_prefix}/{m.group.slug}/meetings/{m.id}/"
+
+
 def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]:
     """AG meetings for the shared calendar: dates for everybody, content stays on the AG pages."""
     return [
@@ -719,7 +727,7 @@ def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]
             end=m.ends_at,
             place=m.place,
             category="sitzung",
-            url=url_for("ag.meeting", slug=m.group.slug, meeting_id=m.id),
+            url=_calendar_url(m),
             cancelled=m.status == MeetingStatus.ABGESAGT,
             sequence=m.sequence,
             last_modified=m.updated_at,
