@@ -620,3 +620,26 @@ def test_meeting_page_runs_a_fixed_number_of_queries(app, client_as, count_queri
     with count_queries() as large:
         client.get(url)
     assert large.count == small.count, large.statements
+
+
+def test_plain_text_fields_are_escaped(app, client_as):
+    client = client_as("protokoll")
+    record_attendance(app, client, 5)
+    item = first_item(app, 5)
+    client.post(murl(app, 5, f"agenda/{item}/decisions"), data={
+        f"decision{item}-text": "<script>alert(1)</script>Beschluss", f"decision{item}-yes": 3,
+        f"decision{item}-no": 0, f"decision{item}-abstain": 0})
+    client.post(murl(app, 5, f"agenda/{item}/actions"), data={
+        f"action{item}-task": "<img src=x onerror=alert(1)>", f"action{item}-responsible": "<b>AWO</b>"})
+    page = text(client.get(murl(app, 5)))
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;Beschluss" in page
+    assert "<img src=x" not in page and "&lt;b&gt;AWO&lt;/b&gt;" in page
+
+
+def test_description_and_geschaeftsordnung_are_sanitised(app, client_as):
+    client_as("admin").post(f"{BASE}/edit", data={
+        "name": "AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)", "short_name": "AG 78 HzE",
+        "slug": "hze", "description": "Beschreibung <script>alert(1)</script>",
+        "rules": "§ 1 <iframe src=//evil.example></iframe> **gilt**", "rules_adopted_on": "2026-01-27"})
+    page = text(client_as("ag_mitglied").get(f"{BASE}/"))
+    assert "<script>alert(1)" not in page and "<iframe" not in page and "<strong>gilt</strong>" in page
