@@ -1,0 +1,119 @@
+"""Forms of the AG 78 feature. Free text never holds social data of families (hint texts say so)."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.ag.models import FUNCTION_LABELS, MeetingStatus
+from portal.forms import choices, no_control_chars
+
+REQUIRED = "Bitte ausfüllen."
+NO_SOCIAL_DATA = "Keine Namen oder Daten von Kindern, Jugendlichen oder Familien."
+MARKDOWN_HINT = "Markdown: **fett**, *kursiv*, Listen mit „- “ am Zeilenanfang. " + NO_SOCIAL_DATA
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)],
+                       description="z. B. „AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)“")
+    short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=60)],
+                             description="Erscheint im Kalender, z. B. „AG 78 HzE“.")
+    slug = StringField("Kürzel in Adressen", validators=[
+        Optional(), Length(max=80),
+        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Nur Kleinbuchstaben, Ziffern und Bindestriche.")],
+        description="Leer lassen: wird aus dem Kurznamen gebildet.")
+    description = TextAreaField("Beschreibung", validators=[Length(max=20000), no_control_chars],
+                                description=MARKDOWN_HINT)
+    rules = TextAreaField("Geschäftsordnung", validators=[Length(max=100000), no_control_chars],
+                          description=MARKDOWN_HINT)
+    rules_adopted_on = DateField("Geschäftsordnung beschlossen am", validators=[Optional()])
+
+
+class MembershipForm(FlaskForm):
+    user = SelectField("Person", coerce=int, validators=[DataRequired("Bitte wähle eine Person.")])
+    traeger = SelectField("vertritt den Träger", coerce=int, validators=[Optional()])
+    function = SelectField("Funktion", choices=choices((f.value, label) for f, label in FUNCTION_LABELS.items()))
+    voting = BooleanField("stimmberechtigt")
+    valid_from = DateField("Mitglied seit", validators=[InputRequired("Bitte gib ein Datum an.")])
+    valid_to = DateField("Mitglied bis", validators=[Optional()],
+                         description="Leer lassen, solange die Mitgliedschaft besteht.")
+
+    def validate_valid_to(self, field):
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError("Das Ende liegt vor dem Beginn der Mitgliedschaft.")
+
+
+class MeetingForm(FlaskForm):
+    number = IntegerField("Nummer der Sitzung", validators=[
+        InputRequired("Bitte gib die Nummer an."), NumberRange(min=1, max=9999, message="Bitte eine Zahl ab 1.")])
+    date = DateField("Datum", validators=[InputRequired("Bitte gib ein Datum an.")])
+    start_time = TimeField("Beginn", validators=[InputRequired("Bitte gib die Uhrzeit an.")])
+    end_time = TimeField("Ende", validators=[InputRequired("Bitte gib die Uhrzeit an.")])
+    place = StringField("Ort", validators=[Length(max=200)], description="z. B. „Familienamt, Raum 2.14“")
+    status = SelectField("Status", choices=choices((s.value, s.label) for s in MeetingStatus))
+
+    def validate_end_time(self, field):
+        if field.data and self.start_time.data and field.data <= self.start_time.data:
+            raise ValidationError("Das Ende muss nach dem Beginn liegen.")
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField("Titel des TOP", validators=[DataRequired("Bitte gib dem TOP einen Titel."),
+                                                     Length(max=200), no_control_chars])
+    description = TextAreaField("Beschreibung", validators=[Length(max=5000), no_control_chars],
+                                description="Was wird besprochen? Erscheint in der Einladung.")
+
+
+class MinutesForm(AgendaItemForm):
+    minutes = TextAreaField("Protokoll zu diesem TOP", validators=[Length(max=50000), no_control_chars],
+                            description="Ergebnisse und Erkenntnisse, gern als Liste. " + MARKDOWN_HINT)
+    #: Optimistic lock: the version the editor started from.
+    version = HiddenField()
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField("Beschlusstext", validators=[DataRequired("Bitte gib den Beschlusstext ein."),
+                                                     Length(max=5000), no_control_chars])
+    yes = IntegerField("Ja", default=0, validators=[InputRequired("Bitte eine Zahl."),
+                                                    NumberRange(min=0, message="Nicht negativ.")])
+    no = IntegerField("Nein", default=0, validators=[InputRequired("Bitte eine Zahl."),
+                                                     NumberRange(min=0, message="Nicht negativ.")])
+    abstain = IntegerField("Enthaltung", default=0, validators=[InputRequired("Bitte eine Zahl."),
+                                                                NumberRange(min=0, message="Nicht negativ.")])
+
+
+class ActionItemForm(FlaskForm):
+    task = TextAreaField("Aufgabe", validators=[DataRequired("Bitte beschreibe die Aufgabe."),
+                                                Length(max=2000), no_control_chars])
+    responsible = StringField("verantwortlich", validators=[DataRequired("Bitte gib an, wer sich kümmert."),
+                                                            Length(max=200)])
+    due_on = DateField("Frist", validators=[Optional()])
+
+
+class TransitionForm(FlaskForm):
+    reason = TextAreaField("Begründung", validators=[Length(max=2000), no_control_chars])
+
+
+class CorrectionForm(FlaskForm):
+    agenda_item = SelectField("Betrifft", coerce=int, validators=[Optional()])
+    text = TextAreaField("Berichtigung", validators=[DataRequired("Bitte beschreibe die Berichtigung."),
+                                                     Length(max=10000), no_control_chars],
+                         description="Wird mit Datum und deinem Namen an die genehmigte Niederschrift angefügt. "
+                                     + NO_SOCIAL_DATA)
+
+
+class ChangeRequestForm(FlaskForm):
+    text = TextAreaField("Änderungswunsch", validators=[DataRequired("Bitte beschreibe deinen Änderungswunsch."),
+                                                        Length(max=5000), no_control_chars],
+                         description="Das Protokoll sieht ihn vor der Genehmigung. " + NO_SOCIAL_DATA)
+
+
+class AttendanceForm(FlaskForm):
+    """CSRF and guests; the per-member choices are radio groups named ``m-<membership id>``."""
+
+    guests = TextAreaField("Gäste", validators=[Length(max=5000), no_control_chars],
+                           description="Eine Person je Zeile, mit Funktion, z. B. „Vorsitz JHA“.")
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField("Datei", description="PDF, ODT, DOCX oder XLSX, höchstens 10 MB.")
+    agenda_item = SelectField("gehört zu", coerce=int, validators=[Optional()])
