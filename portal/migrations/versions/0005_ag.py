@@ -1,7 +1,7 @@
 """ag
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-21 05:45:49.677314
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
