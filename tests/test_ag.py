@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from portal.ag import services
-from portal.ag.models import (ActionItem, AgendaItem, Attachment, Correction, Decision, Meeting, MeetingStatus,
+from portal.ag.models import (ActionItem, AgendaItem, MeetingAttachment, Correction, Decision, Meeting, MeetingStatus,
                               Membership, MinutesStatus, WorkingGroup)
 from portal.calendar.sources import external_events
 from portal.extensions import db
@@ -458,7 +458,7 @@ def test_attachment_upload_and_download_for_members_only(app, client_as):
     client = client_as("protokoll")
     assert upload(client, app, "Einladung 5. Sitzung.pdf", PDF).status_code == 303
     with app.app_context():
-        a = db.session.scalar(select(Attachment))
+        a = db.session.scalar(select(MeetingAttachment))
     url = f"{BASE}/attachments/{a.id}"
     assert url in text(client.get(murl(app, 5)))
     response = client_as("ag_mitglied").get(url)
@@ -476,7 +476,7 @@ def test_bad_attachments_are_refused_with_a_german_message(app, client_as, name,
     assert response.status_code == status
     assert message in text(response)
     with app.app_context():
-        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+        assert db.session.scalar(select(func.count(MeetingAttachment.id))) == 0
 
 
 # --- search and print ---------------------------------------------------------------------------------------

@@ -200,8 +200,8 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Correction.id")
     change_requests: Mapped[list[ChangeRequest]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="ChangeRequest.id")
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan", order_by="Attachment.id")
+    attachments: Mapped[list[MeetingAttachment]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingAttachment.id")
 
     @property
     def title(self) -> str:
@@ -389,7 +389,7 @@ class ReadReceipt(db.Model):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Attachment(db.Model):
+class MeetingAttachment(db.Model):
     """An Anlage to a meeting or one of its TOPs (OParl: File)."""
 
     __tablename__ = "ag_attachment"

@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.ag.models import (AgendaItem, Attachment, Function, Meeting, MeetingStatus, Membership,
+from portal.ag.models import (AgendaItem, MeetingAttachment, Function, Meeting, MeetingStatus, Membership,
                               MinutesStatus, WorkingGroup)
 from portal.extensions import db
 
@@ -46,7 +46,7 @@ def export_group(group: WorkingGroup) -> dict:
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
             selectinload(Meeting.attendance), selectinload(Meeting.attachments))).all()
 
-    def file(a: Attachment) -> dict:
+    def file(a: MeetingAttachment) -> dict:
         url = url_for("ag.attachment", slug=group.slug, attachment_id=a.id, _external=True)
         return {"id": ref("file", a.id), "type": SCHEMA + "File", "name": a.original_name,
                 "fileName": a.original_name, "mimeType": a.content_type, "size": a.size,

@@ -19,7 +19,7 @@ from portal.ag import oparl, services
 from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, AttendanceForm, ChangeRequestForm,
                              CorrectionForm, DecisionForm, GroupForm, MeetingForm, MembershipForm, MinutesForm,
                              TransitionForm)
-from portal.ag.models import (ActionItem, AgendaItem, Attachment, ChangeRequest, Correction, Decision, Function,
+from portal.ag.models import (ActionItem, AgendaItem, MeetingAttachment, ChangeRequest, Correction, Decision, Function,
                               Meeting, MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
 from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent, register_source
@@ -663,7 +663,7 @@ def attachment_add(slug: str, meeting_id: int):
         form.file.errors = [str(e)]
         page, _ = _meeting_page_with_errors(ctx, m, ("attachment", None), form)
         return page, e.status
-    db.session.add(Attachment(meeting=m, agenda_item_id=form.agenda_item.data or None,
+    db.session.add(MeetingAttachment(meeting=m, agenda_item_id=form.agenda_item.data or None,
                               storage_name=stored.storage_name, original_name=stored.original_name,
                               content_type=stored.content_type, size=stored.size, uploaded_by_id=current_user.id))
     db.session.commit()
@@ -671,8 +671,8 @@ def attachment_add(slug: str, meeting_id: int):
     return redirect_after_post(_meeting_url(m, "anlagen"))
 
 
-def _attachment(ctx: Ctx, attachment_id: int) -> Attachment:
-    attachment = db.session.get(Attachment, attachment_id)
+def _attachment(ctx: Ctx, attachment_id: int) -> MeetingAttachment:
+    attachment = db.session.get(MeetingAttachment, attachment_id)
     if attachment is None or attachment.meeting.group_id != ctx.group.id:
         abort(404)
     return attachment
