@@ -1,7 +1,7 @@
 """Counts shown as badges in the main navigation (e.g. waiting proposals for the Leitung).
 
-A feature registers ``name -> function(user) -> int`` with ``register_badge``; the base template
-shows a badge when the number is above zero.
+A feature registers ``register_badge(blueprint_name, count(user) -> int, label)``; the base template
+shows the number beside that section's link when it is above zero (``label`` is read out after it).
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Callable
 from flask import Flask
 from flask_login import current_user
 
-_BADGES: dict[str, Callable] = {}
+_BADGES: dict[str, tuple[Callable, str]] = {}
 
 
-def register_badge(name: str, count: Callable) -> None:
-    _BADGES[name] = count
+def register_badge(name: str, count: Callable, label: str) -> None:
+    _BADGES[name] = (count, label)
 
 
 def init_app(app: Flask) -> None:
@@ -22,4 +22,9 @@ def init_app(app: Flask) -> None:
     def nav_badges():
         if not current_user or not current_user.is_authenticated:
             return {"nav_badges": {}}
-        return {"nav_badges": {name: count(current_user) for name, count in _BADGES.items()}}
+        badges = {}
+        for name, (count, label) in _BADGES.items():
+            n = count(current_user)
+            if n:
+                badges[name] = {"count": n, "label": label}
+        return {"nav_badges": badges}

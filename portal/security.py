@@ -30,8 +30,10 @@ def _security_headers(response):
     h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    # Signed-in pages must not linger in shared caches or the back/forward cache.
-    if request.endpoint != "static" and current_user and current_user.is_authenticated:
+    # Signed-in pages must not linger in caches. A view that chose its own policy keeps it
+    # (uploads: "private", so a phone does not fetch the same photo again on every visit).
+    if (request.endpoint != "static" and current_user and current_user.is_authenticated
+            and "Cache-Control" not in h):
         h["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
     return response

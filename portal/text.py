@@ -5,6 +5,8 @@ sanitised result may reach a template (and it sits in an ``hx-disable`` containe
 """
 from __future__ import annotations
 
+import re
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -33,3 +35,11 @@ def render_markdown(text: str | None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
+
+
+def slugify(text: str) -> str:
+    """'Mitte/Süd' -> 'mitte-sued' (for addresses)."""
+    text = text.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")

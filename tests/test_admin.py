@@ -116,3 +116,10 @@ def test_user_list_is_paginated_and_its_query_count_does_not_grow(app, client_as
         response = admin.get("/admin/users")
     assert "Seite 1 von" in response.get_data(as_text=True)
     assert many.count == few.count
+
+
+def test_ortsteil_slug_cannot_hide_a_pinboard_page(app, client_as):
+    west = ids(app, Sozialraum, slug="west")
+    response = client_as("admin").post("/admin/ortsteile/new", data={"name": "Alle", "sozialraum": str(west)})
+    assert response.status_code == 422
+    assert "für die Pinnwand reserviert" in response.get_data(as_text=True)

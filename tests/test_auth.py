@@ -106,3 +106,13 @@ def test_own_data_export_holds_the_users_data(client_as):
     assert data["email"] == "ehrenamt.taubach@portal.example"
     assert data["ortsteile"] == ["Taubach"]
     assert data["rollen"] == ["Ehrenamtliche:r"]
+
+
+def test_own_data_export_covers_every_feature(client_as):
+    volunteer = client_as("ehrenamt").get("/account/export.json").get_json()
+    assert volunteer["pinnwand"]["beitraege"], "the demo volunteer of Taubach has posts"
+    assert any("Familiencafé" in e["titel"] for e in volunteer["kalender"])
+    awo = client_as("fachkraft").get("/account/export.json").get_json()
+    assert awo["projektantraege"]["antraege"]
+    member = client_as("ag_mitglied").get("/account/export.json").get_json()
+    assert member["ag_78"][0]["stimmberechtigt"] is True

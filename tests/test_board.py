@@ -328,17 +328,10 @@ def test_overview_shows_every_ortsteil_with_its_newest_posts(client_as):
     assert "Dein Ortsteil" in html
 
 
-def test_next_events_slot_is_filled_by_a_registered_provider(client_as, monkeypatch):
-    from types import SimpleNamespace
-
-    start = services.utcnow() + timedelta(days=2)
-    monkeypatch.setattr(services, "_next_events_provider",
-                        lambda ortsteil, user, limit: [SimpleNamespace(title=f"Familiencafé {ortsteil.name}",
-                                                                       start=start, url=None)])
-    html = client_as("ehrenamt").get("/board/taubach").get_data(as_text=True)
-    assert 'id="board-next-events"' in html and "Familiencafé Taubach" in html
-    monkeypatch.setattr(services, "_next_events_provider", None)
-    assert 'id="board-next-events"' not in client_as("ehrenamt").get("/board/taubach").get_data(as_text=True)
+def test_ortsteil_board_shows_the_next_dates_of_its_calendar(client_as):
+    html = client_as("ehrenamt_legefeld").get("/board/taubach").get_data(as_text=True)
+    assert 'id="upcoming-events"' in html and "Nächste Termine in Taubach" in html
+    assert "Familiencafé" in html  # the demo calendar's weekly Friday event in Taubach
 
 
 def test_demo_data_is_realistic_and_idempotent(app):

@@ -472,9 +472,15 @@ def test_demo_year_is_there_and_seeding_twice_changes_nothing(app):
         assert snapshot() == before
         starts = {(e.title, e.starts_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"),
                    e.ends_at.astimezone(BERLIN).strftime("%H:%M")) for e in db.session.scalars(select(Event))}
+        # the quarterly AG 78 dates are the AG feature's meetings, shown through its calendar source
+        from portal.calendar.sources import external_events
+
+        ag = {(e.start.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"), e.end.astimezone(BERLIN).strftime("%H:%M"))
+              for e in external_events(datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                       datetime(2027, 1, 1, tzinfo=timezone.utc), None)}
     assert ("Workshop: Kinderschutz im Ehrenamt", "20.03.2027 09:00", "16:00") in starts
-    for day in ("12.05.2027", "01.09.2026", "13.10.2026"):
-        assert ("AG 78 Hilfen zur Erziehung", f"{day} 09:00", "12:00") in starts
+    for day in ("12.05.2026", "01.09.2026", "13.10.2026"):
+        assert (f"{day} 09:00", "12:00") in ag
 
 
 @pytest.mark.parametrize("url", ["/calendar/?month=9999-99", "/calendar/?month=x", "/calendar/agenda?from=9999-12-31",

@@ -1,22 +1,14 @@
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import ROLE_LABELS
 from portal.forms import MultiCheckboxField, choices
-from portal.org.models import TraegerKind
+from portal.org.models import RESERVED_ORTSTEIL_SLUGS, TraegerKind
+from portal.text import slugify
 
 REQUIRED = "Bitte ausfüllen."
 SLUG = Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. „mitte-sued“.")
-
-
-def slugify(text: str) -> str:
-    text = text.lower()
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(a, b)
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 class UserForm(FlaskForm):
@@ -47,9 +39,19 @@ class SozialraumForm(FlaskForm):
 
 class OrtsteilForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
+
     slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
                        description="Leer lassen: wird aus dem Namen gebildet.")
     sozialraum = SelectField("Sozialraum", coerce=int, validators=[DataRequired("Bitte wähle einen Sozialraum.")])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        slug = self.slug.data or slugify(self.name.data or "")
+        if slug in RESERVED_ORTSTEIL_SLUGS:
+            self.slug.errors = [*self.slug.errors,
+                                f"„{slug}“ ist für die Pinnwand reserviert; bitte ein anderes Kürzel wählen."]
+            return False
+        return valid
 
 
 class PageForm(FlaskForm):

@@ -5,7 +5,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm, slugify
+from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm
+from portal.text import slugify
 from portal.auth import services
 from portal.auth.models import LinkPurpose, Role, User, UserRole
 from portal.extensions import db

@@ -353,3 +353,10 @@ def snippet(text: str, q: str, width: int = 90) -> tuple[str, str, str]:
     end = min(len(plain), i + len(q) + width)
     return (("…" if start else "") + plain[start:i], plain[i:i + len(q)],
             plain[i + len(q):end] + ("…" if end < len(plain) else ""))
+
+
+def personal_data(user) -> list[dict]:
+    """The user's AG memberships, for the DSGVO export."""
+    rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id).order_by(Membership.id))
+    return [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
+             "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None} for m in rows]

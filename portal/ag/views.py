@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.admin.forms import slugify
 from portal.ag import oparl, services
 from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, AttendanceForm, ChangeRequestForm,
                              CorrectionForm, DecisionForm, GroupForm, MeetingForm, MembershipForm, MinutesForm,
@@ -22,15 +21,20 @@ from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, Att
 from portal.ag.models import (ActionItem, AgendaItem, MeetingAttachment, ChangeRequest, Correction, Decision, Function,
                               Meeting, MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
 from portal.auth.models import User
+from portal.auth.services import register_personal_data
 from portal.calendar.sources import ExternalEvent, register_source
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import BERLIN
 from portal.htmx import redirect_after_post, render
+from portal.navigation import register_badge
 from portal.org.models import Traeger
+from portal.text import slugify
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
+register_personal_data("ag_78", services.personal_data)
+register_badge("ag", services.unread_count, "neue Protokolle")
 
 ATTACHMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

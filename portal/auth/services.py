@@ -111,3 +111,29 @@ def scope_problems(roles, ortsteile, traeger, sozialraum) -> dict[str, str]:
     if Role.KOORDINATION in roles and sozialraum is None:
         problems["sozialraum"] = "Koordination braucht ihren Sozialraum."
     return problems
+
+
+# --- DSGVO: what the portal holds about a person ----------------------------------------------------
+#: section name -> function(user) -> JSON-able data; each feature adds what it stores about a person.
+_PERSONAL_DATA: dict = {}
+
+
+def register_personal_data(section: str, collect) -> None:
+    _PERSONAL_DATA[section] = collect
+
+
+def personal_data(user: User) -> dict:
+    """Everything the portal stores about ``user`` (Art. 15/20 DSGVO), account first."""
+    data = {
+        "email": user.email,
+        "anzeigename": user.display_name,
+        "rollen": user.role_labels,
+        "traeger": user.traeger.name if user.traeger else None,
+        "sozialraum": user.sozialraum.name if user.sozialraum else None,
+        "ortsteile": [o.name for o in user.ortsteile],
+        "angelegt_am": user.created_at.isoformat(),
+        "letzte_anmeldung": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+    for section, collect in _PERSONAL_DATA.items():
+        data[section] = collect(user)
+    return data

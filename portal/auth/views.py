@@ -122,17 +122,7 @@ def account():
 @bp.get("/account/export.json")
 def export():
     """DSGVO Art. 15/20: the personal data the portal holds about the signed-in user."""
-    u: User = current_user
-    data = {
-        "email": u.email,
-        "anzeigename": u.display_name,
-        "rollen": u.role_labels,
-        "traeger": u.traeger.name if u.traeger else None,
-        "sozialraum": u.sozialraum.name if u.sozialraum else None,
-        "ortsteile": [o.name for o in u.ortsteile],
-        "angelegt_am": u.created_at.isoformat(),
-        "letzte_anmeldung": u.last_login_at.isoformat() if u.last_login_at else None,
-    }
+    data = services.personal_data(current_user)
     response = jsonify(data)
     response.headers["Content-Disposition"] = "attachment; filename=meine-daten.json"
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from typing import Iterable
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,23 +22,6 @@ from portal.uploads import IMAGES, UploadError, delete_upload, save_upload
 ATTACHMENT_TYPES = {"jpg", "jpeg", "png", "webp", "pdf"}
 UPLOAD_SUBDIR = "board"
 PAGE_SIZE = 20
-
-
-# --- next calendar events on a board -----------------------------------------------------------
-# The shared calendar (another feature) registers a provider so the Ortsteil board can show its next
-# dates without the board importing calendar code: fn(ortsteil, user, limit) -> list of objects
-# with ``title``, ``start`` (aware datetime) and ``url``.
-_next_events_provider: Callable | None = None
-
-
-def register_next_events(provider: Callable) -> Callable:
-    global _next_events_provider
-    _next_events_provider = provider
-    return provider
-
-
-def next_events(ortsteil: Ortsteil, user, limit: int = 3) -> list:
-    return list(_next_events_provider(ortsteil, user, limit)) if _next_events_provider else []
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -433,6 +416,11 @@ def queue(limit: int = 50) -> tuple[list[Post], list[Report]]:
     return pending, reports
 
 
+def moderation_badge(user) -> int:
+    """Nav badge: waiting posts and open reports, for Moderation and Administration only."""
+    return queue_size() if is_moderator(user) else 0
+
+
 def queue_size() -> int:
     pending = db.session.scalar(select(func.count(Post.id)).where(Post.status == PostStatus.PENDING)) or 0
     reports = db.session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
@@ -449,3 +437,13 @@ def moderation_log(before_id: int | None, limit: int = 50) -> tuple[list[Moderat
     more = len(entries) > limit
     entries = entries[:limit]
     return entries, (entries[-1].id if more else None)
+
+
+def personal_data(user) -> dict:
+    """The user's posts and comments, for the DSGVO export."""
+    posts = db.session.scalars(select(Post).where(Post.author_id == user.id).order_by(Post.id)).all()
+    comments = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)).all()
+    return {
+        "beitraege": [{"titel": p.title, "text": p.body, "erstellt": p.created_at.isoformat()} for p in posts],
+        "kommentare": [{"text": c.body, "erstellt": c.created_at.isoformat()} for c in comments],
+    }

@@ -1,7 +1,7 @@
 """Demo dates for a year around November 2026: Ortsteile, Sozialraum, workshops, AG 78.
 
-Idempotent: each event is looked up by its UID before it is created. The AG 78 dates are plain
-calendar events (category Sitzung) until the AG feature provides real meetings.
+Idempotent: each event is looked up by its UID before it is created. The AG 78 dates (12. Mai,
+1. September, 13. Oktober, 9–12 Uhr) come from the AG feature's meetings (portal/ag/demo.py).
 """
 from __future__ import annotations
 
@@ -122,12 +122,4 @@ def seed(password: str | None = None, reset_passwords: bool = False) -> None:
         description="Für Ehrenamtliche aus allen Ortsteilen. Anmeldung bis 1. März.",
         starts_at=_at("2027-03-20 09:00"), ends_at=_at("2027-03-20 16:00"),
     )
-    for day in ("2026-09-01", "2026-10-13", "2027-05-12"):
-        _event(
-            f"ag78-hze-{day}", "moderation@portal.example",
-            title="AG 78 Hilfen zur Erziehung", category=Category.SITZUNG, scope=Scope.STADT, traeger=amt,
-            place="Rathaus, Raum 101",
-            description="Sitzung der AG 78 (ambulante und stationäre Träger). Tagesordnung folgt.",
-            starts_at=_at(f"{day} 09:00"), ends_at=_at(f"{day} 12:00"),
-        )
     db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.access import public
 from portal.auth.models import Role
+from portal.auth.services import register_personal_data
 from portal.calendar import ical, services
 from portal.calendar.forms import CancelOccurrenceForm, EventForm, FeedFilterForm, MoveForm
 from portal.calendar.models import (CATEGORY_LABELS, Category, Event, Repeat, Scope, may_create_events,
@@ -23,6 +24,7 @@ from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+register_personal_data("kalender", services.personal_data)
 
 
 # --- filters -----------------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ class Sozialraum(db.Model):
         return self.name
 
 
+#: Words the Pinnwand uses itself under /board/ – an Ortsteil slug must not hide them.
+RESERVED_ORTSTEIL_SLUGS = frozenset({"alle", "new-posts", "moderation", "posts", "comments", "reports", "files"})
+
+
 class Ortsteil(db.Model):
     __tablename__ = "ortsteil"
 

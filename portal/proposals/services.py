@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import Role
 from portal.extensions import db, utcnow
 from portal.formatting import MONTHS, datum, zahl
-from portal.proposals.models import (APPROVED_STATES, WAITING_STATES, HzeHours, Proposal, ProposalEvent,
+from portal.proposals.models import (APPROVED_STATES, WAITING_STATES, HzeHours, Proposal, ProposalComment, ProposalEvent,
                                      ProposalRevision, ProposalState)
 
 S = ProposalState
@@ -495,3 +495,15 @@ def can_draft(user) -> bool:
     if user.traeger_id is None:
         return False
     return user.has_role(Role.FACHKRAFT) or (user.has_role(Role.KOORDINATION) and user.sozialraum_id is not None)
+
+
+def personal_data(user) -> dict:
+    """Proposals the user created and their messages in discussions, for the DSGVO export."""
+    proposals = db.session.scalars(select(Proposal).where(Proposal.created_by_id == user.id).order_by(Proposal.id))
+    comments = db.session.scalars(select(ProposalComment).where(ProposalComment.author_id == user.id)
+                                  .order_by(ProposalComment.id))
+    return {
+        "antraege": [{"titel": p.title, "status": p.state.value, "ansprechperson": p.contact_person,
+                      "erstellt": p.created_at.isoformat()} for p in proposals],
+        "nachrichten": [{"text": c.body, "erstellt": c.created_at.isoformat()} for c in comments],
+    }

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import role_required
 from portal.auth.models import Role
+from portal.auth.services import register_personal_data
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import zahl
@@ -31,7 +32,8 @@ from portal.text import render_markdown
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
-register_badge("proposals", services.waiting_count)
+register_personal_data("projektantraege", services.personal_data)
+register_badge("proposals", services.waiting_count, "warten auf Entscheidung")
 
 DOCUMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 PER_PAGE = 25
