@@ -37,12 +37,12 @@ chromium:
 	  else echo "Bitte Chromium installieren: sudo apt-get install chromium"; exit 1; fi; }
 
 test-sqlite: install-test chromium
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2
 
 # The same suite on a throwaway PostgreSQL cluster (needs initdb/pg_ctl; CI has them).
 test-postgres: install-test
 	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  $(BIN)/pytest -p no:cacheprovider --db postgresql --ignore=tests/browser; \
+	  $(BIN)/pytest -p no:cacheprovider -n 2 --db postgresql --ignore=tests/browser; \
 	else echo "PostgreSQL-Lauf übersprungen: initdb/pg_ctl nicht gefunden (apt-get install postgresql)"; fi
 
 test: test-sqlite test-postgres

@@ -101,6 +101,14 @@ class SQLiteBackend:
         pass
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class PostgresBackend:
     """A throwaway cluster in a temp dir; every test gets a copy of a seeded template database."""
 
@@ -114,7 +122,7 @@ class PostgresBackend:
             pytest.exit("--db postgresql: initdb/pg_ctl not found", returncode=1)
         self.tmp = tmp
         self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
-        self.port = 54000 + os.getpid() % 1000
+        self.port = _free_port()
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if as_postgres:
             shutil.chown(self.dir, "postgres")
