@@ -454,9 +454,14 @@ def settings(slug: str):
 @bp.get("/moderation")
 def queue():
     _require_moderator()
-    pending, reports = services.queue()
+    # Two independent keyset pages (oldest first); each link keeps the other list's position.
+    warten_nach = request.args.get("warten_nach", type=int)
+    meldungen_nach = request.args.get("meldungen_nach", type=int)
+    pending = services.pending_posts(warten_nach)
+    reports = services.open_reports(meldungen_nach)
     return render_template("board/queue.html", pending=pending, reports=reports,
-                           thanked=services.thanked_by(current_user, pending))
+                           warten_nach=warten_nach, meldungen_nach=meldungen_nach,
+                           thanked=services.thanked_by(current_user, pending.items))
 
 
 @bp.post("/reports/<int:report_id>/dismiss")
