@@ -14,6 +14,7 @@ from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
                                  is_moderator, today)
+from portal.auth.models import Role
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil
 from portal.text import render_markdown
@@ -180,6 +181,14 @@ def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
     mine = {o.id for o in getattr(user, "ortsteile", [])}
     ortsteile.sort(key=lambda o: (o.id not in mine, o.name))
     return [(o, by_board[o.id]) for o in ortsteile]
+
+
+def own_boards(user) -> list[Ortsteil]:
+    """The boards a volunteer or Koordination writes in (Moderation writes everywhere)."""
+    boards = {o.id: o for o in getattr(user, "ortsteile", [])} if user.has_role(Role.EHRENAMT) else {}
+    if user.has_role(Role.KOORDINATION) and getattr(user, "sozialraum", None) is not None:
+        boards.update({o.id: o for o in user.sozialraum.ortsteile})
+    return sorted(boards.values(), key=lambda o: o.name)
 
 
 def my_unpublished(user, limit: int = 10) -> list[Post]:

@@ -104,7 +104,7 @@ def _board(ortsteil: Ortsteil | None):
                list_url=board_url(**f.args()))
     if ortsteil is not None:
         settings = services.settings_for(ortsteil)
-        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
+        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings, own_boards=services.own_boards(current_user),
                    upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
     if is_moderator(current_user):
