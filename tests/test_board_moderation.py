@@ -205,9 +205,11 @@ def test_report_dismissed_leaves_the_queue_and_is_logged(app, client_as):
         report_id = db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None)))
     moderation = client_as("moderation")
     assert "Passt das hier her?" in moderation.get("/board/moderation").get_data(as_text=True)
-    assert moderation.post(f"/board/reports/{report_id}/dismiss").status_code == 303
+    dismissed = moderation.post(f"/board/reports/{report_id}/dismiss", data={"next": "/board/moderation?meldungen_nach=1"})
+    assert dismissed.status_code == 303 and dismissed.location.endswith("/board/moderation?meldungen_nach=1")
     assert "Passt das hier her?" not in moderation.get("/board/moderation").get_data(as_text=True)
-    again = moderation.post(f"/board/reports/{report_id}/dismiss", follow_redirects=True)
+    again = moderation.post(f"/board/reports/{report_id}/dismiss", data={"next": "https://example.org/"},
+                            follow_redirects=True)
     assert "Diese Meldung hat schon jemand erledigt." in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(ModerationLogEntry.action).order_by(ModerationLogEntry.id.desc())) == \

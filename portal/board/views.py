@@ -474,7 +474,8 @@ def report_dismiss(report_id: int):
         flash("Die Meldung ist erledigt.", "success")
     except services.StaleState:
         flash("Diese Meldung hat schon jemand erledigt.", "info")
-    return redirect_after_post(url_for("board.queue"))
+    # Back to the same page of the queue (a moderator working through page 2 stays there).
+    return redirect_after_post(_safe_next(url_for("board.queue")))
 
 
 @bp.get("/moderation/log")
