@@ -223,6 +223,18 @@ def test_hiding_a_reported_post_resolves_its_reports(app, client_as):
         assert db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None))) is None
 
 
+def test_hiding_from_the_queue_leads_back_to_the_queue(app, client_as):
+    post_id, version = _ids(app, "Erfahrungen mit Filmabenden?")
+    moderation = client_as("moderation")
+    queue = moderation.get("/board/moderation").get_data(as_text=True)
+    assert f'href="/board/posts/{post_id}/hide?next=/board/moderation"' in queue
+    form = moderation.get(f"/board/posts/{post_id}/hide?next=/board/moderation").get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/board/moderation">' in form
+    done = moderation.post(f"/board/posts/{post_id}/hide",
+                           data={"reason": "Doppelt gepostet", "version": version, "next": "/board/moderation"})
+    assert done.status_code == 303 and done.location.endswith("/board/moderation")
+
+
 def test_moderator_deletes_with_a_reason_that_stays_in_the_log(app, client_as):
     post_id, _ = _ids(app)
     moderation = client_as("moderation")

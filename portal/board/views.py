@@ -416,6 +416,9 @@ def comment_hide(comment_id: int):
             message = "Der Kommentar ist ausgeblendet."
         except services.StaleState:
             message = "Der Kommentar war schon ausgeblendet."
+        if not wants_fragment() and request.form.get("next"):  # came from the queue: back there
+            flash(message, "success")
+            return redirect(_safe_next(url_for("board.post_detail", post_id=comment.post_id)), code=303)
         return _comments_response(comment.post_id, message, "comment-hidden")
     status = 422 if form.is_submitted() else 200
     if wants_fragment() and status == 422:
