@@ -65,6 +65,14 @@ def test_board_page_offers_the_form_only_where_the_user_may_post(client_as):
     assert "Neuer Beitrag" in legefeld_volunteer.get("/board/legefeld").get_data(as_text=True)
 
 
+def test_readers_are_pointed_to_the_boards_they_write_on(client_as):
+    volunteer = client_as("ehrenamt_legefeld").get("/board/taubach").get_data(as_text=True)
+    assert 'deine Pinnwand: <a href="/board/legefeld">Legefeld</a>' in volunteer
+    coordination = client_as("koordination").get("/board/taubach").get_data(as_text=True)
+    assert 'deine Pinnwände: <a href="/board/schoendorf">Schöndorf</a>, <a href="/board/suessenborn">Süßenborn</a>' in coordination
+    assert "deine Pinnw" not in client_as("fachkraft").get("/board/taubach").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("fields, message", [
     ({"title": ""}, "Bitte gib eine Überschrift ein."),
     ({"title": "x" * 121}, "höchstens 120 Zeichen"),

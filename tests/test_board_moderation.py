@@ -1,11 +1,13 @@
 """Pinnwand moderation: hide with a reason, restore, pin, pre-moderation, reports, the log, and
 two moderators acting on the same post."""
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.board import services
 from portal.board.models import Comment, ModerationAction, ModerationLogEntry, Post, PostStatus, Report
-from portal.extensions import db
+from portal.extensions import db, utcnow
 from tests.board_helpers import HX, STOVE, WAITING, post_by_title, post_data
 from tests.conftest import get_user
 
@@ -203,9 +205,11 @@ def test_report_dismissed_leaves_the_queue_and_is_logged(app, client_as):
         report_id = db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None)))
     moderation = client_as("moderation")
     assert "Passt das hier her?" in moderation.get("/board/moderation").get_data(as_text=True)
-    assert moderation.post(f"/board/reports/{report_id}/dismiss").status_code == 303
+    dismissed = moderation.post(f"/board/reports/{report_id}/dismiss", data={"next": "/board/moderation?meldungen_nach=1"})
+    assert dismissed.status_code == 303 and dismissed.location.endswith("/board/moderation?meldungen_nach=1")
     assert "Passt das hier her?" not in moderation.get("/board/moderation").get_data(as_text=True)
-    again = moderation.post(f"/board/reports/{report_id}/dismiss", follow_redirects=True)
+    again = moderation.post(f"/board/reports/{report_id}/dismiss", data={"next": "https://example.org/"},
+                            follow_redirects=True)
     assert "Diese Meldung hat schon jemand erledigt." in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(ModerationLogEntry.action).order_by(ModerationLogEntry.id.desc())) == \
@@ -217,6 +221,18 @@ def test_hiding_a_reported_post_resolves_its_reports(app, client_as):
     client_as("moderation").post(f"/board/posts/{post_id}/hide", data={"reason": "Doppelt gepostet", "version": version})
     with app.app_context():
         assert db.session.scalar(select(Report.id).where(Report.resolved_at.is_(None))) is None
+
+
+def test_hiding_from_the_queue_leads_back_to_the_queue(app, client_as):
+    post_id, version = _ids(app, "Erfahrungen mit Filmabenden?")
+    moderation = client_as("moderation")
+    queue = moderation.get("/board/moderation").get_data(as_text=True)
+    assert f'href="/board/posts/{post_id}/hide?next=/board/moderation"' in queue
+    form = moderation.get(f"/board/posts/{post_id}/hide?next=/board/moderation").get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/board/moderation">' in form
+    done = moderation.post(f"/board/posts/{post_id}/hide",
+                           data={"reason": "Doppelt gepostet", "version": version, "next": "/board/moderation"})
+    assert done.status_code == 303 and done.location.endswith("/board/moderation")
 
 
 def test_moderator_deletes_with_a_reason_that_stays_in_the_log(app, client_as):
@@ -235,3 +251,40 @@ def test_waiting_post_cannot_be_commented_or_thanked(app, client_as):
     assert author.get(f"/board/posts/{post_id}").status_code == 200
     assert author.post(f"/board/posts/{post_id}/comments", data={"body": "Hallo"}).status_code == 409
     assert author.post(f"/board/posts/{post_id}/thanks").status_code == 409
+
+
+def test_queue_pages_through_every_waiting_post_and_report(app, client_as):
+    """More than a page of each: the queue says how many there are and leads to the rest."""
+    with app.app_context():
+        author, reporter = get_user("ehrenamt").id, get_user("fachkraft").id
+        board = post_by_title(STOVE).ortsteil_id
+        start = db.session.scalar(select(db.func.max(Post.id)))
+        db.session.execute(insert(Post), [
+            {"ortsteil_id": board, "author_id": author, "category": "idee", "title": f"Wartet {i:02d}", "body": "T",
+             "body_html": "<p>T</p>", "search_text": "t", "status": "pending", "pinned": False,
+             "created_at": utcnow(), "version": 1} for i in range(60)])
+        db.session.execute(insert(Report), [
+            {"post_id": start + 1 + i, "reporter_id": reporter, "reason": f"Meldung {i:02d}", "created_at": utcnow()}
+            for i in range(55)])
+        db.session.commit()
+        pending_total = db.session.scalar(select(db.func.count(Post.id)).where(Post.status == PostStatus.PENDING))
+        reports_total = db.session.scalar(select(db.func.count(Report.id)).where(Report.resolved_at.is_(None)))
+    moderation = client_as("moderation")
+    first = moderation.get("/board/moderation").get_data(as_text=True)
+    assert f"Beiträge, die auf Freigabe warten ({pending_total})" in first
+    assert f"Offene Meldungen ({reports_total})" in first
+    assert len(re.findall(r'class="post post--pending', first)) == services.QUEUE_PAGE_SIZE
+    assert len(re.findall(r'class="card report"', first)) == services.QUEUE_PAGE_SIZE
+
+    seen_pending, seen_reports, url = set(), set(), "/board/moderation"
+    for _ in range(5):
+        html = moderation.get(url).get_data(as_text=True)
+        seen_pending |= set(re.findall(r"Wartet \d\d", html))
+        seen_reports |= set(re.findall(r"Meldung \d\d", html))
+        more = re.search(r'href="([^"]+)#pending-heading" rel="next"', html) or \
+            re.search(r'href="([^"]+)#reports-heading" rel="next"', html)
+        if not more:
+            break
+        url = more.group(1).replace("&amp;", "&")
+    assert len(seen_pending) == 60 and len(seen_reports) == 55
+    assert "Zu den ältesten" in html

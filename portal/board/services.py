@@ -14,6 +14,7 @@ from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
                                  is_moderator, today)
+from portal.auth.models import Role
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil
 from portal.text import render_markdown
@@ -180,6 +181,14 @@ def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
     mine = {o.id for o in getattr(user, "ortsteile", [])}
     ortsteile.sort(key=lambda o: (o.id not in mine, o.name))
     return [(o, by_board[o.id]) for o in ortsteile]
+
+
+def own_boards(user) -> list[Ortsteil]:
+    """The boards a volunteer or Koordination writes in (Moderation writes everywhere)."""
+    boards = {o.id: o for o in getattr(user, "ortsteile", [])} if user.has_role(Role.EHRENAMT) else {}
+    if user.has_role(Role.KOORDINATION) and getattr(user, "sozialraum", None) is not None:
+        boards.update({o.id: o for o in user.sozialraum.ortsteile})
+    return sorted(boards.values(), key=lambda o: o.name)
 
 
 def my_unpublished(user, limit: int = 10) -> list[Post]:
@@ -402,18 +411,44 @@ def dismiss_report(item: Report, moderator, note: str = "") -> None:
         reason=note or f"Meldung: {item.reason}")
 
 
-def queue(limit: int = 50) -> tuple[list[Post], list[Report]]:
-    """Posts waiting for approval (oldest first) and open reports."""
-    pending = list(db.session.scalars(
-        select(Post).where(Post.status == PostStatus.PENDING)
-        .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments))
-        .order_by(Post.id).limit(limit)).unique())
-    reports = list(db.session.scalars(
-        select(Report).where(Report.resolved_at.is_(None))
-        .options(joinedload(Report.post).joinedload(Post.ortsteil), joinedload(Report.comment).joinedload(Comment.author),
-                 joinedload(Report.reporter))
-        .order_by(Report.id).limit(limit)).unique())
-    return pending, reports
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass
+class QueuePage:
+    """One page of waiting posts or open reports, oldest first; ``next_after`` is the id to go on from."""
+
+    items: list
+    total: int
+    next_after: int | None
+
+
+def _queue_page(stmt, model, after: int | None, limit: int) -> tuple[list, int | None]:
+    if after:
+        stmt = stmt.where(model.id > after)
+    items = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)).unique())
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].id if more else None)
+
+
+def pending_posts(after: int | None = None, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """Posts waiting for approval, oldest first (keyset pages)."""
+    stmt = (select(Post).where(Post.status == PostStatus.PENDING)
+            .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments)))
+    items, next_after = _queue_page(stmt, Post, after, limit)
+    total = db.session.scalar(select(func.count(Post.id)).where(Post.status == PostStatus.PENDING)) or 0
+    return QueuePage(items, total, next_after)
+
+
+def open_reports(after: int | None = None, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """Open reports, oldest first (keyset pages)."""
+    stmt = (select(Report).where(Report.resolved_at.is_(None))
+            .options(joinedload(Report.post).joinedload(Post.ortsteil),
+                     joinedload(Report.comment).joinedload(Comment.author), joinedload(Report.reporter)))
+    items, next_after = _queue_page(stmt, Report, after, limit)
+    total = db.session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
+    return QueuePage(items, total, next_after)
 
 
 def moderation_badge(user) -> int:

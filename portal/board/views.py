@@ -104,7 +104,7 @@ def _board(ortsteil: Ortsteil | None):
                list_url=board_url(**f.args()))
     if ortsteil is not None:
         settings = services.settings_for(ortsteil)
-        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
+        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings, own_boards=services.own_boards(current_user),
                    upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
     if is_moderator(current_user):
@@ -416,6 +416,9 @@ def comment_hide(comment_id: int):
             message = "Der Kommentar ist ausgeblendet."
         except services.StaleState:
             message = "Der Kommentar war schon ausgeblendet."
+        if not wants_fragment() and request.form.get("next"):  # came from the queue: back there
+            flash(message, "success")
+            return redirect(_safe_next(url_for("board.post_detail", post_id=comment.post_id)), code=303)
         return _comments_response(comment.post_id, message, "comment-hidden")
     status = 422 if form.is_submitted() else 200
     if wants_fragment() and status == 422:
@@ -454,9 +457,14 @@ def settings(slug: str):
 @bp.get("/moderation")
 def queue():
     _require_moderator()
-    pending, reports = services.queue()
+    # Two independent keyset pages (oldest first); each link keeps the other list's position.
+    warten_nach = request.args.get("warten_nach", type=int)
+    meldungen_nach = request.args.get("meldungen_nach", type=int)
+    pending = services.pending_posts(warten_nach)
+    reports = services.open_reports(meldungen_nach)
     return render_template("board/queue.html", pending=pending, reports=reports,
-                           thanked=services.thanked_by(current_user, pending))
+                           warten_nach=warten_nach, meldungen_nach=meldungen_nach,
+                           thanked=services.thanked_by(current_user, pending.items))
 
 
 @bp.post("/reports/<int:report_id>/dismiss")
@@ -469,7 +477,8 @@ def report_dismiss(report_id: int):
         flash("Die Meldung ist erledigt.", "success")
     except services.StaleState:
         flash("Diese Meldung hat schon jemand erledigt.", "info")
-    return redirect_after_post(url_for("board.queue"))
+    # Back to the same page of the queue (a moderator working through page 2 stays there).
+    return redirect_after_post(_safe_next(url_for("board.queue")))
 
 
 @bp.get("/moderation/log")

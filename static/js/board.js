@@ -24,6 +24,13 @@
     }
   });
 
+  // The "neue Beiträge" poll (#new-posts, "every 30s, visibilitychange from:document") asks nothing
+  // while the tab is hidden; when it is shown again the visibilitychange trigger checks at once.
+  // Done here because the CSP keeps htmx's eval-based trigger filters ([...]) switched off.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (document.hidden && evt.detail.elt && evt.detail.elt.id === "new-posts") { evt.preventDefault(); }
+  });
+
   // Tell about too large or too many files before uploading megabytes over a phone connection.
   document.addEventListener("change", function (evt) {
     var input = evt.target;

@@ -29,6 +29,15 @@ def write_post(page, title: str, text: str, with_photo: bool = False) -> None:
     page.get_by_role("button", name="Beitrag veröffentlichen").click()
 
 
+def set_visibility(page, state: str) -> None:
+    """Pretend the tab was hidden or shown again (headless tabs are always visible)."""
+    page.evaluate("""state => {
+        Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+        Object.defineProperty(document, 'hidden', {value: state === 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""", state)
+
+
 def test_post_comment_hide_at_phone_width(page_as):
     # A volunteer of Taubach posts with a photo and sees it at once (htmx, no reload).
     anna = page_as("ehrenamt", phone=True)
@@ -115,7 +124,6 @@ def test_pre_moderated_post_waits_until_approved(page_as):
     anna = page_as("ehrenamt", phone=True)
     anna.goto("/board/legefeld")
     expect(anna.get_by_role("heading", name="Steckenpferde-Nähnachmittag am Samstag")).to_have_count(0)
-    new_posts_url = anna.locator("#new-posts").get_attribute("hx-get")
 
     moderation = page_as("moderation", phone=True)
     moderation.goto("/board/moderation")
@@ -127,8 +135,19 @@ def test_pre_moderated_post_waits_until_approved(page_as):
     expect(waiting.get_by_text("Wartet auf Freigabe")).to_have_count(0)
     check_page(moderation)
 
-    # Anna's open board learns about it by the light poll (run now instead of waiting 30 s).
-    anna.evaluate("url => htmx.ajax('GET', url, {target: '#new-posts', swap: 'innerHTML'})", new_posts_url)
+    # Anna's open board learns about it by the light poll. It asks nothing while her tab is hidden
+    # and checks at once when she comes back (instead of waiting for the next 30 s tick).
+    anna.evaluate("""() => {
+        window.pollAsked = 0; window.pollSentWhileHidden = 0;
+        document.addEventListener('htmx:beforeRequest', e => { if (e.detail.elt.id === 'new-posts') window.pollAsked++; }, true);
+        document.addEventListener('htmx:beforeSend', e => {
+            if (e.detail.elt.id === 'new-posts' && document.hidden) window.pollSentWhileHidden++; });
+    }""")
+    set_visibility(anna, "hidden")
+    assert anna.evaluate("window.pollAsked") >= 1  # the trigger fired ...
+    assert anna.evaluate("window.pollSentWhileHidden") == 0  # ... but nothing went to the server
+    expect(anna.locator("#new-posts")).to_be_empty()
+    set_visibility(anna, "visible")
     notice = anna.get_by_role("button", name=re.compile("neue?r? Beitr.* – anzeigen"))
     expect(notice).to_be_visible()
     check_page(anna)
