@@ -429,6 +429,18 @@ def test_editing_a_series_moves_and_cancels_single_dates(app, client_as):
                                  .where(OccurrenceChange.event_id == eid)) == 0
 
 
+def test_a_fachkraft_is_offered_only_her_own_traeger(app, client_as):
+    with app.app_context():
+        own = get_user("fachkraft").traeger.name
+    html = client_as("fachkraft").get("/calendar/events/new").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="traeger"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", options) == [own]
+    # volunteers choose freely (or none)
+    html = client_as("ehrenamt").get("/calendar/events/new").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="traeger"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert "kein Träger" in options and own in options
+
+
 def test_others_cannot_edit_an_event_they_did_not_create(app, client_as):
     eid = event_id(app, CAFE)
     assert client_as("ehrenamt_legefeld").post(f"/calendar/events/{eid}/cancel").status_code == 403

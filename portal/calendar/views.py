@@ -180,11 +180,23 @@ def _scope_value(event: Event) -> str:
     return "stadt"
 
 
+def _writes_only_for_own_traeger(user) -> bool:
+    """A Fachkraft without another scope may enter events only for her own Träger."""
+    return bool(user.has_role(Role.FACHKRAFT) and user.traeger_id
+                and not user.has_role(Role.MODERATION, Role.ADMIN)
+                and not (user.has_role(Role.EHRENAMT) and user.ortsteile)
+                and not (user.has_role(Role.KOORDINATION) and user.sozialraum_id))
+
+
 def _prepare(form: EventForm, event: Event | None) -> None:
     form.scope.choices = choices(_scope_choices(event))
     traeger = db.session.scalars(select(Traeger).order_by(Traeger.short_name)).all()
-    form.traeger.choices = choices([(0, "– kein Träger: die Ehrenamtlichen des Ortsteils –")]
-                                   + [(t.id, t.name) for t in traeger])
+    if _writes_only_for_own_traeger(current_user):
+        # Any other choice would be refused with 403 and lose what was typed: offer only theirs.
+        form.traeger.choices = choices([(t.id, t.name) for t in traeger if t.id == current_user.traeger_id])
+    else:
+        form.traeger.choices = choices([(0, "– kein Träger: die Ehrenamtlichen des Ortsteils –")]
+                                       + [(t.id, t.name) for t in traeger])
     if request.method != "GET":
         return
     if event is None:
