@@ -194,16 +194,42 @@ def test_feed_answers_304_to_if_none_match_and_if_modified_since(app, client_as)
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-def test_feed_filter_by_ortsteil(app, client_as):
+def _ortsteil_id(app, slug: str) -> int:
     with app.app_context():
         from portal.org.models import Ortsteil
-        taubach = db.session.scalar(select(Ortsteil.id).where(Ortsteil.slug == "taubach"))
-    staff = client_as("fachkraft")
-    html = staff.post("/calendar/subscribe", data={"ortsteil": taubach}).get_data(as_text=True)
+        return db.session.scalar(select(Ortsteil.id).where(Ortsteil.slug == slug))
+
+
+def _feed_body(app, client, data: dict) -> str:
+    html = client.post("/calendar/subscribe", data=data).get_data(as_text=True)
     url = re.search(r'id="feed-url"[^>]*value="([^"]+)"', html).group(1).replace("&amp;", "&")
-    assert f"ortsteil={taubach}" in url
-    body = app.test_client().get(url.removeprefix("http://localhost")).get_data(as_text=True)
-    assert "Familiencafé" in body and "Jugendtreff" not in body and "Fachtag" not in body
+    return url, app.test_client().get(url.removeprefix("http://localhost")).get_data(as_text=True)
+
+
+def test_feed_filter_by_ortsteil_keeps_city_wide_dates_and_ag_meetings(app, client_as):
+    taubach = _ortsteil_id(app, "taubach")
+    staff = client_as("fachkraft")
+    url, body = _feed_body(app, staff, {"ortsteil": taubach})
+    assert f"ortsteil={taubach}" in url and "only_here" not in url
+    assert "Familiencafé" in body and "Jugendtreff" not in body  # another Ortsteil
+    assert "Fachtag" in body  # for the whole city
+    assert "ag-meeting-" in body  # AG 78 dates concern everybody
+    assert "URL:http://localhost/ag/" in body and "URL:/ag/" not in body
+    assert "Offene Sprechstunde" not in body  # Sozialraum Nord/Schöndorf, Taubach lies in Mitte/Süd
+
+
+def test_feed_filter_only_here_leaves_out_city_wide_dates_and_ag_meetings(app, client_as):
+    taubach = _ortsteil_id(app, "taubach")
+    url, body = _feed_body(app, client_as("fachkraft"), {"ortsteil": taubach, "only_here": "y"})
+    assert "only_here=1" in url
+    assert "Familiencafé" in body and "Fachtag" not in body and "ag-meeting-" not in body
+
+
+def test_feed_filter_with_an_unknown_ortsteil_gets_a_german_message(app, client_as):
+    response = client_as("fachkraft").post("/calendar/subscribe", data={"ortsteil": 99999})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Diesen Ortsteil gibt es nicht" in html and 'id="feed-url"' not in html
 
 
 # --- dates of other features (AG 78) -------------------------------------------------------------------------
@@ -229,6 +255,8 @@ def test_dates_from_other_features_appear_in_month_agenda_and_feed(app, client_a
         assert 'href="/ag/meetings/99"' in agenda and "AG 78 Jugendarbeit" in agenda
         feed = feed_occurrences(app, feed_url(staff), berlin("2026-12-01 00:00"), berlin("2027-01-01 00:00"))
         assert feed[the_key]["SEQUENCE"] == 3
+        # calendar apps cannot follow a path: the feed gives the whole address
+        assert str(feed[the_key]["URL"]) == "http://localhost/ag/meetings/99"
         assert any(getattr(u, "email", None) == "fachkraft@awo.example" for u in seen_users)
     finally:
         sources._SOURCES.remove(provider)
@@ -401,6 +429,18 @@ def test_editing_a_series_moves_and_cancels_single_dates(app, client_as):
                                  .where(OccurrenceChange.event_id == eid)) == 0
 
 
+def test_a_fachkraft_is_offered_only_her_own_traeger(app, client_as):
+    with app.app_context():
+        own = get_user("fachkraft").traeger.name
+    html = client_as("fachkraft").get("/calendar/events/new").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="traeger"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", options) == [own]
+    # volunteers choose freely (or none)
+    html = client_as("ehrenamt").get("/calendar/events/new").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="traeger"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert "kein Träger" in options and own in options
+
+
 def test_others_cannot_edit_an_event_they_did_not_create(app, client_as):
     eid = event_id(app, CAFE)
     assert client_as("ehrenamt_legefeld").post(f"/calendar/events/{eid}/cancel").status_code == 403
@@ -430,17 +470,44 @@ def test_single_event_download_is_icalendar(app, client_as):
 
 
 def test_filters_narrow_the_month(app, client_as):
-    with app.app_context():
-        from portal.org.models import Ortsteil
-        legefeld = db.session.scalar(select(Ortsteil.id).where(Ortsteil.slug == "legefeld"))
+    legefeld = _ortsteil_id(app, "legefeld")
     client = client_as("fachkraft")
-    html = client.get(f"/calendar/?month=2026-12&ortsteil={legefeld}").get_data(as_text=True)
+    html = client.get(f"/calendar/?month=2026-12&ortsteil={legefeld}&only_here=1").get_data(as_text=True)
     assert all(k.startswith(JUGENDTREFF) for k in shown(html)) and shown(html)
     only_fests = client.get("/calendar/?month=2026-12&category=fest").get_data(as_text=True)
     assert {k.split("|")[0] for k in shown(only_fests)} == {"demo-weihnachtsfeier-taubach@traegerportal"}
     fragment = client.get("/calendar/?month=2027-01", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith("<section id=\"calendar-view\"")
     assert fragment.headers.get("HX-Push-Url") is None  # the link itself asks for hx-push-url
+
+
+@pytest.mark.parametrize("place, only_here, expected", [
+    # An Ortsteil: its own dates, its Sozialraum's, the whole city's and the AG meetings.
+    ("ortsteil=legefeld", False, {"Jugendtreff", "Fachtag", "AG 78"}),
+    ("ortsteil=legefeld", True, {"Jugendtreff"}),
+    # Schöndorf lies in Nord/Schöndorf, where the Sozialraum team has its monthly Sprechstunde.
+    ("ortsteil=schoendorf", False, {"Offene Sprechstunde", "Fachtag", "AG 78"}),
+    ("sozialraum=Nord/Schöndorf", False, {"Offene Sprechstunde", "Fachtag", "AG 78"}),
+    ("sozialraum=Nord/Schöndorf", True, {"Offene Sprechstunde"}),
+])
+def test_place_filter_keeps_what_concerns_everybody_unless_only_here(app, client_as, place, only_here, expected):
+    kind, _, name = place.partition("=")
+    with app.app_context():
+        from portal.org.models import Ortsteil, Sozialraum
+        if kind == "ortsteil":
+            place_id = db.session.scalar(select(Ortsteil.id).where(Ortsteil.slug.startswith(name[:5])))
+        else:
+            place_id = db.session.scalar(select(Sozialraum.id).where(Sozialraum.name == name))
+    client = client_as("ehrenamt")
+    titles = set()
+    for month in ("2027-01", "2027-02"):  # AG 78 meets on 26 January, the Fachtag is on 11 February
+        url = f"/calendar/?month={month}&{kind}={place_id}" + ("&only_here=1" if only_here else "")
+        html = client.get(url).get_data(as_text=True)
+        titles |= {t for t in ("Jugendtreff", "Familiencafé", "Fachtag", "AG 78", "Offene Sprechstunde")
+                   if re.search(r'<span class="cal-occ__title">' + t, html)}
+    assert titles == expected
+    checkbox = re.search(r'<input type="checkbox" id="filter-only-here"[^>]*>', html).group(0)
+    assert ("checked" in checkbox) == only_here
 
 
 def test_upcoming_for_ortsteil_runs_fixed_queries_and_renders(app, count_queries):

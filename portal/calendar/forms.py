@@ -77,3 +77,7 @@ class FeedFilterForm(GermanForm):
     sozialraum = SelectField("Nur Sozialraum", coerce=int, validate_choice=False)
     ortsteil = SelectField("Nur Ortsteil", coerce=int, validate_choice=False)
     category = SelectField("Nur Art", validate_choice=False)
+    only_here = BooleanField("Nur Termine genau dieses Orts",
+                             description="Sonst enthält das Abo bei einem Sozialraum oder Ortsteil auch die Termine "
+                                         "für die ganze Stadt (beim Ortsteil auch die seines Sozialraums) und die "
+                                         "AG-Sitzungen.")

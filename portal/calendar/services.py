@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.calendar.models import CATEGORY_LABELS, Event, FeedToken, OccurrenceChange, Repeat, Scope
@@ -138,17 +138,32 @@ def expand(event: Event, window_start: datetime, window_end: datetime) -> list[O
 
 @dataclass(frozen=True)
 class Filters:
+    """What a person narrows the calendar to.
+
+    A place filter keeps the dates that concern everybody there: an Ortsteil also shows its
+    Sozialraum's dates, and both show the dates for the whole city and the AG meetings (a
+    volunteer filtering on her Ortsteil still wants the Fachtag). ``only_here`` leaves those out.
+    """
+
     sozialraum_id: int | None = None
     ortsteil_id: int | None = None
     category: str | None = None
+    #: With a place filter: only the place's own dates, without city-wide dates and AG meetings.
+    only_here: bool = False
 
     @property
     def by_place(self) -> bool:
         return bool(self.sozialraum_id or self.ortsteil_id)
 
+    @property
+    def hides_shared(self) -> bool:
+        """City-wide dates and other features' dates (AG meetings) are left out."""
+        return self.by_place and self.only_here
+
     def as_args(self) -> dict:
         return {k: v for k, v in (("sozialraum", self.sozialraum_id), ("ortsteil", self.ortsteil_id),
-                                  ("category", self.category)) if v}
+                                  ("category", self.category), ("only_here", 1 if self.hides_shared else None))
+                if v}
 
 
 def events_touching(window_start: datetime, window_end: datetime, filters: Filters = Filters()):
@@ -161,9 +176,17 @@ def events_touching(window_start: datetime, window_end: datetime, filters: Filte
         .order_by(Event.starts_at, Event.id)
     )
     if filters.ortsteil_id:
-        stmt = stmt.where(Event.ortsteil_id == filters.ortsteil_id)
+        place = Event.ortsteil_id == filters.ortsteil_id
+        if not filters.only_here:
+            its_sozialraum = select(Ortsteil.sozialraum_id).where(Ortsteil.id == filters.ortsteil_id).scalar_subquery()
+            place = or_(place, Event.scope == Scope.STADT,
+                        and_(Event.scope == Scope.SOZIALRAUM, Event.sozialraum_id == its_sozialraum))
+        stmt = stmt.where(place)
     elif filters.sozialraum_id:
-        stmt = stmt.where(Event.sozialraum_id == filters.sozialraum_id)
+        place = Event.sozialraum_id == filters.sozialraum_id
+        if not filters.only_here:
+            place = or_(place, Event.scope == Scope.STADT)
+        stmt = stmt.where(place)
     if filters.category:
         stmt = stmt.where(Event.category == filters.category)
     return stmt
@@ -177,8 +200,8 @@ def occurrences(window_start: datetime, window_end: datetime, user, filters: Fil
     result: list[Occurrence] = []
     for event in db.session.scalars(events_touching(window_start, window_end, filters)).unique():
         result.extend(expand(event, window_start, window_end))
-    # Dates of other features (AG meetings) have no Ortsteil or Sozialraum: a place filter hides them.
-    if include_external and not filters.by_place:
+    # Dates of other features (AG meetings) concern the whole city: only "only_here" hides them.
+    if include_external and not filters.hides_shared:
         for e in external_events(window_start, window_end, user):
             if e.start < window_end and e.end > window_start and (not filters.category or e.category == filters.category):
                 result.append(_from_external(e))
@@ -188,8 +211,8 @@ def occurrences(window_start: datetime, window_end: datetime, user, filters: Fil
 def upcoming_for_ortsteil(ortsteil_id: int, limit: int = 3) -> list[Occurrence]:
     """The next dates of one Ortsteil (for its board), cancelled single dates left out."""
     now = utcnow()
-    found = occurrences(now, now + timedelta(days=AGENDA_DAYS * 2), None, Filters(ortsteil_id=ortsteil_id),
-                        include_external=False)
+    found = occurrences(now, now + timedelta(days=AGENDA_DAYS * 2), None,
+                        Filters(ortsteil_id=ortsteil_id, only_here=True), include_external=False)
     return [o for o in found if not o.dropped][:limit]
 
 
@@ -399,7 +422,7 @@ def feed_items(filters: Filters, user) -> tuple[list[Event], list[ExternalEvent]
     start, end = now - FEED_PAST, now + FEED_FUTURE
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
     externals = []
-    if not filters.by_place:
+    if not filters.hides_shared:
         externals = [e for e in external_events(start, end, user)
                      if not filters.category or e.category == filters.category]
     return events, externals

@@ -1,6 +1,7 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 
@@ -33,7 +34,8 @@ def _filters() -> Filters:
     category = request.args.get("category") or None
     return Filters(sozialraum_id=parse_id(request.args.get("sozialraum")),
                    ortsteil_id=parse_id(request.args.get("ortsteil")),
-                   category=category if category in CATEGORY_LABELS else None)
+                   category=category if category in CATEGORY_LABELS else None,
+                   only_here=request.args.get("only_here") == "1")
 
 
 def _places() -> dict:
@@ -178,11 +180,23 @@ def _scope_value(event: Event) -> str:
     return "stadt"
 
 
+def _writes_only_for_own_traeger(user) -> bool:
+    """A Fachkraft without another scope may enter events only for her own Träger."""
+    return bool(user.has_role(Role.FACHKRAFT) and user.traeger_id
+                and not user.has_role(Role.MODERATION, Role.ADMIN)
+                and not (user.has_role(Role.EHRENAMT) and user.ortsteile)
+                and not (user.has_role(Role.KOORDINATION) and user.sozialraum_id))
+
+
 def _prepare(form: EventForm, event: Event | None) -> None:
     form.scope.choices = choices(_scope_choices(event))
     traeger = db.session.scalars(select(Traeger).order_by(Traeger.short_name)).all()
-    form.traeger.choices = choices([(0, "– kein Träger: die Ehrenamtlichen des Ortsteils –")]
-                                   + [(t.id, t.name) for t in traeger])
+    if _writes_only_for_own_traeger(current_user):
+        # Any other choice would be refused with 403 and lose what was typed: offer only theirs.
+        form.traeger.choices = choices([(t.id, t.name) for t in traeger if t.id == current_user.traeger_id])
+    else:
+        form.traeger.choices = choices([(0, "– kein Träger: die Ehrenamtlichen des Ortsteils –")]
+                                       + [(t.id, t.name) for t in traeger])
     if request.method != "GET":
         return
     if event is None:
@@ -430,17 +444,29 @@ def _prepare_feed_form(form: FeedFilterForm, places: dict) -> None:
     form.category.choices = choices([("", "alle Arten")] + list(CATEGORY_LABELS.items()))
 
 
+def _known_feed_choices(form: FeedFilterForm) -> bool:
+    """A place or kind not in the lists (an old bookmark, a hand-made request) gets a German message."""
+    ok = True
+    for field, message in ((form.sozialraum, "Diesen Sozialraum gibt es nicht. Bitte einen aus der Liste wählen."),
+                           (form.ortsteil, "Diesen Ortsteil gibt es nicht. Bitte einen aus der Liste wählen."),
+                           (form.category, "Diese Art gibt es nicht. Bitte eine aus der Liste wählen.")):
+        if field.data and field.data not in {c.value for c in field.choices}:
+            ok = _error(field, message)
+    return ok
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 def subscribe():
     """Shows the feed address once, right after creating it: only its hash is stored."""
     form = FeedFilterForm()
     _prepare_feed_form(form, _places())
     feed_url = webcal_url = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _known_feed_choices(form):
         token = services.create_feed_token(current_user)
         category = form.category.data if form.category.data in CATEGORY_LABELS else None
-        args = {k: v for k, v in (("sozialraum", form.sozialraum.data), ("ortsteil", form.ortsteil.data),
-                                  ("category", category)) if v}
+        filters = Filters(sozialraum_id=form.sozialraum.data or None, ortsteil_id=form.ortsteil.data or None,
+                          category=category, only_here=bool(form.only_here.data))
+        args = filters.as_args()
         feed_url = _absolute(url_for("calendar.feed", token=token, **args))
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     status = 422 if form.is_submitted() and not feed_url else 200
@@ -457,6 +483,9 @@ def feed(token: str):
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
     events, externals = services.feed_items(_filters(), user)
+    # Other features may give their page as a path; calendar apps need the whole address.
+    externals = [dataclasses.replace(e, url=_absolute(e.url)) if e.url and e.url.startswith("/") else e
+                 for e in externals]
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
     body = ical.build(name, events, externals,
                       lambda e: _absolute(url_for("calendar.event", event_id=e.id)))

@@ -65,6 +65,26 @@ def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_li
     check_page(page)
 
 
+def test_volunteer_filters_on_her_phone_and_keeps_the_dates_for_everybody(page_as):
+    page = page_as("ehrenamt", phone=True)
+    page.goto("/calendar/?month=2027-01")
+    day_list = page.locator(".cal-daylist")
+    # the filters fold away on a phone
+    expect(page.get_by_label("Ortsteil")).to_be_hidden()
+    page.get_by_text("Termine filtern").click()
+    page.get_by_label("Ortsteil").select_option(label="Taubach")
+    expect(page).to_have_url(re.compile(r"ortsteil=\d+"))
+    expect(day_list.get_by_role("link", name="Familiencafé").first).to_be_visible()
+    expect(day_list.get_by_role("link", name="Jugendtreff")).to_have_count(0)  # Legefeld
+    expect(day_list.get_by_role("link", name=re.compile("AG 78"))).to_have_count(1)  # AG dates concern everybody
+    check_page(page)
+    page.get_by_label("Nur Termine genau dieses Orts").check()
+    expect(page).to_have_url(re.compile(r"only_here=1"))
+    expect(day_list.get_by_role("link", name=re.compile("AG 78"))).to_have_count(0)
+    expect(day_list.get_by_role("link", name="Familiencafé").first).to_be_visible()
+    check_page(page)
+
+
 def test_staff_subscribes_and_the_feed_has_exactly_the_dates_the_portal_shows(page_as):
     page = page_as("fachkraft")
     page.goto("/calendar/?month=2026-12")
