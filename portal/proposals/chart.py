@@ -7,7 +7,7 @@ from portal.formatting import MONTHS, zahl
 from portal.proposals.services import TARGET_SHARE, AreaYear
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 62, 12, 24, 44
+LEFT, RIGHT, TOP, BOTTOM = 80, 12, 24, 44
 
 
 @dataclass

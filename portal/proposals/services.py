@@ -481,6 +481,11 @@ class MonthFigure:
         return f"{MONTHS[self.month.month - 1]} {self.month.year}"
 
     @property
+    def name(self) -> str:
+        """The month's name alone (tables whose caption names the year)."""
+        return MONTHS[self.month.month - 1]
+
+    @property
     def share(self) -> float | None:
         """project hours ÷ (project hours + HzE hours); None while the HzE hours are missing."""
         if self.hze_hours is None:
