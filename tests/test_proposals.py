@@ -202,6 +202,10 @@ def test_everyone_sees_the_approved_projects_grouped_by_sozialraum(client_as):
 def test_nav_badge_counts_waiting_proposals_for_the_leitung_only(client_as):
     page = client_as("leitung").get("/proposals/approved").get_data(as_text=True)
     assert re.search(r'class="badge"[^>]*>1<', page)
+    # the section's own navigation: "Eingang 1 warten auf Entscheidung"
+    subnav = page[page.index('aria-label="Bereich Projektanträge"'):]
+    subnav = re.sub(r"<[^>]+>", "", subnav[:subnav.index("</nav>")])
+    assert re.search(r"Eingang\s+1\s+warten auf Entscheidung", subnav), subnav
     assert 'class="badge"' not in client_as("fachkraft").get("/proposals/approved").get_data(as_text=True)
 
 
@@ -539,3 +543,9 @@ def test_koordination_submits_a_stadtteilbuero_project_for_its_own_traeger(app, 
     # the Leitung gets it; an AWO Fachkraft does not
     assert "Stadtteilfest Nord" in client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
     assert client_as("fachkraft").get(f"/proposals/{pid}").status_code == 404
+
+
+def test_ortsteile_are_a_labelled_group_of_checkboxes(client_as):
+    page = client_as("fachkraft").get("/proposals/new").get_data(as_text=True)
+    assert re.search(r'<fieldset class="checkgroup"[^>]*>\s*<legend>Ortsteile \(optional\)</legend>', page)
+    assert re.search(r'<label><input id="ortsteile-\d+" name="ortsteile" type="checkbox" value="\d+"> Taubach', page)
