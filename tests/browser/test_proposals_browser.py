@@ -92,7 +92,7 @@ def test_proposal_from_draft_through_rueckfrage_to_approval_and_the_15_percent_p
     leitung.goto("/proposals/target?year=2026")
     check_page(leitung)
     january = leitung.get_by_role("table", name="Monatswerte 2026, Sozialraum Nord/Schöndorf") \
-        .get_by_role("row", name=re.compile(r"^Januar "))
+        .get_by_role("row", name=re.compile("Januar 2026"))
     # "Markt der Möglichkeiten" (4 h) and the new project (4 h) run all January: 2 x 4 x 31/7 = 35.4 h
     expect(january).to_contain_text("35,4")
     expect(leitung.get_by_role("img", name="Anteil der Projektstunden je Monat 2026, Sozialraum Nord/Schöndorf")).to_be_visible()
@@ -154,4 +154,18 @@ def test_report_hze_hours_and_refusals_are_accessible(page_as):
     fachkraft.get_by_label(re.compile(r"^Wirkungsbericht")).fill("Der Treff ist im Stadtteil angekommen.")
     fachkraft.get_by_role("button", name="Wirkungsbericht einreichen").click()
     expect(fachkraft.locator(".proposal__state")).to_contain_text("Wirkungsbericht eingereicht")
+    check_page(fachkraft)
+
+    # the Leitung sends the report back with a reason; the Fachkraft sees why
+    leitung.goto("/proposals/inbox")
+    leitung.get_by_role("link", name="Markt der Möglichkeiten").click()
+    leitung.get_by_role("button", name="Zurückgeben").click()
+    expect(leitung.get_by_text("Bitte gib eine Begründung an.")).to_be_visible()
+    check_page(leitung)
+    leitung.get_by_label("Kommentar zum Wirkungsbericht").fill("Bitte auch die Helfenden zählen.")
+    leitung.get_by_role("button", name="Zurückgeben").click()
+    expect(leitung.locator(".proposal__state")).to_contain_text("Freigegeben")
+    fachkraft.reload()
+    expect(fachkraft.get_by_role("region", name="Wirkungsbericht zurückgegeben")).to_contain_text(
+        "Bitte auch die Helfenden zählen.")
     check_page(fachkraft)
