@@ -508,10 +508,12 @@ def test_keyset_pages_show_every_row_exactly_once_in_order(app, client_as, path,
     assert len(whole) >= 4 and pages > 2 and seen == whole
 
 
-def test_a_malformed_cursor_starts_at_the_beginning(client_as):
+def test_a_malformed_or_foreign_cursor_starts_at_the_beginning(app, client_as):
+    with app.app_context():
+        caritas_proposal = proposal_id("Ver-rücktes Leben")  # older than most AWO proposals
     c = client_as("fachkraft")
     first = c.get("/proposals/").get_data(as_text=True)
-    for bad in ("abc", "-3", "999999"):
+    for bad in ("abc", "-3", "999999", str(caritas_proposal)):
         r = c.get(f"/proposals/?nach={bad}")
         assert r.status_code == 200 and titles_on(r) == titles_on(c.get("/proposals/"))
     assert "Elternfrühstück Legefeld" in first

@@ -397,7 +397,9 @@ def visible_proposals_page(user, state: ProposalState | None = None, after: int 
     """The proposals list (last changed first), keyset-paginated on (updated_at, id)."""
     stmt = visible_proposals(user, state)
     if after is not None:
-        last = db.session.execute(select(Proposal.updated_at, Proposal.id).where(Proposal.id == after)).first()
+        # the cursor row must be in the same list: a foreign id tells nothing and starts over
+        last = db.session.execute(select(Proposal.updated_at, Proposal.id)
+                                  .where(Proposal.id == after, *_visible_conditions(user, state))).first()
         if last is None:
             after = None
         else:
