@@ -202,6 +202,10 @@ def test_everyone_sees_the_approved_projects_grouped_by_sozialraum(client_as):
 def test_nav_badge_counts_waiting_proposals_for_the_leitung_only(client_as):
     page = client_as("leitung").get("/proposals/approved").get_data(as_text=True)
     assert re.search(r'class="badge"[^>]*>1<', page)
+    # the section's own navigation: "Eingang 1 warten auf Entscheidung"
+    subnav = page[page.index('aria-label="Bereich Projektanträge"'):]
+    subnav = re.sub(r"<[^>]+>", "", subnav[:subnav.index("</nav>")])
+    assert re.search(r"Eingang\s+1\s+warten auf Entscheidung", subnav), subnav
     assert 'class="badge"' not in client_as("fachkraft").get("/proposals/approved").get_data(as_text=True)
 
 
@@ -385,6 +389,39 @@ def test_wirkungsbericht_then_leitung_acknowledges_and_the_project_is_closed(app
         assert db.session.get(Proposal, pid).state == S.ABGESCHLOSSEN
 
 
+def test_leitung_returns_an_incomplete_wirkungsbericht_with_a_reason_and_the_traeger_reports_again(app, client_as):
+    with app.app_context():
+        pid = proposal_id(APPROVED)
+        version = db.session.get(Proposal, pid).version
+    fachkraft, leitung = client_as("fachkraft"), client_as("leitung")
+    assert fachkraft.post(f"/proposals/{pid}/report", data={
+        "version": version, "results-0-actual": "35", "report_text": "Lief gut."}).status_code == 303
+    with app.app_context():
+        version = db.session.get(Proposal, pid).version
+    page = leitung.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'value="return_report"' in page and 'value="acknowledge"' in page
+
+    r = leitung.post(f"/proposals/{pid}/transition", data={"action": "return_report", "version": version})
+    assert r.status_code == 422 and "Bitte gib eine Begründung an." in errors(r)
+    r = leitung.post(f"/proposals/{pid}/transition", data={
+        "action": "return_report", "version": version, "comment": "Bitte den Ist-Wert der Helfenden nachtragen."})
+    assert r.status_code == 303
+    with app.app_context():
+        p = db.session.get(Proposal, pid)
+        assert p.state == S.FREIGEGEBEN and p.events[-1].action == "return_report"
+        assert p.events[-1].comment == "Bitte den Ist-Wert der Helfenden nachtragen."
+        version = p.version
+    for path in (f"/proposals/{pid}", f"/proposals/{pid}/report"):
+        assert "Bitte den Ist-Wert der Helfenden nachtragen." in fachkraft.get(path).get_data(as_text=True)
+    # the report form keeps what was written before
+    assert "Lief gut." in fachkraft.get(f"/proposals/{pid}/report").get_data(as_text=True)
+    assert fachkraft.post(f"/proposals/{pid}/report", data={
+        "version": version, "results-0-actual": "35", "results-1-actual": "7",
+        "report_text": "Lief gut."}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Proposal, pid).state == S.BERICHTET
+
+
 # --- lists: a fixed number of queries however many proposals ---------------------------------------------------------
 
 def bulk_insert(app, n: int) -> None:
@@ -421,6 +458,67 @@ def test_list_pages_run_a_fixed_number_of_queries(app, client_as, count_queries,
     assert many.count == few.count, many.statements
 
 
+NEXT_LINK = re.compile(r'href="([^"]*nach=\d+[^"]*)" rel="next"')
+
+
+def next_link(response) -> str | None:
+    found = NEXT_LINK.search(response.get_data(as_text=True))
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize("role, path", [
+    ("fachkraft", "/proposals/"),
+    ("leitung", "/proposals/?state=eingereicht"),
+    ("ehrenamt", "/proposals/approved"),
+])
+def test_deep_pages_are_keyset_paginated_with_a_fixed_number_of_queries(app, client_as, count_queries, role, path):
+    bulk_insert(app, 5000)
+    c = client_as(role)
+    url = next_link(c.get(path))
+    counts = []
+    for _ in range(3):
+        with count_queries() as q:
+            r = c.get(url)
+        assert r.status_code == 200 and "Zum Anfang der Liste" in r.get_data(as_text=True)
+        # keyset: the page starts after the last row (SQLite always renders a harmless "OFFSET 0")
+        assert any(re.search(r"proposal\.id [<>] ", st) for st in q.statements), q.statements
+        counts.append(q.count)
+        url = next_link(r)
+    assert len(set(counts)) == 1, counts
+
+
+def titles_on(response) -> list[str]:
+    html = response.get_data(as_text=True)
+    return re.findall(r'<a href="/proposals/\d+">„?([^<“]+)“?</a>', html)
+
+
+@pytest.mark.parametrize("path, config_key, size", [("/proposals/", "PAGE_SIZE", 3),
+                                                    ("/proposals/approved?alle=1", "APPROVED_PAGE_SIZE", 1)])
+def test_keyset_pages_show_every_row_exactly_once_in_order(app, client_as, path, config_key, size):
+    c = client_as("leitung")
+    app.config[config_key] = 1000
+    whole = titles_on(c.get(path))
+    app.config[config_key] = size
+    seen, url, pages = [], path, 0
+    while url:
+        r = c.get(url)
+        assert len(titles_on(r)) <= size
+        seen += titles_on(r)
+        url, pages = next_link(r), pages + 1
+    assert len(whole) >= 4 and pages > 2 and seen == whole
+
+
+def test_a_malformed_or_foreign_cursor_starts_at_the_beginning(app, client_as):
+    with app.app_context():
+        caritas_proposal = proposal_id("Ver-rücktes Leben")  # older than most AWO proposals
+    c = client_as("fachkraft")
+    first = c.get("/proposals/").get_data(as_text=True)
+    for bad in ("abc", "-3", "999999", str(caritas_proposal)):
+        r = c.get(f"/proposals/?nach={bad}")
+        assert r.status_code == 200 and titles_on(r) == titles_on(c.get("/proposals/"))
+    assert "Elternfrühstück Legefeld" in first
+
+
 def test_applicant_withdraws_with_a_reason_and_can_no_longer_edit(app, client_as):
     with app.app_context():
         p = db.session.get(Proposal, proposal_id(QUERIED))
@@ -447,3 +545,9 @@ def test_koordination_submits_a_stadtteilbuero_project_for_its_own_traeger(app, 
     # the Leitung gets it; an AWO Fachkraft does not
     assert "Stadtteilfest Nord" in client_as("leitung").get("/proposals/inbox").get_data(as_text=True)
     assert client_as("fachkraft").get(f"/proposals/{pid}").status_code == 404
+
+
+def test_ortsteile_are_a_labelled_group_of_checkboxes(client_as):
+    page = client_as("fachkraft").get("/proposals/new").get_data(as_text=True)
+    assert re.search(r'<fieldset class="checkgroup"[^>]*>\s*<legend>Ortsteile \(optional\)</legend>', page)
+    assert re.search(r'<label><input id="ortsteile-\d+" name="ortsteile" type="checkbox" value="\d+"> Taubach', page)

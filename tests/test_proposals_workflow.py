@@ -24,6 +24,7 @@ EXPECTED = {
     (S.EINGEREICHT, Action.REJECT): S.ABGELEHNT,
     (S.FREIGEGEBEN, Action.REPORT): S.BERICHTET,
     (S.BERICHTET, Action.ACKNOWLEDGE): S.ABGESCHLOSSEN,
+    (S.BERICHTET, Action.RETURN_REPORT): S.FREIGEGEBEN,
 }
 APPLICANT_ACTIONS = {Action.SUBMIT, Action.WITHDRAW, Action.REPORT}
 
@@ -77,14 +78,15 @@ def test_transition_table(app, state, action, role):
                 state, expected, user.id, "Begründung")
 
 
-@pytest.mark.parametrize("action", [Action.QUERY, Action.REJECT])
-def test_rueckfrage_and_rejection_need_a_reason(app, action):
+@pytest.mark.parametrize("state, action", [(S.EINGEREICHT, Action.QUERY), (S.EINGEREICHT, Action.REJECT),
+                                           (S.BERICHTET, Action.RETURN_REPORT)])
+def test_rueckfrage_rejection_and_returned_report_need_a_reason(app, state, action):
     with app.app_context():
-        p = make_proposal(S.EINGEREICHT)
+        p = make_proposal(state)
         with pytest.raises(TransitionRefused) as refused:
             services.transition(p, action, get_user("leitung"), version=p.version, comment="  ")
         assert refused.value.status == 422 and "comment" in refused.value.field_errors
-        assert p.state == S.EINGEREICHT
+        assert p.state == state and not p.events
 
 
 def test_submission_stores_a_snapshot_and_resubmission_shows_what_changed(app):

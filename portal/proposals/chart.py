@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from portal.formatting import MONTHS, zahl
 from portal.proposals.services import TARGET_SHARE, AreaYear
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 80, 12, 24, 44
 
 
 @dataclass

@@ -76,6 +76,13 @@ class ChoiceField(SelectField):
 
 
 class CheckboxChoices(MultiCheckboxField):
+    """MultiCheckboxField with a German message for unknown values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the field macro renders a fieldset with legend for this type name (WTForms sets the class name)
+        self.type = "MultiCheckboxField"
+
     def pre_validate(self, form):
         known = {self.coerce(c.value) for c in self.iter_choices()}
         if any(value not in known for value in self.data or []):

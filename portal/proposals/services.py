@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     REJECT = "reject"
     REPORT = "report"
     ACKNOWLEDGE = "acknowledge"
+    RETURN_REPORT = "return_report"
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ ACTION_LABELS = {
     Action.REJECT: "Ablehnen",
     Action.REPORT: "Wirkungsbericht einreichen",
     Action.ACKNOWLEDGE: "Wirkungsbericht bestätigen",
+    Action.RETURN_REPORT: "Wirkungsbericht zurückgeben",
 }
 
 
@@ -76,6 +78,8 @@ TRANSITIONS: dict[tuple[ProposalState, Action], Transition] = {
     (S.EINGEREICHT, Action.REJECT): Transition(S.ABGELEHNT, Actor.LEITUNG, needs_comment=True),
     (S.FREIGEGEBEN, Action.REPORT): Transition(S.BERICHTET, Actor.APPLICANT),
     (S.BERICHTET, Action.ACKNOWLEDGE): Transition(S.ABGESCHLOSSEN, Actor.LEITUNG),
+    # The Leitung sends an incomplete Wirkungsbericht back; the Träger completes it and reports again.
+    (S.BERICHTET, Action.RETURN_REPORT): Transition(S.FREIGEGEBEN, Actor.LEITUNG, needs_comment=True),
 }
 #: Each action belongs to one side, whatever the state.
 ACTION_ACTORS: dict[Action, Actor] = {action: t.actor for (_, action), t in TRANSITIONS.items()}
@@ -142,7 +146,8 @@ def transition(proposal: Proposal, action: Action, user, *, version: int | None,
                                      + _current_state_text(proposal))
     comment = (comment or "").strip()
     if t.needs_comment and not comment:
-        what = "eine Rückfrage" if action is Action.QUERY else "eine Ablehnung"
+        what = {Action.QUERY: "eine Rückfrage", Action.REJECT: "eine Ablehnung"}.get(
+            action, "das Zurückgeben des Wirkungsberichts")
         raise TransitionRefused(422, f"Für {what} ist eine Begründung nötig.",
                                 {"comment": "Bitte gib eine Begründung an."})
     if action is Action.SUBMIT:
@@ -345,11 +350,63 @@ def list_options():
     return (selectinload(Proposal.traeger), selectinload(Proposal.sozialraum))
 
 
-def visible_proposals(user, state: ProposalState | None = None):
-    stmt = select(Proposal).where(Proposal.visible_to(user)).options(*list_options())
+@dataclass
+class KeysetPage:
+    """One page of a list that may grow large: no OFFSET, the next page starts after ``next_cursor``
+    (the id of this page's last row). A fixed number of queries however far one pages."""
+    items: list
+    #: Id of the last row when there are more rows, else None.
+    next_cursor: int | None
+    #: Rows in the whole list (one COUNT), for "123 Anträge".
+    total: int
+    #: This page was reached through a cursor (offer "back to the start").
+    continued: bool = False
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """The ``nach`` query argument: a positive row id, else None (a malformed cursor starts over)."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _keyset_page(stmt, total_stmt, after, limit: int) -> KeysetPage:
+    items = list(db.session.scalars(stmt.limit(limit + 1)))
+    more = len(items) > limit
+    items = items[:limit]
+    return KeysetPage(items=items, next_cursor=items[-1].id if more and items else None,
+                      total=db.session.scalar(total_stmt) or 0, continued=after is not None)
+
+
+def _visible_conditions(user, state: ProposalState | None):
+    conditions = [Proposal.visible_to(user)]
     if state is not None:
-        stmt = stmt.where(Proposal.state == state)
+        conditions.append(Proposal.state == state)
+    return conditions
+
+
+def visible_proposals(user, state: ProposalState | None = None):
+    stmt = select(Proposal).where(*_visible_conditions(user, state)).options(*list_options())
     return stmt.order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+
+
+def visible_proposals_page(user, state: ProposalState | None = None, after: int | None = None,
+                           limit: int = 25) -> KeysetPage:
+    """The proposals list (last changed first), keyset-paginated on (updated_at, id)."""
+    stmt = visible_proposals(user, state)
+    if after is not None:
+        # the cursor row must be in the same list: a foreign id tells nothing and starts over
+        last = db.session.execute(select(Proposal.updated_at, Proposal.id)
+                                  .where(Proposal.id == after, *_visible_conditions(user, state))).first()
+        if last is None:
+            after = None
+        else:
+            stmt = stmt.where(or_(Proposal.updated_at < last.updated_at,
+                                  and_(Proposal.updated_at == last.updated_at, Proposal.id < last.id)))
+    total = select(func.count(Proposal.id)).where(*_visible_conditions(user, state))
+    return _keyset_page(stmt, total, after, limit)
 
 
 def waiting_for_leitung():
@@ -365,11 +422,38 @@ def waiting_count(user) -> int:
     return db.session.scalar(select(func.count(Proposal.id)).where(Proposal.state.in_(WAITING_STATES))) or 0
 
 
-def approved_projects():
-    """Freigegebene Projekte: every signed-in user sees them, grouped by Sozialraum."""
-    return (select(Proposal).where(Proposal.state.in_(APPROVED_STATES))
+def _approved_conditions(running_on: date | None):
+    # A submitted proposal always has a Sozialraum; the condition keeps the keyset order total.
+    conditions = [Proposal.state.in_(APPROVED_STATES), Proposal.sozialraum_id.is_not(None)]
+    if running_on is not None:
+        conditions.append(or_(Proposal.ends_on >= running_on, Proposal.ends_on.is_(None)))
+    return conditions
+
+
+def approved_projects(running_on: date | None = None):
+    """Freigegebene Projekte: every signed-in user sees them, grouped by Sozialraum.
+    ``running_on``: only projects that have not ended before that day."""
+    return (select(Proposal).where(*_approved_conditions(running_on))
             .options(*list_options(), selectinload(Proposal.ortsteile))
             .order_by(Proposal.sozialraum_id, Proposal.title, Proposal.id))
+
+
+def approved_projects_page(running_on: date | None = None, after: int | None = None, limit: int = 50) -> KeysetPage:
+    """Freigegebene Projekte keyset-paginated on (sozialraum_id, title, id)."""
+    stmt = approved_projects(running_on)
+    if after is not None:
+        last = db.session.execute(select(Proposal.sozialraum_id, Proposal.title, Proposal.id)
+                                  .where(Proposal.id == after, *_approved_conditions(running_on))).first()
+        if last is None:
+            after = None
+        else:
+            stmt = stmt.where(or_(
+                Proposal.sozialraum_id > last.sozialraum_id,
+                and_(Proposal.sozialraum_id == last.sozialraum_id, Proposal.title > last.title),
+                and_(Proposal.sozialraum_id == last.sozialraum_id, Proposal.title == last.title,
+                     Proposal.id > last.id)))
+    total = select(func.count(Proposal.id)).where(*_approved_conditions(running_on))
+    return _keyset_page(stmt, total, after, limit)
 
 
 def age_in_days(since: datetime | None, now: datetime | None = None) -> int:
@@ -397,6 +481,11 @@ class MonthFigure:
     @property
     def label(self) -> str:
         return f"{MONTHS[self.month.month - 1]} {self.month.year}"
+
+    @property
+    def name(self) -> str:
+        """The month's name alone (tables whose caption names the year)."""
+        return MONTHS[self.month.month - 1]
 
     @property
     def share(self) -> float | None:

@@ -76,8 +76,8 @@ def index():
         return approved()
     state = request.args.get("state", "")
     state_filter = ProposalState(state) if state in {s.value for s in ProposalState} else None
-    page = db.paginate(services.visible_proposals(current_user, state_filter), per_page=_page_size(),
-                       error_out=False)
+    page = services.visible_proposals_page(current_user, state_filter, after=services.parse_cursor(
+        request.args.get("nach")), limit=_page_size())
     return render("proposals/index.html", "proposals/_list.html", page=page, state=state,
                   states=list(ProposalState), can_draft=services.can_draft(current_user), now=utcnow())
 
@@ -92,10 +92,9 @@ def inbox():
 @bp.get("/approved")
 def approved():
     running_only = request.args.get("alle") is None
-    stmt = services.approved_projects()
-    if running_only:
-        stmt = stmt.where((Proposal.ends_on >= date.today()) | (Proposal.ends_on.is_(None)))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = services.approved_projects_page(date.today() if running_only else None,
+                                           after=services.parse_cursor(request.args.get("nach")),
+                                           limit=current_app.config.get("APPROVED_PAGE_SIZE", 50))
     groups: dict = {}
     for p in page.items:
         groups.setdefault(p.sozialraum, []).append(p)
@@ -256,9 +255,12 @@ def _render_detail(proposal: Proposal, status: int = 200, transition_form: Trans
                    focus_action: str | None = None):
     transition_form = transition_form or TransitionForm(formdata=None)
     transition_form.version.data = proposal.version
+    actions = services.allowed_actions(proposal, current_user)
+    if Action.RETURN_REPORT in actions:
+        transition_form.comment.description = ("Pflicht, wenn du den Bericht zurückgibst: Was soll der Träger "
+                                               "ergänzen? Die antragstellende Seite sieht den Kommentar.")
     return render_template(
-        "proposals/detail.html", proposal=proposal,
-        actions=services.allowed_actions(proposal, current_user),
+        "proposals/detail.html", proposal=proposal, actions=actions,
         transition_form=transition_form, comment_form=comment_form or CommentForm(formdata=None),
         document_form=document_form or DocumentForm(formdata=None),
         diff=services.latest_changes(proposal), Action=Action, focus_action=focus_action,
@@ -278,6 +280,7 @@ FLASH = {
     Action.APPROVE: "Der Antrag ist freigegeben.",
     Action.REJECT: "Der Antrag ist abgelehnt.",
     Action.ACKNOWLEDGE: "Der Wirkungsbericht ist bestätigt; das Projekt ist abgeschlossen.",
+    Action.RETURN_REPORT: "Der Wirkungsbericht ist zurückgegeben. Der Träger ergänzt ihn und reicht ihn erneut ein.",
 }
 
 
@@ -289,6 +292,7 @@ EVENTS = {
     Action.APPROVE: "proposal-approved",
     Action.REJECT: "proposal-rejected",
     Action.ACKNOWLEDGE: "proposal-closed",
+    Action.RETURN_REPORT: "report-returned",
 }
 
 

@@ -155,3 +155,17 @@ def test_report_hze_hours_and_refusals_are_accessible(page_as):
     fachkraft.get_by_role("button", name="Wirkungsbericht einreichen").click()
     expect(fachkraft.locator(".proposal__state")).to_contain_text("Wirkungsbericht eingereicht")
     check_page(fachkraft)
+
+    # the Leitung sends the report back with a reason; the Fachkraft sees why
+    leitung.goto("/proposals/inbox")
+    leitung.get_by_role("link", name="Markt der Möglichkeiten").click()
+    leitung.get_by_role("button", name="Zurückgeben").click()
+    expect(leitung.get_by_text("Bitte gib eine Begründung an.")).to_be_visible()
+    check_page(leitung)
+    leitung.get_by_label("Kommentar zum Wirkungsbericht").fill("Bitte auch die Helfenden zählen.")
+    leitung.get_by_role("button", name="Zurückgeben").click()
+    expect(leitung.locator(".proposal__state")).to_contain_text("Freigegeben")
+    fachkraft.reload()
+    expect(fachkraft.get_by_role("region", name="Wirkungsbericht zurückgegeben")).to_contain_text(
+        "Bitte auch die Helfenden zählen.")
+    check_page(fachkraft)
