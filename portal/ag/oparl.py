@@ -1,8 +1,12 @@
 """An AG as OParl 1.1 objects (https://oparl.org/spezifikation/), so a council system can take it over.
 
-Field names follow the specification (Organization, Person, Membership, Meeting, AgendaItem,
-File, Location). Only what the portal knows is filled; no e-mail addresses or other contact data.
-Ids are URLs; objects without their own endpoint are addressed by a fragment of the export.
+Field names and types follow the specification (Organization, Person, Membership, Meeting,
+AgendaItem, File, Location). Only what the portal knows is filled; no e-mail addresses or other
+contact data. Ids are URLs; objects without their own endpoint are addressed by a fragment of the
+export. As in OParl, Membership objects are embedded in their Person and referenced by URL from the
+Organization; ``onBehalfOf`` points to the represented Träger, exported as Organization
+(``organizationType`` "Institution"). The export's ``meeting`` list stands in for the meeting list
+that ``Organization.meeting`` links to.
 """
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.ag.models import (AgendaItem, MeetingAttachment, Function, Meeting, MeetingStatus, Membership,
+from portal.ag.models import (AgendaItem, Function, Meeting, MeetingAttachment, MeetingStatus, Membership,
                               MinutesStatus, WorkingGroup)
 from portal.extensions import db
+from portal.org.models import Traeger, TraegerKind
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -57,20 +62,28 @@ def export_group(group: WorkingGroup) -> dict:
         "type": SCHEMA + "Organization",
         "name": group.name,
         "shortName": group.short_name,
-        "organizationType": "Arbeitsgemeinschaft",
+        # organizationType allows only Gremium, Partei, Fraktion, Verwaltungsbereich, externes Gremium,
+        # Institution and Sonstiges; the kind of Gremium goes into classification.
+        "organizationType": "Gremium",
         "classification": "Arbeitsgemeinschaft nach § 78 SGB VIII",
         "membership": [ref("membership", m.id) for m in memberships],
-        "meeting": [ref("meeting", m.id) for m in meetings],
+        # OParl: the URL of the AG's meeting list (here: the export's "meeting" list).
+        "meeting": f"{base}#meeting",
         "web": url_for("ag.group", slug=group.slug, _external=True),
         "created": _iso(group.created_at),
     }
+    represented: dict[int, Traeger] = {m.traeger.id: m.traeger for m in memberships if m.traeger}
+    traeger_objects = [{
+        "id": ref("organization-traeger", t.id), "type": SCHEMA + "Organization", "name": t.name,
+        "shortName": t.short_name, "organizationType": "Institution",
+        "classification": ("öffentlicher Träger der Jugendhilfe" if t.kind == TraegerKind.OEFFENTLICH
+                           else "freier Träger der Jugendhilfe"),
+    } for t in sorted(represented.values(), key=lambda t: t.name)]
     people: dict[int, dict] = {}
-    membership_objects = []
     for m in memberships:
         person = people.setdefault(m.user_id, {
             "id": ref("person", m.user_id), "type": SCHEMA + "Person", "name": m.user.display_name,
             "membership": []})
-        person["membership"].append(ref("membership", m.id))
         obj = {
             "id": ref("membership", m.id), "type": SCHEMA + "Membership",
             "person": ref("person", m.user_id), "organization": ref("organization", group.id),
@@ -78,8 +91,8 @@ def export_group(group: WorkingGroup) -> dict:
             "startDate": _iso(m.valid_from), "endDate": _iso(m.valid_to),
         }
         if m.traeger:
-            obj["onBehalfOf"] = m.traeger.name
-        membership_objects.append(obj)
+            obj["onBehalfOf"] = ref("organization-traeger", m.traeger.id)
+        person["membership"].append(obj)  # OParl embeds Membership objects in their Person
 
     meeting_objects = []
     by_membership = {m.id: m for m in memberships}
@@ -127,8 +140,7 @@ def export_group(group: WorkingGroup) -> dict:
             }
 
     return {
-        "organization": organization,
+        "organization": [organization, *traeger_objects],
         "person": list(people.values()),
-        "membership": membership_objects,
         "meeting": meeting_objects,
     }
