@@ -569,6 +569,7 @@ def test_oparl_export_has_the_shape_of_oparl_1_1(app, client_as):
     assert membership["onBehalfOf"] == diakonie["id"] and membership["votingRight"]
     assert membership["type"] == schema + "Membership" and membership["organization"] == org["id"]
     assert {m["onBehalfOf"] for m in memberships if "onBehalfOf" in m} == {t["id"] for t in traeger}
+    assert all(value is not None for m in memberships for value in m.values())  # no nulls, as in OParl
     first = data["meeting"][0]
     assert first["type"] == schema + "Meeting" and first["name"] == "AG 78 HzE – 1. Sitzung"
     assert first["start"] == "2026-01-27T09:00:00+01:00" and first["end"] == "2026-01-27T12:00:00+01:00"

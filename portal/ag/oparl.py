@@ -37,6 +37,11 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _compact(obj: dict) -> dict:
+    """OParl leaves out properties without a value instead of sending null."""
+    return {key: value for key, value in obj.items() if value is not None}
+
+
 def export_group(group: WorkingGroup) -> dict:
     base = url_for("ag.export", slug=group.slug, _external=True)
 
@@ -92,7 +97,7 @@ def export_group(group: WorkingGroup) -> dict:
         }
         if m.traeger:
             obj["onBehalfOf"] = ref("organization-traeger", m.traeger.id)
-        person["membership"].append(obj)  # OParl embeds Membership objects in their Person
+        person["membership"].append(_compact(obj))  # OParl embeds Membership objects in their Person
 
     meeting_objects = []
     by_membership = {m.id: m for m in memberships}
@@ -115,7 +120,7 @@ def export_group(group: WorkingGroup) -> dict:
             items.append(agenda_item)
         participants = [ref("person", by_membership[a.membership_id].user_id) for a in meeting.attendance
                         if a.presence.value == "anwesend" and a.membership_id in by_membership] if published else []
-        meeting_objects.append({
+        meeting_objects.append(_compact({
             "id": ref("meeting", meeting.id), "type": SCHEMA + "Meeting",
             "name": meeting.full_title,
             "meetingState": {"geplant": "terminiert", "eingeladen": "eingeladen",
@@ -130,7 +135,7 @@ def export_group(group: WorkingGroup) -> dict:
             "auxiliaryFile": [file(a) for a in meeting.attachments if a.agenda_item_id is None],
             "web": url_for("ag.meeting", slug=group.slug, meeting_id=meeting.id, _external=True),
             "modified": _iso(meeting.updated_at),
-        })
+        }))
         if published:
             meeting_objects[-1]["resultsProtocol"] = {
                 "id": ref("protocol", meeting.id), "type": SCHEMA + "File",
