@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from portal.ag import services
-from portal.ag.models import (ActionItem, AgendaItem, MeetingAttachment, Correction, Decision, Meeting, MeetingStatus,
+from portal.ag.models import (ActionItem, AgendaItem, Correction, Decision, Meeting, MeetingAttachment, MeetingStatus,
                               Membership, MinutesStatus, WorkingGroup)
 from portal.calendar.sources import external_events
 from portal.extensions import db
@@ -166,6 +166,8 @@ def test_approved_minutes_cannot_be_edited_and_the_refusal_shows_the_berichtigun
         assert response.status_code == 409, url
         assert "Berichtigung anfügen" in text(response)
         assert murl(app, 1, "corrections") in text(response)
+        if method == "POST":  # what was typed is shown for copying into a Berichtigung, not lost
+            assert re.search(r"<textarea[^>]*readonly>Neu\n\nüberschrieben</textarea>", text(response))
     with app.app_context():
         assert db.session.get(AgendaItem, item).minutes == before
 
@@ -232,6 +234,41 @@ def test_member_sees_new_minutes_confirms_reading_and_the_protokoll_sees_it(app,
     assert re.search(r"Uwe Schröder</td>\s*<td>AWO</td>\s*<td><span class=\"tag tag--muted\">noch nicht gelesen", readers)
     with app.app_context():
         assert services.unread_count(get_user("ag_mitglied")) == 0
+
+
+NAV_BADGE = re.compile(r'href="/ag/"[^>]*>.*?<span class="badge"[^>]*>(\d+)<span class="visually-hidden"> neu zu lesen',
+                       re.S)
+
+
+def nav_badge(client) -> int:
+    """The number beside "AG 78" in the main navigation (0: no badge)."""
+    page = text(client.get("/board/"))
+    nav = page[page.index('class="mainnav"'):page.index("</nav>", page.index('class="mainnav"'))]
+    found = NAV_BADGE.search(nav)
+    return int(found.group(1)) if found else 0
+
+
+def test_nav_badge_counts_minutes_new_to_the_member_until_confirmed(app, client_as):
+    member, protokoll = client_as("ag_mitglied"), client_as("protokoll")
+    assert nav_badge(member) == 1  # the published 4. Sitzung
+    assert nav_badge(protokoll) == 0  # publishing marks them read for the author
+    for role in ["leitung", "admin", "ehrenamt"]:  # not members: nothing is "new" to them
+        assert nav_badge(client_as(role)) == 0
+    assert member.post(murl(app, 4, "read")).status_code == 303
+    assert nav_badge(member) == 0
+    # a withdrawn and re-published text is new again
+    assert protokoll.post(murl(app, 4, "minutes/withdraw"), data={"transition-withdraw-reason": "Tippfehler"}
+                          ).status_code == 303
+    assert nav_badge(member) == 0  # a draft is nobody's reading
+    assert protokoll.post(murl(app, 4, "minutes/publish")).status_code == 303
+    assert nav_badge(member) == 1
+    member.post(murl(app, 4, "read"))
+    # approval changes no text; a Berichtigung does
+    protokoll.post(murl(app, 4, "minutes/approve"), data={"transition-approve-reason": "in der 5. Sitzung"})
+    assert nav_badge(member) == 0
+    assert protokoll.post(murl(app, 4, "corrections"), data={"text": "TOP 2: 15 statt 14 Ja-Stimmen."}
+                          ).status_code == 303
+    assert nav_badge(member) == 1
 
 
 def test_draft_minutes_cannot_be_confirmed_as_read(app, client_as):
@@ -512,16 +549,27 @@ def test_oparl_export_has_the_shape_of_oparl_1_1(app, client_as):
     assert response.status_code == 200 and response.is_json
     data = response.get_json()
     schema = "https://schema.oparl.org/1.1/"
-    org = data["organization"]
-    assert org["type"] == schema + "Organization"
+    org, *traeger = data["organization"]
+    assert org["type"] == schema + "Organization" and org["organizationType"] == "Gremium"
     assert org["name"] == "AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)"
-    assert org["id"].startswith("http://") and len(org["meeting"]) == 5 and len(org["membership"]) == 20
+    assert org["id"].startswith("http://") and len(data["meeting"]) == 5 and len(org["membership"]) == 20
+    assert isinstance(org["meeting"], str)  # OParl: the URL of the meeting list, not the list
     assert {p["type"] for p in data["person"]} == {schema + "Person"}
     assert all("email" not in p for p in data["person"])
-    voting = [m for m in data["membership"] if m["votingRight"]]
-    assert len(voting) == 17
-    martin = next(m for m in data["membership"] if m.get("onBehalfOf", "").startswith("Diakonie"))
-    assert martin["votingRight"] and martin["type"] == schema + "Membership" and martin["person"] in {p["id"] for p in data["person"]}
+    # Membership objects are embedded in their Person, as OParl has it, and the Organization links them
+    memberships = [m for p in data["person"] for m in p["membership"]]
+    assert sorted(m["id"] for m in memberships) == sorted(org["membership"])
+    assert all(m["person"] == p["id"] for p in data["person"] for m in p["membership"])
+    assert len([m for m in memberships if m["votingRight"]]) == 17
+    # onBehalfOf is the URL of the represented Träger, itself exported as an Organization
+    diakonie = next(t for t in traeger if t["name"].startswith("Diakonie"))
+    assert diakonie["type"] == schema + "Organization" and diakonie["organizationType"] == "Institution"
+    martin = next(p for p in data["person"] if p["name"] == "Martin Hoffmann")
+    [membership] = martin["membership"]
+    assert membership["onBehalfOf"] == diakonie["id"] and membership["votingRight"]
+    assert membership["type"] == schema + "Membership" and membership["organization"] == org["id"]
+    assert {m["onBehalfOf"] for m in memberships if "onBehalfOf" in m} == {t["id"] for t in traeger}
+    assert all(value is not None for m in memberships for value in m.values())  # no nulls, as in OParl
     first = data["meeting"][0]
     assert first["type"] == schema + "Meeting" and first["name"] == "AG 78 HzE – 1. Sitzung"
     assert first["start"] == "2026-01-27T09:00:00+01:00" and first["end"] == "2026-01-27T12:00:00+01:00"

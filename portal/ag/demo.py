@@ -61,9 +61,10 @@ MEMBERS = [
     ("gerda.winkler@stadtrat.example", "Gerda Winkler", None, False, Function.GAST),
 ]
 
-DESCRIPTION = """Arbeitsgemeinschaft nach § 78 SGB VIII der öffentlichen und der freien Träger der ambulanten
-und stationären Hilfen zur Erziehung. Sie berät die fachliche Weiterentwicklung der HzE, die Umsetzung der
-Sozialraumorientierung und bereitet Empfehlungen für den Jugendhilfeausschuss (JHA) vor."""
+# One paragraph: Markdown turns single line breaks into <br> (nl2br).
+DESCRIPTION = ("Arbeitsgemeinschaft nach § 78 SGB VIII der öffentlichen und der freien Träger der ambulanten "
+               "und stationären Hilfen zur Erziehung. Sie berät die fachliche Weiterentwicklung der HzE, die "
+               "Umsetzung der Sozialraumorientierung und bereitet Empfehlungen für den Jugendhilfeausschuss (JHA) vor.")
 
 RULES = """### § 1 Aufgaben
 Die AG stimmt die Planung und Weiterentwicklung der Hilfen zur Erziehung ab und gibt dem

@@ -182,7 +182,8 @@ class Meeting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     minutes_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus), default=MinutesStatus.ENTWURF)
-    #: When readers last got something new to read (publication, approval, Berichtigung).
+    #: When readers last got something new to read (publication, Berichtigung); a read receipt older
+    #: than this makes the minutes "new" again. Approval changes no text, so it does not count.
     minutes_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -1,8 +1,12 @@
 """An AG as OParl 1.1 objects (https://oparl.org/spezifikation/), so a council system can take it over.
 
-Field names follow the specification (Organization, Person, Membership, Meeting, AgendaItem,
-File, Location). Only what the portal knows is filled; no e-mail addresses or other contact data.
-Ids are URLs; objects without their own endpoint are addressed by a fragment of the export.
+Field names and types follow the specification (Organization, Person, Membership, Meeting,
+AgendaItem, File, Location). Only what the portal knows is filled; no e-mail addresses or other
+contact data. Ids are URLs; objects without their own endpoint are addressed by a fragment of the
+export. As in OParl, Membership objects are embedded in their Person and referenced by URL from the
+Organization; ``onBehalfOf`` points to the represented Träger, exported as Organization
+(``organizationType`` "Institution"). The export's ``meeting`` list stands in for the meeting list
+that ``Organization.meeting`` links to.
 """
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.ag.models import (AgendaItem, MeetingAttachment, Function, Meeting, MeetingStatus, Membership,
+from portal.ag.models import (AgendaItem, Function, Meeting, MeetingAttachment, MeetingStatus, Membership,
                               MinutesStatus, WorkingGroup)
 from portal.extensions import db
+from portal.org.models import Traeger, TraegerKind
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -30,6 +35,11 @@ ROLES = {
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _compact(obj: dict) -> dict:
+    """OParl leaves out properties without a value instead of sending null."""
+    return {key: value for key, value in obj.items() if value is not None}
 
 
 def export_group(group: WorkingGroup) -> dict:
@@ -57,20 +67,28 @@ def export_group(group: WorkingGroup) -> dict:
         "type": SCHEMA + "Organization",
         "name": group.name,
         "shortName": group.short_name,
-        "organizationType": "Arbeitsgemeinschaft",
+        # organizationType allows only Gremium, Partei, Fraktion, Verwaltungsbereich, externes Gremium,
+        # Institution and Sonstiges; the kind of Gremium goes into classification.
+        "organizationType": "Gremium",
         "classification": "Arbeitsgemeinschaft nach § 78 SGB VIII",
         "membership": [ref("membership", m.id) for m in memberships],
-        "meeting": [ref("meeting", m.id) for m in meetings],
+        # OParl: the URL of the AG's meeting list (here: the export's "meeting" list).
+        "meeting": f"{base}#meeting",
         "web": url_for("ag.group", slug=group.slug, _external=True),
         "created": _iso(group.created_at),
     }
+    represented: dict[int, Traeger] = {m.traeger.id: m.traeger for m in memberships if m.traeger}
+    traeger_objects = [{
+        "id": ref("organization-traeger", t.id), "type": SCHEMA + "Organization", "name": t.name,
+        "shortName": t.short_name, "organizationType": "Institution",
+        "classification": ("öffentlicher Träger der Jugendhilfe" if t.kind == TraegerKind.OEFFENTLICH
+                           else "freier Träger der Jugendhilfe"),
+    } for t in sorted(represented.values(), key=lambda t: t.name)]
     people: dict[int, dict] = {}
-    membership_objects = []
     for m in memberships:
         person = people.setdefault(m.user_id, {
             "id": ref("person", m.user_id), "type": SCHEMA + "Person", "name": m.user.display_name,
             "membership": []})
-        person["membership"].append(ref("membership", m.id))
         obj = {
             "id": ref("membership", m.id), "type": SCHEMA + "Membership",
             "person": ref("person", m.user_id), "organization": ref("organization", group.id),
@@ -78,8 +96,8 @@ def export_group(group: WorkingGroup) -> dict:
             "startDate": _iso(m.valid_from), "endDate": _iso(m.valid_to),
         }
         if m.traeger:
-            obj["onBehalfOf"] = m.traeger.name
-        membership_objects.append(obj)
+            obj["onBehalfOf"] = ref("organization-traeger", m.traeger.id)
+        person["membership"].append(_compact(obj))  # OParl embeds Membership objects in their Person
 
     meeting_objects = []
     by_membership = {m.id: m for m in memberships}
@@ -102,7 +120,7 @@ def export_group(group: WorkingGroup) -> dict:
             items.append(agenda_item)
         participants = [ref("person", by_membership[a.membership_id].user_id) for a in meeting.attendance
                         if a.presence.value == "anwesend" and a.membership_id in by_membership] if published else []
-        meeting_objects.append({
+        meeting_objects.append(_compact({
             "id": ref("meeting", meeting.id), "type": SCHEMA + "Meeting",
             "name": meeting.full_title,
             "meetingState": {"geplant": "terminiert", "eingeladen": "eingeladen",
@@ -117,7 +135,7 @@ def export_group(group: WorkingGroup) -> dict:
             "auxiliaryFile": [file(a) for a in meeting.attachments if a.agenda_item_id is None],
             "web": url_for("ag.meeting", slug=group.slug, meeting_id=meeting.id, _external=True),
             "modified": _iso(meeting.updated_at),
-        })
+        }))
         if published:
             meeting_objects[-1]["resultsProtocol"] = {
                 "id": ref("protocol", meeting.id), "type": SCHEMA + "File",
@@ -127,8 +145,7 @@ def export_group(group: WorkingGroup) -> dict:
             }
 
     return {
-        "organization": organization,
+        "organization": [organization, *traeger_objects],
         "person": list(people.values()),
-        "membership": membership_objects,
         "meeting": meeting_objects,
     }

@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
+                              Meeting, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt,
+                              WorkingGroup)
 from portal.extensions import db, utcnow
-from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function, Meeting, MeetingStatus,
-                              Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
 from portal.formatting import BERLIN
 from portal.text import render_markdown
 

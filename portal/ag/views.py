@@ -18,8 +18,8 @@ from portal.ag import oparl, services
 from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, AttendanceForm, ChangeRequestForm,
                              CorrectionForm, DecisionForm, GroupForm, MeetingForm, MembershipForm, MinutesForm,
                              TransitionForm)
-from portal.ag.models import (ActionItem, AgendaItem, MeetingAttachment, ChangeRequest, Correction, Decision, Function,
-                              Meeting, MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
+from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Decision, Function, Meeting,
+                              MeetingAttachment, MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
 from portal.auth.models import User
 from portal.auth.services import register_personal_data
 from portal.calendar.sources import ExternalEvent, register_source
@@ -34,7 +34,8 @@ from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
 register_personal_data("ag_78", services.personal_data)
-register_badge("ag", services.unread_count, "neue Protokolle")
+# Number-neutral label: the base template reads it after the count ("1 neu zu lesen", "3 neu zu lesen").
+register_badge("ag", services.unread_count, "neu zu lesen")
 
 ATTACHMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -100,12 +101,19 @@ def _item(meeting: Meeting, item_id: int) -> AgendaItem:
     return item
 
 
+#: Form fields (by name ending) that hold text someone wrote, as opposed to ids, numbers and dates.
+_FREE_TEXT_FIELDS = ("title", "description", "minutes", "text", "task", "responsible", "guests")
+
+
 def _refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=(MinutesStatus.ENTWURF,)):
     """409 with the way forward (Berichtigung or withdrawal) unless the minutes are in ``allowed``."""
     if meeting.minutes_status in allowed:
         return
+    # Whatever was typed is not lost: the page shows it for copying into a Berichtigung.
+    typed = "\n\n".join(value.strip() for key, value in request.form.items()
+                         if key.endswith(_FREE_TEXT_FIELDS) and value.strip())
     response = make_response(render_template(
-        "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx,
+        "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx, typed=typed,
         message=services.frozen_message(meeting),
         title=f"Die Niederschrift ist {meeting.minutes_status.label.lower()}"), 409)
     abort(response)
@@ -668,8 +676,9 @@ def attachment_add(slug: str, meeting_id: int):
         page, _ = _meeting_page_with_errors(ctx, m, ("attachment", None), form)
         return page, e.status
     db.session.add(MeetingAttachment(meeting=m, agenda_item_id=form.agenda_item.data or None,
-                              storage_name=stored.storage_name, original_name=stored.original_name,
-                              content_type=stored.content_type, size=stored.size, uploaded_by_id=current_user.id))
+                                     storage_name=stored.storage_name, original_name=stored.original_name,
+                                     content_type=stored.content_type, size=stored.size,
+                                     uploaded_by_id=current_user.id))
     db.session.commit()
     flash(f"Anlage „{stored.original_name}“ hochgeladen.", "success")
     return redirect_after_post(_meeting_url(m, "anlagen"))

@@ -77,6 +77,8 @@ def test_minutes_from_attendance_to_approval(page_as, live_server):
     member = page_as("ag_mitglied", phone=True)
     member.goto("/ag/")
     expect(member.get_by_text("2 neue Niederschriften")).to_be_visible()
+    badge = member.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name=re.compile("^AG 78"))
+    expect(badge).to_have_accessible_name(re.compile("2 neu zu lesen"))
     check_page(member)
     member.goto(path)
     expect(member.get_by_text("neu für dich")).to_be_visible()
@@ -85,6 +87,7 @@ def test_minutes_from_attendance_to_approval(page_as, live_server):
     member.get_by_role("button", name="Als gelesen bestätigen").click()
     expect(member.get_by_text("Du hast diese Niederschrift gelesen.")).to_be_visible()
     expect(member.get_by_text("neu für dich")).to_have_count(0)
+    expect(badge).to_have_accessible_name(re.compile("1 neu zu lesen"))  # the 4. Sitzung is still unread
     check_page(member)
 
     # --- the Protokoll sees who has read them ------------------------------------------------------------

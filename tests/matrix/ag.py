@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from portal.ag.models import ActionItem, AgendaItem, MeetingAttachment, Decision, Meeting, Membership
+from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingAttachment, Membership
 from portal.extensions import db
 from tests.matrix import Route
 
@@ -57,7 +57,7 @@ def attachment_url(suffix: str = ""):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "matrix.pdf").write_bytes(PDF)
         a = MeetingAttachment(meeting_id=meeting_id(5), storage_name="ag/matrix.pdf", original_name="Einladung.pdf",
-                       content_type="application/pdf", size=len(PDF))
+                              content_type="application/pdf", size=len(PDF))
         db.session.add(a)
         db.session.commit()
         return f"{BASE}/attachments/{a.id}{suffix}"
