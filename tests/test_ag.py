@@ -404,7 +404,7 @@ def test_new_meeting_goes_into_the_calendar_and_changes_raise_its_sequence(app, 
 def test_calendar_source_gives_dates_to_everybody_without_content(app):
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     with app.test_request_context():
-        events = [e for e in external_events(start, datetime(2027, 12, 31, tzinfo=timezone.utc), None)
+        events = [e for e in external_events(start, datetime(2027, 12, 31, tzinfo=timezone.utc), get_user("ag_mitglied"))
                   if e.uid.startswith("ag-meeting-")]
         first = events[0]
         m1 = meeting(1)
@@ -419,8 +419,17 @@ def test_calendar_source_gives_dates_to_everybody_without_content(app):
 def test_calendar_source_works_outside_a_request_too(app):
     with app.app_context():
         events = external_events(datetime(2026, 1, 27, tzinfo=timezone.utc), datetime(2026, 1, 28, tzinfo=timezone.utc),
-                                 None)
+                                 get_user("leitung"))
         assert events[0].url == f"{BASE}/meetings/{meeting(1).id}/"
+
+
+@pytest.mark.parametrize("role", ["ehrenamt", "fachkraft", "moderation", None])
+def test_calendar_links_a_meeting_only_for_those_who_may_open_it(app, role):
+    with app.app_context():
+        user = get_user(role) if role else None
+        [event] = external_events(datetime(2026, 1, 27, tzinfo=timezone.utc),
+                                  datetime(2026, 1, 28, tzinfo=timezone.utc), user)
+    assert event.title == "AG 78 HzE – 1. Sitzung" and event.url is None
 
 
 def test_calendar_source_window_is_half_open(app):

@@ -731,7 +731,14 @@ def _calendar_url(m: Meeting) -> str:
 
 
 def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]:
-    """AG meetings for the shared calendar: dates for everybody, content stays on the AG pages."""
+    """AG meetings for the shared calendar: dates for everybody, content stays on the AG pages.
+
+    Only those who may open the meeting get a link to it (one query for their AGs)."""
+    if user is None or not user.is_authenticated:
+        readable = set()
+    else:
+        ids = services.visible_group_ids(user)
+        readable = None if ids is None else set(db.session.scalars(ids))
     return [
         ExternalEvent(
             uid=f"ag-meeting-{m.id}@traegerportal",
@@ -740,7 +747,7 @@ def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]
             end=m.ends_at,
             place=m.place,
             category="sitzung",
-            url=_calendar_url(m),
+            url=_calendar_url(m) if readable is None or m.group_id in readable else None,
             cancelled=m.status == MeetingStatus.ABGESAGT,
             sequence=m.sequence,
             last_modified=m.updated_at,
