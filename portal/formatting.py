@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from portal.forms import MultiCheckboxField
 from portal.text import render_markdown
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -66,3 +67,5 @@ def init_app(app: Flask) -> None:
     for f in (datum, uhrzeit, datum_zeit, datum_lang, iso, zahl):
         app.add_template_filter(f)
     app.add_template_filter(render_markdown, "markdown")
+    # {% if field is checkbox_group %}: subclasses count too, unlike comparing field.type
+    app.add_template_test(lambda field: isinstance(field, MultiCheckboxField), "checkbox_group")
