@@ -6,7 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that Alembic's batch mode can alter them on SQLite.
@@ -43,6 +43,12 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+def str_enum(cls, length: int = 20) -> Enum:
+    """Column type for a StrEnum: stored as its value in a VARCHAR (no native enum, so adding a
+    member needs no ALTER TYPE on PostgreSQL)."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

@@ -1,5 +1,4 @@
 """Pinnwand: posting, bad input, attachments, conversation, lists and the light poll."""
-from datetime import timedelta
 
 import pytest
 from PIL import Image

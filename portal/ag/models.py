@@ -8,18 +8,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String, Text, Time,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, Time,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import Role, User
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.formatting import BERLIN
 from portal.org.models import Traeger
 
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Function(enum.StrEnum):
@@ -142,7 +139,7 @@ class Membership(db.Model):
     traeger_id: Mapped[int | None] = mapped_column(ForeignKey("traeger.id", ondelete="SET NULL"))
     #: Stimmberechtigt: counts for the quorum and may vote.
     voting: Mapped[bool] = mapped_column(Boolean, default=False)
-    function: Mapped[Function] = mapped_column(_enum(Function), default=Function.MITGLIED)
+    function: Mapped[Function] = mapped_column(str_enum(Function), default=Function.MITGLIED)
     valid_from: Mapped[date] = mapped_column(Date)
     #: Last day of the membership; empty while it lasts.
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -174,14 +171,14 @@ class Meeting(db.Model):
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
     place: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus), default=MeetingStatus.GEPLANT)
+    status: Mapped[MeetingStatus] = mapped_column(str_enum(MeetingStatus), default=MeetingStatus.GEPLANT)
     #: Guests who are not members, one per line (name and function, no private data).
     guests: Mapped[str] = mapped_column(Text, default="")
     #: iCalendar SEQUENCE: raised whenever date, time, place or status change.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    minutes_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus), default=MinutesStatus.ENTWURF)
+    minutes_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus), default=MinutesStatus.ENTWURF)
     #: When readers last got something new to read (publication, Berichtigung); a read receipt older
     #: than this makes the minutes "new" again. Approval changes no text, so it does not count.
     minutes_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -323,7 +320,7 @@ class Attendance(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("ag_meeting.id", ondelete="CASCADE"), primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("ag_membership.id", ondelete="CASCADE"),
                                                primary_key=True, index=True)
-    presence: Mapped[Presence] = mapped_column(_enum(Presence))
+    presence: Mapped[Presence] = mapped_column(str_enum(Presence))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     membership: Mapped[Membership] = relationship()
@@ -336,8 +333,8 @@ class MinutesEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("ag_meeting.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus))
-    to_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus))
+    from_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus))
+    to_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,10 +5,10 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
 
@@ -37,9 +37,6 @@ ROLE_LABELS = {
 }
 
 
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
 
 user_ortsteil = Table(
     "user_ortsteil",
@@ -53,7 +50,7 @@ class UserRole(db.Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum(Role), primary_key=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role), primary_key=True)
 
 
 class User(UserMixin, db.Model):
@@ -136,7 +133,7 @@ class AccountLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[LinkPurpose] = mapped_column(_enum(LinkPurpose))
+    purpose: Mapped[LinkPurpose] = mapped_column(str_enum(LinkPurpose))
     #: SHA-256 of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

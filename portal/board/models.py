@@ -9,11 +9,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.auth.models import Role, User
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.org.models import Ortsteil
 
 TITLE_MAX = 120
@@ -23,9 +23,6 @@ REASON_MAX = 500
 MAX_ATTACHMENTS = 3
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Category(enum.StrEnum):
@@ -109,7 +106,7 @@ class Post(db.Model):
     ortsteil_id: Mapped[int] = mapped_column(ForeignKey("ortsteil.id"))
     #: Author; kept NULL when an account is deleted so the post can stay ("gelöschtes Konto").
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    category: Mapped[Category] = mapped_column(_enum(Category))
+    category: Mapped[Category] = mapped_column(str_enum(Category))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     #: Markdown source as typed by the author.
     body: Mapped[str] = mapped_column(Text)
@@ -117,7 +114,7 @@ class Post(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     #: Case-folded title and text for the search within a board (SQLite's lower() is ASCII only).
     search_text: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus), default=PostStatus.PUBLISHED)
+    status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
     #: Pinned posts come first on the boards.
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     #: "sichtbar bis": after this day the post leaves the board and is only in the archive.
@@ -326,7 +323,7 @@ class ModerationLogEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    action: Mapped[ModerationAction] = mapped_column(_enum(ModerationAction, length=30))
+    action: Mapped[ModerationAction] = mapped_column(str_enum(ModerationAction, length=30))
     ortsteil_id: Mapped[int | None] = mapped_column(ForeignKey("ortsteil.id", ondelete="SET NULL"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("board_post.id", ondelete="SET NULL"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("board_comment.id", ondelete="SET NULL"))

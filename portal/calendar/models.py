@@ -8,16 +8,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import Role, User
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Category(enum.StrEnum):
@@ -74,9 +71,9 @@ class Event(db.Model):
     place: Mapped[str] = mapped_column(String(200), default="")
     #: Whom to ask, e.g. "Anna Krause, 03643 123456".
     contact: Mapped[str] = mapped_column(String(200), default="")
-    category: Mapped[Category] = mapped_column(_enum(Category), default=Category.TREFFEN)
+    category: Mapped[Category] = mapped_column(str_enum(Category), default=Category.TREFFEN)
 
-    scope: Mapped[Scope] = mapped_column(_enum(Scope), default=Scope.STADT)
+    scope: Mapped[Scope] = mapped_column(str_enum(Scope), default=Scope.STADT)
     #: Set for scope Sozialraum and (denormalised from the Ortsteil) for scope Ortsteil, so the
     #: Sozialraum filter is one comparison.
     sozialraum_id: Mapped[int | None] = mapped_column(ForeignKey("sozialraum.id"), index=True)
@@ -90,7 +87,7 @@ class Event(db.Model):
     #: End of the (first) occurrence; for all-day events local midnight after the last day.
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    repeat: Mapped[Repeat] = mapped_column(_enum(Repeat), default=Repeat.NONE)
+    repeat: Mapped[Repeat] = mapped_column(str_enum(Repeat), default=Repeat.NONE)
     #: Every n weeks / months.
     interval: Mapped[int] = mapped_column(default=1)
     #: Weekly: iCalendar weekday codes, e.g. "TU,FR".

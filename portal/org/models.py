@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, str_enum
 
 
 class Sozialraum(db.Model):
@@ -68,7 +68,7 @@ class Traeger(db.Model):
     short_name: Mapped[str] = mapped_column(String(40), unique=True)
     #: öffentlich (the city) or frei (non-profit provider).
     kind: Mapped[TraegerKind] = mapped_column(
-        Enum(TraegerKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(TraegerKind),
         default=TraegerKind.FREI,
     )
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Column, Date, Enum, Float, ForeignKey, Integer, String, Table, Text,
+from sqlalchemy import (JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text,
                         UniqueConstraint, and_, false, or_, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import Role, User
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
 
@@ -51,9 +51,6 @@ APPROVED_STATES = frozenset({ProposalState.FREIGEGEBEN, ProposalState.BERICHTET,
 #: States waiting for the Leitung.
 WAITING_STATES = frozenset({ProposalState.EINGEREICHT, ProposalState.BERICHTET})
 
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 proposal_ortsteil = Table(
@@ -94,7 +91,7 @@ class Proposal(db.Model):
     #: Ansprechperson (staff, never a client).
     contact_person: Mapped[str] = mapped_column(String(200), default="")
 
-    state: Mapped[ProposalState] = mapped_column(_enum(ProposalState), default=ProposalState.ENTWURF)
+    state: Mapped[ProposalState] = mapped_column(str_enum(ProposalState), default=ProposalState.ENTWURF)
     #: Optimistic lock: raised on every UPDATE; a decision based on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -229,8 +226,8 @@ class ProposalEvent(db.Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     #: The action of the transition table, e.g. "submit", "approve".
     action: Mapped[str] = mapped_column(String(20))
-    from_state: Mapped[ProposalState | None] = mapped_column(_enum(ProposalState))
-    to_state: Mapped[ProposalState] = mapped_column(_enum(ProposalState))
+    from_state: Mapped[ProposalState | None] = mapped_column(str_enum(ProposalState))
+    to_state: Mapped[ProposalState] = mapped_column(str_enum(ProposalState))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Reason, Rückfrage text, Auflagen … (plain text).
@@ -292,7 +289,7 @@ class ProposalDocument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     #: Random name under UPLOAD_DIR (portal.uploads).
     storage_name: Mapped[str] = mapped_column(String(200), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
