@@ -10,11 +10,14 @@ from __future__ import annotations
 import calendar as pycal
 import hashlib
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.calendar.models import CATEGORY_LABELS, Event, FeedToken, OccurrenceChange, Repeat, Scope
@@ -151,22 +154,27 @@ class Filters:
                                   ("category", self.category)) if v}
 
 
+def _touching(window_start: datetime, window_end: datetime, filters: Filters) -> list:
+    """WHERE conditions: events with an occurrence in the window that pass the filters."""
+    conditions = [Event.span_start < window_end, Event.span_end > window_start]
+    if filters.ortsteil_id:
+        conditions.append(Event.ortsteil_id == filters.ortsteil_id)
+    elif filters.sozialraum_id:
+        conditions.append(Event.sozialraum_id == filters.sozialraum_id)
+    if filters.category:
+        conditions.append(Event.category == filters.category)
+    return conditions
+
+
 def events_touching(window_start: datetime, window_end: datetime, filters: Filters = Filters()):
     """Query for the events with an occurrence in the window; relations load in fixed queries."""
-    stmt = (
+    return (
         select(Event)
-        .where(Event.span_start < window_end, Event.span_end > window_start)
+        .where(*_touching(window_start, window_end, filters))
         .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
                  selectinload(Event.exceptions))
         .order_by(Event.starts_at, Event.id)
     )
-    if filters.ortsteil_id:
-        stmt = stmt.where(Event.ortsteil_id == filters.ortsteil_id)
-    elif filters.sozialraum_id:
-        stmt = stmt.where(Event.sozialraum_id == filters.sozialraum_id)
-    if filters.category:
-        stmt = stmt.where(Event.category == filters.category)
-    return stmt
 
 
 def occurrences(window_start: datetime, window_end: datetime, user, filters: Filters = Filters(),
@@ -224,10 +232,29 @@ def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> 
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
+#: The agenda first looks this many days ahead; a page of 40 dates is usually full by then.
+AGENDA_FIRST_LOOK_DAYS = 7
+
+
 def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
-    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day)."""
+    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day).
+
+    Expanding a quarter of a busy city calendar costs more than the page: first a week is
+    expanded, and only if it does not fill the page the whole quarter. Both windows end at local
+    midnight, so a page cut inside the first week is the same page the quarter would give.
+    """
     window_start = local_day_start(start_day)
-    found = occurrences(window_start, window_start + timedelta(days=AGENDA_DAYS), user, filters)
+    quarter_end = window_start + timedelta(days=AGENDA_DAYS)
+    week_end = min(local_day_start(start_day + timedelta(days=AGENDA_FIRST_LOOK_DAYS)), quarter_end)
+    for window_end in (week_end, quarter_end):
+        days, next_day = _agenda_days(occurrences(window_start, window_end, user, filters), start_day)
+        if next_day is not None:
+            return days, next_day
+    return days, start_day + timedelta(days=AGENDA_DAYS)
+
+
+def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
+    """Whole days up to a page; the day the next page starts with, or None if all fitted."""
     grouped: dict[date, list[Occurrence]] = {}
     for occ in found:
         day = max(occ.local_start.date(), start_day)  # an event that began earlier is listed on start_day
@@ -238,7 +265,7 @@ def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[dat
             return days, day
         days.append((day, grouped[day]))
         shown += len(grouped[day])
-    return days, start_day + timedelta(days=AGENDA_DAYS)
+    return days, None
 
 
 def local_day_start(day: date) -> datetime:
@@ -392,17 +419,57 @@ def feed_user(token: str):
     return row.user
 
 
+def feed_window() -> tuple[datetime, datetime]:
+    now = utcnow()
+    return now - FEED_PAST, now + FEED_FUTURE
+
+
 def feed_items(filters: Filters, user) -> tuple[list[Event], list[ExternalEvent]]:
     """What a feed carries: own events as rules (not expanded) and other features' dates, from
     half a year back to two years ahead."""
-    now = utcnow()
-    start, end = now - FEED_PAST, now + FEED_FUTURE
+    start, end = feed_window()
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
-    externals = []
-    if not filters.by_place:
-        externals = [e for e in external_events(start, end, user)
-                     if not filters.category or e.category == filters.category]
-    return events, externals
+    return events, _feed_externals(start, end, filters, user)
+
+
+def _feed_externals(start: datetime, end: datetime, filters: Filters, user) -> list[ExternalEvent]:
+    if filters.by_place:
+        return []
+    return [e for e in external_events(start, end, user) if not filters.category or e.category == filters.category]
+
+
+#: Built feeds by fingerprint of their content: (body, last modified, built at).
+_feed_cache: OrderedDict[str, tuple[bytes, datetime | None, float]] = OrderedDict()
+FEED_CACHE_SIZE = 8
+#: Names of Ortsteile and Träger appear in a feed without touching its events: rebuild now and then.
+FEED_CACHE_SECONDS = 300
+
+
+def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None]:
+    """The iCalendar text of a feed and its last change, rebuilt only when its events changed.
+
+    Calendar apps poll every feed again and again; at production size a feed holds thousands of
+    events and building it takes seconds. One aggregate query over the window (count, sum of ids,
+    newest change) plus the other features' dates tell whether the last build still holds.
+    """
+    from portal.calendar import ical
+
+    start, end = feed_window()
+    externals = _feed_externals(start, end, filters, user)
+    stamp = db.session.execute(select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at))
+                               .where(*_touching(start, end, filters))).one()
+    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, tuple(stamp), externals)).encode()).hexdigest()
+    hit = _feed_cache.get(key)
+    if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
+        _feed_cache.move_to_end(key)
+        return hit[0], hit[1]
+    events = list(db.session.scalars(events_touching(start, end, filters)).unique())
+    body = ical.build(name, events, externals, url_for_event)
+    modified = ical.last_modified(events, externals)
+    _feed_cache[key] = (body, modified, time.monotonic())
+    while len(_feed_cache) > FEED_CACHE_SIZE:
+        _feed_cache.popitem(last=False)
+    return body, modified
 
 
 def parse_id(value) -> int | None:
