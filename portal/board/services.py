@@ -139,8 +139,16 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     posts = list(db.session.scalars(stmt).unique())
     more = len(posts) > limit
     posts = posts[:limit]
+    newest_id = 0
+    if key is None:
+        # Pinned posts come first, so once an unpinned one is on the first page (or the page is all
+        # there is) the newest post is on it; asking the database for max(id) would check every post.
+        if more and all(p.pinned for p in posts):
+            newest_id = newest_post_id(f, user)
+        else:
+            newest_id = max((p.id for p in posts), default=0)
     return PostPage(posts=posts, next_cursor=encode_cursor(posts[-1]) if more else None,
-                    thanked=thanked_by(user, posts), newest_id=newest_post_id(f, user) if key is None else 0)
+                    thanked=thanked_by(user, posts), newest_id=newest_id)
 
 
 def newest_post_id(f: PostFilter, user) -> int:
