@@ -5,7 +5,8 @@ comments, thanks and attachment records, calendar events (some recurring), propo
 histories and AG 78 meetings with minutes. Rows go in with SQLAlchemy Core in chunks (minutes, not
 hours); every row is what the feature's own services would have stored (cached HTML, search text,
 event spans, version columns, snapshots). Runs after ``seed-demo`` so the demo logins see the mass.
-Deterministic (seeded random), not idempotent: run it on a fresh database.
+Deterministic (seeded random). Not idempotent: each run adds its volume again (the test seeds
+twice to compare query counts); for the benchmark run it on a fresh database.
 """
 from __future__ import annotations
 
@@ -300,6 +301,16 @@ def _users(sizes: Sizes, rnd, now, ortsteile, echo) -> People:
     bulk(UserRole, roles)
     bulk(user_ortsteil, links)
     echo(f"  Konten: {existing + len(users)}")
+    # Everybody writes, the demo users and those of an earlier run included.
+    people.all = list(db.session.scalars(select(User.id).order_by(User.id)))
+    people.fachkraft = list(db.session.execute(
+        select(User.id, User.traeger_id).join(UserRole).where(UserRole.role == Role.FACHKRAFT,
+                                                               User.traeger_id.is_not(None)).order_by(User.id)))
+    people.ortsteile_of = {}
+    for uid, oid in db.session.execute(select(user_ortsteil.c.user_id, user_ortsteil.c.ortsteil_id)
+                                       .order_by(user_ortsteil.c.user_id)):
+        people.ortsteile_of.setdefault(uid, []).append(oid)
+    people.ehrenamt = list(people.ortsteile_of)
     return people
 
 
@@ -362,7 +373,7 @@ def _events(sizes: Sizes, rnd, now, ortsteile, people: People, echo) -> None:
     traeger = [t.id for t in db.session.scalars(select(Traeger).order_by(Traeger.id))]
     raeume = [s.id for s in db.session.scalars(select(Sozialraum).order_by(Sozialraum.id))]
     rows = []
-    for i in range(sizes.events):
+    for _ in range(sizes.events):
         title, category, description = EVENTS[rnd.randrange(len(EVENTS))]
         day = first + timedelta(days=rnd.randrange(5 * 365))
         hour = rnd.choice((9, 10, 14, 15, 16, 17, 18))
@@ -382,8 +393,9 @@ def _events(sizes: Sizes, rnd, now, ortsteile, people: People, echo) -> None:
                             until=until, count=count)
         last = schedule.starts()[-1]
         place = rnd.choice(PLACES)
+        event_id = ids()
         rows.append(dict(
-            id=ids(), uid=f"bench-{i}@traegerportal", title=f"{title} {ortsteil.name}" if ortsteil else title,
+            id=event_id, uid=f"bench-{event_id}@traegerportal", title=f"{title} {ortsteil.name}" if ortsteil else title,
             description=description, description_html=html(description),
             place=f"{place} {ortsteil.name}" if ortsteil else place, contact="", category=category, scope=scope,
             sozialraum_id=sozialraum_id, ortsteil_id=ortsteil.id if ortsteil else None,
@@ -499,12 +511,14 @@ def _ags(sizes: Sizes, rnd, now, people: People, echo) -> None:
     per_group = [sizes.meetings // sizes.ags + (1 if g < sizes.meetings % sizes.ags else 0) for g in range(sizes.ags)]
     for g in range(sizes.ags):
         (topic, short), area = AG_TOPICS[g % len(AG_TOPICS)], AG_AREAS[(g // len(AG_TOPICS)) % len(AG_AREAS)]
-        slug = slugify(f"{short} {area}")
-        while slug in taken:
-            slug += "-2"
+        name, short_name, k = f"AG 78 {topic} {area}", f"AG 78 {short} {area}", 1
+        while slugify(short_name) in taken:  # a second run, or more AGs than topics x areas
+            k += 1
+            name, short_name = f"AG 78 {topic} {area} {k}", f"AG 78 {short} {area} {k}"
+        slug = slugify(short_name)
         taken.add(slug)
         gid = group_ids()
-        groups.append(dict(id=gid, slug=slug, name=f"AG 78 {topic} {area}", short_name=f"AG 78 {short} {area}",
+        groups.append(dict(id=gid, slug=slug, name=name, short_name=short_name,
                            description=f"Arbeitsgemeinschaft nach § 78 SGB VIII: {topic}, Sozialraum {area}.",
                            rules="", rules_adopted_on=None, created_at=now - timedelta(days=7 * 365)))
         pool = rnd.sample(people.fachkraft, min(22, len(people.fachkraft)))

@@ -438,8 +438,6 @@ def _feed_externals(start: datetime, end: datetime, filters: Filters, user) -> l
     return [e for e in external_events(start, end, user) if not filters.category or e.category == filters.category]
 
 
-#: Built feeds by fingerprint of their content: (body, last modified, built at).
-_feed_cache: OrderedDict[str, tuple[bytes, datetime | None, float]] = OrderedDict()
 FEED_CACHE_SIZE = 8
 #: Names of Ortsteile and Träger appear in a feed without touching its events: rebuild now and then.
 FEED_CACHE_SECONDS = 300
@@ -459,16 +457,18 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
     stamp = db.session.execute(select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at))
                                .where(*_touching(start, end, filters))).one()
     key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, tuple(stamp), externals)).encode()).hexdigest()
-    hit = _feed_cache.get(key)
+    # Built feeds by fingerprint of their content: (body, last modified, built at); one per app.
+    cache: OrderedDict = current_app.extensions.setdefault("calendar_feed_cache", OrderedDict())
+    hit = cache.get(key)
     if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
-        _feed_cache.move_to_end(key)
+        cache.move_to_end(key)
         return hit[0], hit[1]
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
     body = ical.build(name, events, externals, url_for_event)
     modified = ical.last_modified(events, externals)
-    _feed_cache[key] = (body, modified, time.monotonic())
-    while len(_feed_cache) > FEED_CACHE_SIZE:
-        _feed_cache.popitem(last=False)
+    cache[key] = (body, modified, time.monotonic())
+    while len(cache) > FEED_CACHE_SIZE:
+        cache.popitem(last=False)
     return body, modified
 
 
