@@ -369,13 +369,15 @@ def _posts(sizes: Sizes, rnd, now, ortsteile, people: People, echo) -> None:
 def _events(sizes: Sizes, rnd, now, ortsteile, people: People, echo) -> None:
     ids = Ids(Event)
     today = now.astimezone(BERLIN).date()
-    first = today - timedelta(days=4 * 365)
+    # Eight years of a city calendar (seven back, one ahead): about 100 single dates a month
+    # plus some 25 weekly series running at any time.
+    first = today - timedelta(days=7 * 365)
     traeger = [t.id for t in db.session.scalars(select(Traeger).order_by(Traeger.id))]
     raeume = [s.id for s in db.session.scalars(select(Sozialraum).order_by(Sozialraum.id))]
     rows = []
     for _ in range(sizes.events):
         title, category, description = EVENTS[rnd.randrange(len(EVENTS))]
-        day = first + timedelta(days=rnd.randrange(5 * 365))
+        day = first + timedelta(days=rnd.randrange(8 * 365))
         hour = rnd.choice((9, 10, 14, 15, 16, 17, 18))
         starts, ends = local(day, hour), local(day, hour + rnd.choice((1, 2, 3)))
         scope = rnd.choices((Scope.ORTSTEIL, Scope.SOZIALRAUM, Scope.STADT), (6, 2, 2))[0]

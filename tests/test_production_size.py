@@ -159,3 +159,28 @@ def test_agenda_page_found_in_the_first_week_is_the_page_of_the_quarter(app):
     assert expected_next is not None and expected_next <= start_day + timedelta(days=7), "the week is busy"
     assert next_day == expected_next
     assert [(d, [o.key for o in occ]) for d, occ in days] == [(d, [o.key for o in occ]) for d, occ in expected_days]
+
+
+def test_running_approved_projects_are_found_through_state_and_end(app, client_as, request):
+    """"Freigegebene Projekte" counts and lists the running projects from the (state, ends_on) index."""
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
+    client = client_as("koordination")
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT count(*)") and "FROM proposal" in statement:
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert client.get("/proposals/approved").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = seen[0]
+    with app.app_context():
+        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+    assert any("ix_proposal_state_ends" in line for line in plan), plan
