@@ -15,6 +15,7 @@ import argparse
 import gzip
 import http.cookiejar
 import json
+import logging
 import os
 import platform
 import re
@@ -55,7 +56,9 @@ def ensure_wrk() -> str:
     if wrk:
         return wrk
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        sh("apt-get", "install", "-y", "-qq", "wrk", env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        sh("apt-get", "update", "-qq", env=env)
+        sh("apt-get", "install", "-y", "-qq", "wrk", env=env)
         return shutil.which("wrk")
     sys.exit("wrk fehlt: sudo apt-get install wrk")
 
@@ -154,6 +157,7 @@ def count_queries(db_path: Path, email: str, path: str, headers: dict) -> int:
     from portal.extensions import db
 
     app = create_app({"WTF_CSRF_ENABLED": False})
+    logging.disable(logging.INFO)  # the request log line of each counted request
     client = app.test_client()
     if email:
         client.post("/login", data={"email": email, "password": PASSWORD})

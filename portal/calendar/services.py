@@ -232,21 +232,21 @@ def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> 
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
-#: The agenda first looks this many days ahead; a page of 40 dates is usually full by then.
-AGENDA_FIRST_LOOK_DAYS = 7
+#: The agenda first looks two weeks ahead; a page of 40 dates is usually full by then.
+AGENDA_FIRST_LOOK_DAYS = 14
 
 
 def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
     """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day).
 
-    Expanding a quarter of a busy city calendar costs more than the page: first a week is
-    expanded, and only if it does not fill the page the whole quarter. Both windows end at local
-    midnight, so a page cut inside the first week is the same page the quarter would give.
+    Expanding a quarter of a busy city calendar costs more than the page: first two weeks are
+    expanded, and only if they do not fill the page the whole quarter. Both windows end at local
+    midnight, so a page cut inside the first two weeks is the same page the quarter would give.
     """
     window_start = local_day_start(start_day)
     quarter_end = window_start + timedelta(days=AGENDA_DAYS)
-    week_end = min(local_day_start(start_day + timedelta(days=AGENDA_FIRST_LOOK_DAYS)), quarter_end)
-    for window_end in (week_end, quarter_end):
+    first_end = min(local_day_start(start_day + timedelta(days=AGENDA_FIRST_LOOK_DAYS)), quarter_end)
+    for window_end in (first_end, quarter_end):
         days, next_day = _agenda_days(occurrences(window_start, window_end, user, filters), start_day)
         if next_day is not None:
             return days, next_day
