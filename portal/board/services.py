@@ -7,7 +7,7 @@ from datetime import date
 from typing import Iterable
 
 from sqlalchemy import and_, func, or_, select, union_all, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
@@ -189,10 +189,13 @@ def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
         for o in ortsteile
     ]
     ids = union_all(*(select(sub.c.id) for sub in newest))
+    # The cards show title, category, date and state only: no text, author or counts to load.
     posts = db.session.scalars(
         select(Post).where(Post.id.in_(ids))
-        .options(joinedload(Post.author)).order_by(Post.pinned.desc(), Post.id.desc())
-    ).unique()
+        .options(load_only(Post.id, Post.ortsteil_id, Post.title, Post.category, Post.created_at, Post.pinned,
+                           Post.status, Post.version))
+        .order_by(Post.pinned.desc(), Post.id.desc())
+    )
     by_board: dict[int, list[Post]] = {o.id: [] for o in ortsteile}
     for post in posts:
         by_board[post.ortsteil_id].append(post)
