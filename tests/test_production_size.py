@@ -16,8 +16,8 @@ from portal.extensions import db, utcnow
 from portal.proposals.models import ProposalEvent, ProposalRevision
 
 TINY = ["--ortsteile", "30", "--users", "120", "--posts", "60", "--events", "80", "--proposals", "40",
-        "--ags", "2", "--meetings", "8"]
-MORE = ["--users", "120", "--posts", "400", "--events", "300", "--proposals", "200", "--ags", "2", "--meetings", "8"]
+        "--ags", "2", "--meetings", "14"]  # more meetings per AG than the demo AG: the same AG is measured
+MORE = ["--users", "120", "--posts", "400", "--events", "300", "--proposals", "200", "--ags", "2", "--meetings", "14"]
 
 
 def seed_bench(app, args):

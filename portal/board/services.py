@@ -14,6 +14,7 @@ from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
                                  is_moderator, today)
+from portal.auth.models import User
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil
 from portal.text import render_markdown
@@ -125,7 +126,9 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     """One page of a board: pinned first, then newest; a fixed number of queries."""
     stmt = (
         select(Post).where(_scoped(f, user))
-        .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments))
+        # Cards show the author's name; their roles (a selectin load of User) are not needed.
+        .options(joinedload(Post.ortsteil), joinedload(Post.author).lazyload(User.role_rows),
+                 selectinload(Post.attachments))
         .order_by(Post.pinned.desc(), Post.id.desc())
         .limit(limit + 1)
     )
