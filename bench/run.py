@@ -217,6 +217,7 @@ def main():
     base, hello_url = f"http://127.0.0.1:{PORTAL_PORT}", f"http://127.0.0.1:{HELLO_PORT}/"
     cookies = {}
     rows = []
+    load_before = os.getloadavg()[0]
     try:
         for page in pages:
             path = paths[page.name]
@@ -248,6 +249,7 @@ def main():
         portal.stop()
         hello.stop()
     run = dict(size=a.size, date=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", machine=machine(),
+               load=(load_before, os.getloadavg()[0]),
                pairs=a.pairs, duration=a.duration, rss=rss, sizes=data_sizes(db_path), rows=rows)
     if not a.only:  # a partial run does not replace the record
         (BENCH / f"results-{a.size}.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
@@ -281,6 +283,8 @@ def write_results(run: dict, out: Path) -> None:
         f"run; ratio = median of {run['pairs']} pairs (page rps / hello rps). Sizes are measured gzip -6 "
         "(what the reverse proxy sends); queries are counted on a warm worker.",
         "- Data: " + ", ".join(f"{t} {sizes.get(t, 0):,}".replace(",", ".") for t in SIZE_TABLES),
+        "- Load average (1 min) of the machine at start and end: "
+        + " / ".join(f"{x:.1f}" for x in run.get("load", ())) + " (other processes share the 2 cores)",
         f"- Memory per worker after the run (RSS): {', '.join(f'{m:.0f} MiB' for m in rss)} "
         f"(target ≤ 120 MiB {ok(all(m <= 120 for m in rss))})",
         "",
