@@ -299,6 +299,9 @@ def write_results(run: dict, out: Path) -> None:
             f"{r['ratio']:.2f} {ok(r['ratio'] >= 0.30)} | {r['p50']:.1f} | {r['p95']:.1f} {ok(r['p95'] < 50)} | "
             f"{r['queries']} | {r['html'] / 1024:.1f} | {r['raw'] / 1024:.1f} | {size_kb:.1f} {ok(size_kb <= limit_kb)} |")
     lines += growth(run)
+    notes = BENCH / "NOTES.md"  # the hand-written explanation of the targets, kept with every run
+    if run["size"] == "production" and notes.exists():
+        lines += ["", notes.read_text().rstrip()]
     text = "\n".join(lines) + "\n"
     print(text)
     out.write_text(text)
