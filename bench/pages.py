@@ -32,6 +32,18 @@ class Page:
     def fragment(self) -> bool:
         return "HX-Request" in self.headers
 
+    @property
+    def size_target_kb(self) -> int | None:
+        """Compressed size target: first page load ≤ 60 KB, htmx fragment ≤ 5 KB; none for a feed
+        (a calendar app downloads it, and its size is the number of dates)."""
+        if self.path_is_feed:
+            return None
+        return 5 if self.fragment else 60
+
+    @property
+    def path_is_feed(self) -> bool:
+        return self.name == "calendar_feed"
+
 
 # --- data-dependent paths ----------------------------------------------------------------------
 
