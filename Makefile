@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app portal
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium clean
+.PHONY: run test test-sqlite test-postgres install install-test chromium clean bench bench-small
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ test-postgres: install-test
 	else echo "PostgreSQL-Lauf übersprungen: initdb/pg_ctl nicht gefunden (apt-get install postgresql)"; fi
 
 test: test-sqlite test-postgres
+
+# Production-size benchmark (bench/run.py installs wrk via apt-get when run as root).
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-small: install
+	$(BIN)/python bench/run.py --size small
 
 clean:
 	rm -rf $(VENV) .pytest_cache

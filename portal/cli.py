@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(seed_bench_command)
 
 
 @click.command("seed-demo")
@@ -103,3 +104,23 @@ def restore_command(source: Path, yes: bool):
     except (RuntimeError, OSError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wiederhergestellt aus {source}. Danach: flask --app portal db upgrade")
+
+
+@click.command("seed-bench")
+@with_appcontext
+@click.option("--ortsteile", default=30, show_default=True, help="Ortsteile insgesamt")
+@click.option("--users", default=2000, show_default=True, help="Konten insgesamt")
+@click.option("--posts", default=100_000, show_default=True, help="Pinnwand-Beiträge (mit Kommentaren, Danke, Anhängen)")
+@click.option("--events", default=10_000, show_default=True, help="Kalendertermine (einige als Serie)")
+@click.option("--proposals", default=5_000, show_default=True, help="Projektanträge mit Verlauf")
+@click.option("--ags", default=40, show_default=True, help="AGs 78")
+@click.option("--meetings", default=1_000, show_default=True, help="Sitzungen mit Niederschrift (über alle AGs)")
+def seed_bench_command(**sizes):
+    """Fill a fresh database (after seed-demo) with production-size data for bench/run.py."""
+    import time
+
+    from portal.bench_seed import Sizes, seed_bench
+
+    started = time.perf_counter()
+    seed_bench(Sizes(**sizes), echo=click.echo)
+    click.echo(f"Benchmark-Daten angelegt in {time.perf_counter() - started:.0f} s.")

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, func, or_, select, union_all, update
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
                                  is_moderator, today)
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil
 from portal.text import render_markdown
@@ -126,7 +126,9 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     """One page of a board: pinned first, then newest; a fixed number of queries."""
     stmt = (
         select(Post).where(_scoped(f, user))
-        .options(joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments))
+        # Cards show the author's name; their roles (a selectin load of User) are not needed.
+        .options(joinedload(Post.ortsteil), joinedload(Post.author).lazyload(User.role_rows),
+                 selectinload(Post.attachments))
         .order_by(Post.pinned.desc(), Post.id.desc())
         .limit(limit + 1)
     )
@@ -140,8 +142,16 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     posts = list(db.session.scalars(stmt).unique())
     more = len(posts) > limit
     posts = posts[:limit]
+    newest_id = 0
+    if key is None:
+        # Pinned posts come first, so once an unpinned one is on the first page (or the page is all
+        # there is) the newest post is on it; asking the database for max(id) would check every post.
+        if more and all(p.pinned for p in posts):
+            newest_id = newest_post_id(f, user)
+        else:
+            newest_id = max((p.id for p in posts), default=0)
     return PostPage(posts=posts, next_cursor=encode_cursor(posts[-1]) if more else None,
-                    thanked=thanked_by(user, posts), newest_id=newest_post_id(f, user) if key is None else 0)
+                    thanked=thanked_by(user, posts), newest_id=newest_id)
 
 
 def newest_post_id(f: PostFilter, user) -> int:
@@ -165,16 +175,30 @@ def thanked_by(user, posts: Iterable[Post]) -> set[int]:
 
 
 def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
-    """Every Ortsteil with its newest posts, in two queries (a window function ranks per board)."""
+    """Every Ortsteil with its newest posts, in two queries.
+
+    The newest posts of each board come from a small index range each (ortsteil_id, pinned, id),
+    joined by UNION ALL: ranking every post with a window function would read the whole table,
+    which at 100,000 posts costs half a second.
+    """
     ortsteile = list(db.session.scalars(select(Ortsteil).options(joinedload(Ortsteil.sozialraum))
                                         .order_by(Ortsteil.name)))
-    rank = func.row_number().over(partition_by=Post.ortsteil_id,
-                                  order_by=(Post.pinned.desc(), Post.id.desc())).label("rank")
-    ranked = select(Post.id, rank).where(_scoped(PostFilter(), user)).subquery()
+    if not ortsteile:
+        return []
+    scoped = _scoped(PostFilter(), user)
+    newest = [
+        select(Post.id).where(Post.ortsteil_id == o.id, scoped)
+        .order_by(Post.pinned.desc(), Post.id.desc()).limit(per_board).subquery()
+        for o in ortsteile
+    ]
+    ids = union_all(*(select(sub.c.id) for sub in newest))
+    # The cards show title, category, date and state only: no text, author or counts to load.
     posts = db.session.scalars(
-        select(Post).join(ranked, ranked.c.id == Post.id).where(ranked.c.rank <= per_board)
-        .options(joinedload(Post.author)).order_by(Post.pinned.desc(), Post.id.desc())
-    ).unique()
+        select(Post).where(Post.id.in_(ids))
+        .options(load_only(Post.id, Post.ortsteil_id, Post.title, Post.category, Post.created_at, Post.pinned,
+                           Post.status, Post.version))
+        .order_by(Post.pinned.desc(), Post.id.desc())
+    )
     by_board: dict[int, list[Post]] = {o.id: [] for o in ortsteile}
     for post in posts:
         by_board[post.ortsteil_id].append(post)

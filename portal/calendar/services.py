@@ -8,13 +8,17 @@ through ``sources.external_events``.
 from __future__ import annotations
 
 import calendar as pycal
+import dataclasses
 import hashlib
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, or_, select
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.calendar.models import CATEGORY_LABELS, Event, FeedToken, OccurrenceChange, Repeat, Scope
@@ -166,30 +170,38 @@ class Filters:
                 if v}
 
 
-def events_touching(window_start: datetime, window_end: datetime, filters: Filters = Filters()):
-    """Query for the events with an occurrence in the window; relations load in fixed queries."""
-    stmt = (
-        select(Event)
-        .where(Event.span_start < window_end, Event.span_end > window_start)
-        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
-                 selectinload(Event.exceptions))
-        .order_by(Event.starts_at, Event.id)
-    )
+def _touching(window_start: datetime, window_end: datetime, filters: Filters) -> list:
+    """WHERE conditions: events with an occurrence in the window that pass the filters.
+
+    A place filter keeps the dates for the whole city (and, for an Ortsteil, its Sozialraum's)
+    unless "only here" is asked for."""
+    conditions = [Event.span_start < window_end, Event.span_end > window_start]
     if filters.ortsteil_id:
         place = Event.ortsteil_id == filters.ortsteil_id
         if not filters.only_here:
             its_sozialraum = select(Ortsteil.sozialraum_id).where(Ortsteil.id == filters.ortsteil_id).scalar_subquery()
             place = or_(place, Event.scope == Scope.STADT,
                         and_(Event.scope == Scope.SOZIALRAUM, Event.sozialraum_id == its_sozialraum))
-        stmt = stmt.where(place)
+        conditions.append(place)
     elif filters.sozialraum_id:
         place = Event.sozialraum_id == filters.sozialraum_id
         if not filters.only_here:
             place = or_(place, Event.scope == Scope.STADT)
-        stmt = stmt.where(place)
+        conditions.append(place)
     if filters.category:
-        stmt = stmt.where(Event.category == filters.category)
-    return stmt
+        conditions.append(Event.category == filters.category)
+    return conditions
+
+
+def events_touching(window_start: datetime, window_end: datetime, filters: Filters = Filters()):
+    """Query for the events with an occurrence in the window; relations load in fixed queries."""
+    return (
+        select(Event)
+        .where(*_touching(window_start, window_end, filters))
+        .options(joinedload(Event.ortsteil), joinedload(Event.sozialraum), joinedload(Event.traeger),
+                 selectinload(Event.exceptions))
+        .order_by(Event.starts_at, Event.id)
+    )
 
 
 def occurrences(window_start: datetime, window_end: datetime, user, filters: Filters = Filters(),
@@ -247,10 +259,29 @@ def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> 
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
+#: The agenda first looks two weeks ahead; a page of 40 dates is usually full by then.
+AGENDA_FIRST_LOOK_DAYS = 14
+
+
 def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
-    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day)."""
+    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day).
+
+    Expanding a quarter of a busy city calendar costs more than the page: first two weeks are
+    expanded, and only if they do not fill the page the whole quarter. Both windows end at local
+    midnight, so a page cut inside the first two weeks is the same page the quarter would give.
+    """
     window_start = local_day_start(start_day)
-    found = occurrences(window_start, window_start + timedelta(days=AGENDA_DAYS), user, filters)
+    quarter_end = window_start + timedelta(days=AGENDA_DAYS)
+    first_end = min(local_day_start(start_day + timedelta(days=AGENDA_FIRST_LOOK_DAYS)), quarter_end)
+    for window_end in (first_end, quarter_end):
+        days, next_day = _agenda_days(occurrences(window_start, window_end, user, filters), start_day)
+        if next_day is not None:
+            return days, next_day
+    return days, start_day + timedelta(days=AGENDA_DAYS)
+
+
+def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
+    """Whole days up to a page; the day the next page starts with, or None if all fitted."""
     grouped: dict[date, list[Occurrence]] = {}
     for occ in found:
         day = max(occ.local_start.date(), start_day)  # an event that began earlier is listed on start_day
@@ -261,7 +292,7 @@ def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[dat
             return days, day
         days.append((day, grouped[day]))
         shown += len(grouped[day])
-    return days, start_day + timedelta(days=AGENDA_DAYS)
+    return days, None
 
 
 def local_day_start(day: date) -> datetime:
@@ -415,17 +446,52 @@ def feed_user(token: str):
     return row.user
 
 
-def feed_items(filters: Filters, user) -> tuple[list[Event], list[ExternalEvent]]:
-    """What a feed carries: own events as rules (not expanded) and other features' dates, from
-    half a year back to two years ahead."""
+def feed_window() -> tuple[datetime, datetime]:
     now = utcnow()
-    start, end = now - FEED_PAST, now + FEED_FUTURE
+    return now - FEED_PAST, now + FEED_FUTURE
+
+
+def _feed_externals(start: datetime, end: datetime, filters: Filters, user) -> list[ExternalEvent]:
+    """Other features' dates for a feed; their page links made absolute for calendar apps."""
+    if filters.hides_shared:
+        return []
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return [dataclasses.replace(e, url=base + e.url) if e.url and e.url.startswith("/") else e
+            for e in external_events(start, end, user) if not filters.category or e.category == filters.category]
+
+
+FEED_CACHE_SIZE = 8
+#: Names of Ortsteile and Träger appear in a feed without touching its events: rebuild now and then.
+FEED_CACHE_SECONDS = 300
+
+
+def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None]:
+    """The iCalendar text of a feed and its last change, rebuilt only when its events changed.
+
+    Calendar apps poll every feed again and again; at production size a feed holds thousands of
+    events and building it takes seconds. One aggregate query over the window (count, sum of ids,
+    newest change) plus the other features' dates tell whether the last build still holds.
+    """
+    from portal.calendar import ical
+
+    start, end = feed_window()
+    externals = _feed_externals(start, end, filters, user)
+    stamp = db.session.execute(select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at))
+                               .where(*_touching(start, end, filters))).one()
+    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, tuple(stamp), externals)).encode()).hexdigest()
+    # Built feeds by fingerprint of their content: (body, last modified, built at); one per app.
+    cache: OrderedDict = current_app.extensions.setdefault("calendar_feed_cache", OrderedDict())
+    hit = cache.get(key)
+    if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
+        cache.move_to_end(key)
+        return hit[0], hit[1]
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
-    externals = []
-    if not filters.hides_shared:
-        externals = [e for e in external_events(start, end, user)
-                     if not filters.category or e.category == filters.category]
-    return events, externals
+    body = ical.build(name, events, externals, url_for_event)
+    modified = ical.last_modified(events, externals)
+    cache[key] = (body, modified, time.monotonic())
+    while len(cache) > FEED_CACHE_SIZE:
+        cache.popitem(last=False)
+    return body, modified
 
 
 def parse_id(value) -> int | None:

@@ -1,7 +1,6 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 
@@ -482,16 +481,12 @@ def feed(token: str):
     if user is None:
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
-    events, externals = services.feed_items(_filters(), user)
-    # Other features may give their page as a path; calendar apps need the whole address.
-    externals = [dataclasses.replace(e, url=_absolute(e.url)) if e.url and e.url.startswith("/") else e
-                 for e in externals]
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
-    body = ical.build(name, events, externals,
-                      lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
+    body, modified = services.feed_body(_filters(), user, name,
+                                        lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
     response.set_etag(hashlib.sha256(body).hexdigest())
-    response.last_modified = ical.last_modified(events, externals) or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    response.last_modified = modified or datetime(2000, 1, 1, tzinfo=timezone.utc)
     # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
     response.cache_control.private = True
     response.cache_control.no_cache = True

@@ -132,6 +132,8 @@ class Proposal(db.Model):
         db.Index("ix_proposal_state_submitted", "state", "submitted_at"),
         db.Index("ix_proposal_traeger_updated", "traeger_id", "updated_at"),
         db.Index("ix_proposal_sozialraum_state", "sozialraum_id", "state"),
+        # "Freigegebene Projekte" (running ones) and its count: state IN (...) AND ends_on >= today.
+        db.Index("ix_proposal_state_ends", "state", "ends_on"),
     )
 
     def __str__(self) -> str:

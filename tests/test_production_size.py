@@ -1,0 +1,187 @@
+"""Production size: seed-bench keeps working, the benchmarked pages run a bounded number of queries
+whatever the volume, and the fixes the benchmark led to keep doing their job (no timings here)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, insert, select
+
+from bench.pages import PAGES
+from portal.board.models import Post
+from portal.calendar import ical, services as calendar_services
+from portal.calendar.models import Event
+from portal.extensions import db, utcnow
+from portal.proposals.models import ProposalEvent, ProposalRevision
+
+TINY = ["--ortsteile", "30", "--users", "120", "--posts", "60", "--events", "80", "--proposals", "40",
+        "--ags", "2", "--meetings", "14"]  # more meetings per AG than the demo AG: the same AG is measured
+MORE = ["--users", "120", "--posts", "400", "--events", "300", "--proposals", "200", "--ags", "2", "--meetings", "14"]
+
+
+def seed_bench(app, args):
+    result = app.test_cli_runner().invoke(args=["seed-bench", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def page_queries(app, client_for, count_queries) -> dict[str, int]:
+    """Queries of every benchmarked page, on a warm client, as the role that uses it."""
+    with app.app_context():
+        paths = {p.name: p.path() if callable(p.path) else p.path for p in PAGES}
+    counts = {}
+    for page in PAGES:
+        client = client_for(page.role)
+        assert client.get(paths[page.name], headers=page.headers).status_code == 200, page.name
+        with count_queries() as q:
+            response = client.get(paths[page.name], headers=page.headers)
+        assert response.status_code == 200, page.name
+        counts[page.name] = q.count
+    return counts
+
+
+def test_seed_bench_fills_every_feature_consistently(app):
+    output = seed_bench(app, TINY)
+    assert "Benchmark-Daten angelegt" in output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Post.id)).where(Post.title.like("%"))) >= 60
+        # Cached HTML and search text as the board's services store them.
+        assert db.session.scalar(select(func.count(Post.id)).where((Post.body_html == "") | (Post.search_text == ""))) == 0
+        # Every event's span covers its first occurrence; series reach further.
+        events = db.session.scalars(select(Event)).all()
+        assert all(e.span_start <= e.starts_at and e.span_end >= e.ends_at for e in events)
+        assert any(e.is_recurring and e.span_end > e.ends_at + timedelta(days=6) for e in events)
+        # One snapshot per submission.
+        submits = db.session.scalar(select(func.count(ProposalEvent.id)).where(ProposalEvent.action == "submit"))
+        assert submits == db.session.scalar(select(func.count(ProposalRevision.id)))
+
+
+def test_benchmarked_pages_answer_with_the_same_number_of_queries_at_more_data(app, client_as, count_queries):
+    clients = {}
+
+    def client_for(role):
+        if role not in clients:
+            clients[role] = client_as(role or "anonymous")
+        return clients[role]
+
+    seed_bench(app, TINY)
+    small = page_queries(app, client_for, count_queries)
+    seed_bench(app, MORE)
+    large = page_queries(app, client_for, count_queries)
+    assert large == small
+
+
+# --- the fixes ------------------------------------------------------------------------------------
+
+def test_board_overview_reads_each_board_through_its_index(app, client_as, request):
+    """The newest posts per Ortsteil come from index ranges, not from ranking every post."""
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
+    client = client_as("ehrenamt")
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM board_post" in statement and "UNION ALL" in statement:
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert client.get("/board/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert seen, "the overview asks for its posts in one UNION ALL query"
+    statement, parameters = seen[0]
+    with app.app_context():
+        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+    assert any("ix_board_post_ortsteil_list" in line for line in plan), plan
+    assert not any(re.fullmatch(r"SCAN board_post", line.strip()) for line in plan), plan
+
+
+def test_board_first_page_takes_the_newest_post_from_the_page(app, client_as, count_queries):
+    client = client_as("ehrenamt")
+    client.get("/board/taubach")
+    with count_queries() as q:
+        html = client.get("/board/taubach").get_data(as_text=True)
+    assert not any("max(board_post.id)" in s for s in q.statements)
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(Post.id)).join(Post.ortsteil).where(
+            Post.ortsteil.has(slug="taubach"), Post.status == "published"))
+    assert f"after={newest}" in html, "the poller asks for posts after the newest one"
+
+
+def test_calendar_feed_is_built_once_until_an_event_changes(app, monkeypatch):
+    with app.app_context():
+        from portal.auth.models import User
+        user = db.session.scalar(select(User).where(User.email == "fachkraft@awo.example"))
+        token = calendar_services.create_feed_token(user)
+        db.session.commit()
+    builds = []
+    real_build = ical.build
+    monkeypatch.setattr(ical, "build", lambda *a, **kw: builds.append(1) or real_build(*a, **kw))
+    feed = app.test_client()
+    first = feed.get(f"/calendar/feed/{token}.ics")
+    second = feed.get(f"/calendar/feed/{token}.ics")
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data and len(builds) == 1
+
+    with app.app_context():
+        ev = db.session.scalar(select(Event).where(Event.span_end > utcnow()).order_by(Event.id).limit(1))
+        ev.title = "Familiencafé mit neuem Titel"
+        calendar_services.touch(ev)
+        db.session.commit()
+    third = feed.get(f"/calendar/feed/{token}.ics")
+    assert len(builds) == 2
+    assert "Familiencafé mit neuem Titel" in third.get_data(as_text=True).replace("\r\n ", "")
+
+
+def test_agenda_page_found_in_the_first_weeks_is_the_page_of_the_quarter(app):
+    """A busy week fills the agenda page; the short look-ahead must give the same page."""
+    with app.app_context():  # 60 dates in the next three days
+        start = calendar_services.local_day_start(calendar_services.today_local() + timedelta(days=1))
+        db.session.execute(insert(Event), [
+            dict(uid=f"busy-{i}@test", title=f"Termin {i}", starts_at=start + timedelta(hours=i),
+                 ends_at=start + timedelta(hours=i + 1), span_start=start + timedelta(hours=i),
+                 span_end=start + timedelta(hours=i + 1)) for i in range(60)])
+        db.session.commit()
+    with app.test_request_context("/"):
+        from portal.auth.models import User
+        user = db.session.scalar(select(User).where(User.email == "fachkraft@awo.example"))
+        start_day = calendar_services.today_local()
+        days, next_day = calendar_services.agenda_page(start_day, user, calendar_services.Filters())
+        window_start = calendar_services.local_day_start(start_day)
+        quarter = calendar_services.occurrences(window_start, window_start + timedelta(
+            days=calendar_services.AGENDA_DAYS), user, calendar_services.Filters())
+        expected_days, expected_next = calendar_services._agenda_days(quarter, start_day)
+    first_look = timedelta(days=calendar_services.AGENDA_FIRST_LOOK_DAYS)
+    assert expected_next is not None and expected_next <= start_day + first_look, "the first weeks are busy"
+    assert next_day == expected_next
+    assert [(d, [o.key for o in occ]) for d, occ in days] == [(d, [o.key for o in occ]) for d, occ in expected_days]
+
+
+def test_running_approved_projects_are_found_through_state_and_end(app, client_as, request):
+    """"Freigegebene Projekte" counts and lists the running projects from the (state, ends_on) index."""
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
+    client = client_as("koordination")
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT count(") and "FROM proposal" in statement:
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert client.get("/proposals/approved").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = seen[0]
+    with app.app_context():
+        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+    assert any("ix_proposal_state_ends" in line for line in plan), plan
