@@ -32,8 +32,3 @@ def redirect_after_post(url: str, trigger: str | dict | None = None) -> Response
     response.vary.add("HX-Request")
     return response
 
-
-def with_reswap(response: Response, swap: str) -> Response:
-    """Set HX-Reswap directly: htmx-flask 0.1.0 rejects "beforebegin"/"afterbegin"."""
-    response.headers["HX-Reswap"] = swap
-    return response
