@@ -1,11 +1,14 @@
 """Security defaults: response headers, password hashing, login rate limit, session checks."""
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app, request
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db, login_manager, utcnow
 
@@ -124,6 +127,14 @@ def clear_login_failures(email: str) -> None:
 
 # --- sessions --------------------------------------------------------------------------------
 
+@cache
+def _user_statement():
+    """Built once per worker (it runs on every request): the user with the roles joined."""
+    from portal.auth.models import User
+
+    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+
+
 def _load_user(session_id: str):
     """Load the user of a session cookie; refuse cookies issued before logout/deactivation."""
     from portal.auth.models import User
@@ -132,7 +143,7 @@ def _load_user(session_id: str):
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.scalars(_user_statement(), {"user_id": user_id}).unique().one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

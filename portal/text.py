@@ -6,6 +6,7 @@ sanitised result may reach a template (and it sits in an ``hx-disable`` containe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -23,6 +24,14 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown source -> safe HTML."""
     if not text:
         return Markup("")
+    return _cached_render(text) if len(text) <= CACHED_TEXT_MAX else _render(text)
+
+
+#: Texts up to this length are cached (256 of them: a few MB per worker at most).
+CACHED_TEXT_MAX = 8_000
+
+
+def _render(text: str) -> Markup:
     # Headings inside user content start at h3: the page owns h1/h2.
     html = md.markdown(text, extensions=["sane_lists", "tables", "nl2br"], output_format="html")
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h4>").replace("</h2>", "</h4>")
@@ -35,6 +44,11 @@ def render_markdown(text: str | None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
+
+
+# A pure function of its text: pages that render the same text on every request (legal pages,
+# proposal fields) pay for python-markdown and nh3 once per worker.
+_cached_render = lru_cache(maxsize=256)(_render)
 
 
 def slugify(text: str) -> str:

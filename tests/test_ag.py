@@ -271,6 +271,17 @@ def test_nav_badge_counts_minutes_new_to_the_member_until_confirmed(app, client_
     assert nav_badge(member) == 1
 
 
+def test_nav_badges_are_counted_only_for_pages_that_show_the_navigation(client_as, count_queries):
+    member = client_as("ag_mitglied")
+    with count_queries() as page:
+        assert nav_badge(member) == 1
+    with count_queries() as fragment:
+        assert member.get("/ag/search?q=workshop", headers={"HX-Request": "true"}).status_code == 200
+    counts_unread = [s for s in page.statements if "ag_read_receipt" in s and "count(" in s]
+    assert len(counts_unread) == 1  # once per page, though base.html and a partial both ask
+    assert not any("ag_read_receipt" in s and "count(" in s for s in fragment.statements)
+
+
 def test_draft_minutes_cannot_be_confirmed_as_read(app, client_as):
     assert client_as("ag_mitglied").post(murl(app, 5, "read")).status_code == 409
 

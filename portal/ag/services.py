@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
@@ -229,15 +230,21 @@ def mark_read(meeting: Meeting, user) -> None:
         receipt.read_at = utcnow()
 
 
+@cache
+def _unread_statement():
+    """Built once per worker: every page's navigation asks for this count (the AG badge)."""
+    user_id, day = bindparam("user_id"), bindparam("day", type_=Date)
+    member_of = select(Membership.group_id).where(Membership.user_id == user_id, active_membership_filter(day))
+    return (select(Meeting.group_id, func.count(Meeting.id))
+            .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user_id))
+            .where(Meeting.group_id.in_(member_of), Meeting.minutes_status != MinutesStatus.ENTWURF,
+                   or_(ReadReceipt.read_at.is_(None), ReadReceipt.read_at < Meeting.minutes_changed_at))
+            .group_by(Meeting.group_id))
+
+
 def unread_by_group(user) -> dict[int, int]:
     """AG id -> number of published minutes that are new to ``user`` (members only); one query."""
-    groups = select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
-    rows = db.session.execute(
-        select(Meeting.group_id, func.count(Meeting.id))
-        .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
-        .where(Meeting.group_id.in_(groups), Meeting.minutes_status != MinutesStatus.ENTWURF,
-               or_(ReadReceipt.read_at.is_(None), ReadReceipt.read_at < Meeting.minutes_changed_at))
-        .group_by(Meeting.group_id))
+    rows = db.session.execute(_unread_statement(), {"user_id": user.id, "day": today()})
     return {group_id: count for group_id, count in rows}
 
 
