@@ -27,6 +27,8 @@ class Page:
     #: Path, or a function (inside an app context on the bench db) that builds it.
     path: str | Callable[[], str]
     headers: dict = field(default_factory=dict)
+    #: A floor to read the pages against (no content of its own), not a page with targets.
+    reference: bool = False
 
     @property
     def fragment(self) -> bool:
@@ -128,6 +130,10 @@ def _meeting() -> str:
 
 
 PAGES: list[Page] = [
+    # What every request costs before a page adds anything: the database check, and a signed-in
+    # page whose content is one short cached text (session, user check, CSRF token, layout, badges).
+    Page("floor_healthz", "Referenz: /healthz (ohne Anmeldung)", None, "/healthz", reference=True),
+    Page("floor_signed_in", "Referenz: Impressum (angemeldet)", EHRENAMT, "/impressum", reference=True),
     Page("board_overview", "Pinnwand: Übersicht", EHRENAMT, "/board/"),
     Page("board_ortsteil", "Pinnwand eines Ortsteils", EHRENAMT, "/board/taubach"),
     Page("board_more", "Pinnwand: Mehr laden (htmx-Fragment)", EHRENAMT, _more_posts, HTMX),

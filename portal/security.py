@@ -23,22 +23,34 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
 
 
+#: Sent with every response unless the view set its own value.
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response):
     h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config["SESSION_COOKIE_SECURE"]:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    present = {name.lower() for name in h.keys()}  # one pass; setdefault would scan per header
+    for name, value in DEFAULT_HEADERS:
+        if name.lower() not in present:
+            h.add(name, value)
+    if current_app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in present:
+        h.add("Strict-Transport-Security", "max-age=31536000")
     # Signed-in pages must not linger in caches. A view that chose its own policy keeps it
     # (uploads: "private", so a phone does not fetch the same photo again on every visit).
-    if (request.endpoint != "static" and current_user and current_user.is_authenticated
-            and "Cache-Control" not in h):
+    if ("cache-control" not in present and request.endpoint != "static" and current_user
+            and current_user.is_authenticated):
         h["Cache-Control"] = "no-store"
-    response.vary.add("HX-Request")
+    if "vary" in present:
+        response.vary.add("HX-Request")
+    else:
+        h.add("Vary", "HX-Request")
     return response
 
 
