@@ -279,17 +279,31 @@ def _bulk_events(app, n: int) -> None:
         db.session.commit()
 
 
-def test_month_page_query_count_does_not_grow_with_5000_events(app, client_as, count_queries):
+def _counted_get(app, client, count_queries, url: str, cold: bool):
+    """Queries of one request; ``cold``: with the rendered views forgotten (a new month, a change)."""
+    if cold:
+        app.extensions.get("calendar_view_cache", {}).clear()
+    with count_queries() as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    return q, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/calendar/?month=2026-11", "/calendar/agenda?from=2026-11-21"])
+def test_month_and_agenda_query_counts_do_not_grow_with_5000_events(app, client_as, count_queries, url):
     client = client_as("ehrenamt")
-    client.get("/calendar/?month=2026-11")
-    with count_queries() as before:
-        small = client.get("/calendar/?month=2026-11")
+    client.get(url)
+    cold_small, _ = _counted_get(app, client, count_queries, url, cold=True)
+    warm_small, _ = _counted_get(app, client, count_queries, url, cold=False)
     _bulk_events(app, 5000)
-    with count_queries() as after:
-        big = client.get("/calendar/?month=2026-11")
-    assert small.status_code == big.status_code == 200
-    assert big.get_data(as_text=True).count("Termin ") > 50
-    assert after.count == before.count
+    cold_big, html = _counted_get(app, client, count_queries, url, cold=True)
+    warm_big, _ = _counted_get(app, client, count_queries, url, cold=False)
+    assert html.count("Termin ") > 30
+    assert cold_big.count == cold_small.count
+    assert warm_big.count == warm_small.count
+    # a kept page is not read again: the events of the window are only counted
+    assert warm_big.count < cold_big.count
+    assert not any("calendar_occurrence_change" in s for s in warm_big.statements)
 
 
 def test_expansion_is_bounded(app):
