@@ -311,7 +311,8 @@ def _statements(shape: tuple):
     events = (
         select(Event.id, Event.uid, Event.title, Event.place, Event.category, Event.all_day, Event.starts_at,
                Event.ends_at, Event.repeat, Event.interval, Event.weekdays, Event.until, Event.count,
-               Event.cancelled, Event.scope, _ORTSTEIL_NAME, _SOZIALRAUM_NAME, _TRAEGER_NAME)
+               Event.cancelled,  # the fields of EventRow up to here, in its order
+               Event.scope, _ORTSTEIL_NAME, _SOZIALRAUM_NAME, _TRAEGER_NAME)
         .outerjoin(Ortsteil, Event.ortsteil_id == Ortsteil.id)
         .outerjoin(Sozialraum, Event.sozialraum_id == Sozialraum.id)
         .outerjoin(Traeger, Event.traeger_id == Traeger.id)
@@ -335,13 +336,9 @@ def event_rows(window_start: datetime, window_end: datetime, filters: Filters = 
     for change in db.session.execute(changes, params):
         by_event.setdefault(change.event_id, []).append(change)
     return [
-        EventRow(id=r.id, uid=r.uid, title=r.title, place=r.place, category=r.category, all_day=r.all_day,
-                 starts_at=r.starts_at, ends_at=r.ends_at, repeat=r.repeat, interval=r.interval,
-                 weekdays=r.weekdays, until=r.until, count=r.count, cancelled=r.cancelled,
-                 scope_label=scope_label(r.scope, r.ortsteil_name, r.sozialraum_name),
-                 organiser=organiser(r.traeger_name, r.ortsteil_name),
-                 exceptions=tuple(by_event.get(r.id, ())))
-        for r in db.session.execute(events, params)
+        EventRow(*columns, scope_label(scope, ortsteil_name, sozialraum_name), organiser(traeger_name, ortsteil_name),
+                 tuple(by_event.get(columns[0], ())))
+        for *columns, scope, ortsteil_name, sozialraum_name, traeger_name in db.session.execute(events, params)
     ]
 
 
@@ -354,7 +351,7 @@ def window_stamp(window_start: datetime, window_end: datetime, filters: Filters)
 
 def org_names_stamp() -> tuple:
     """Names shown with events that change without touching them (Ortsteil, Sozialraum, Träger)."""
-    return tuple(sorted(db.session.execute(_ORG_NAMES).all()))
+    return tuple(sorted(map(tuple, db.session.execute(_ORG_NAMES))))
 
 
 _ORG_NAMES = union_all(select(literal("o"), Ortsteil.id, Ortsteil.name),
@@ -709,8 +706,8 @@ FEED_CACHE_SIZE = 8
 FEED_CACHE_SECONDS = 300
 
 
-def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None]:
-    """The iCalendar text of a feed and its last change, rebuilt only when its events changed.
+def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None, str]:
+    """The iCalendar text of a feed, its last change and its ETag, rebuilt only when its events changed.
 
     Calendar apps poll every feed again and again; at production size a feed holds thousands of
     events and building it takes seconds. One aggregate query over the window (count, sum of ids,
@@ -720,22 +717,22 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
 
     start, end = feed_window()
     externals = _feed_externals(start, end, filters, user)
-    stamp = db.session.execute(select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at))
-                               .where(*_touching(start, end, filters))).one()
-    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, tuple(stamp), externals)).encode()).hexdigest()
-    # Built feeds by fingerprint of their content: (body, last modified, built at); one per app.
+    stamp = window_stamp(start, end, filters)
+    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, stamp, externals)).encode()).hexdigest()
+    # Built feeds by fingerprint of their content: (body, last modified, built at, etag); one per app.
     cache: OrderedDict = current_app.extensions.setdefault("calendar_feed_cache", OrderedDict())
     hit = cache.get(key)
     if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
         cache.move_to_end(key)
-        return hit[0], hit[1]
+        return hit[0], hit[1], hit[3]
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
     body = ical.build(name, events, externals, url_for_event)
     modified = ical.last_modified(events, externals)
-    cache[key] = (body, modified, time.monotonic())
+    etag = hashlib.sha256(body).hexdigest()  # hashing a megabyte on every poll costs more than the rest
+    cache[key] = (body, modified, time.monotonic(), etag)
     while len(cache) > FEED_CACHE_SIZE:
         cache.popitem(last=False)
-    return body, modified
+    return body, modified, etag
 
 
 def parse_id(value) -> int | None:

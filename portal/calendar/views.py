@@ -1,7 +1,6 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request, url_for
@@ -507,10 +506,10 @@ def feed(token: str):
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
-    body, modified = services.feed_body(_filters(), user, name,
+    body, modified, etag = services.feed_body(_filters(), user, name,
                                         lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
-    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.set_etag(etag)
     response.last_modified = modified or datetime(2000, 1, 1, tzinfo=timezone.utc)
     # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
     response.cache_control.private = True
