@@ -57,8 +57,8 @@ class Event(db.Model):
     __tablename__ = "calendar_event"
     __table_args__ = (
         # The month grid, agenda and feed ask "which events touch [start, end)?", and whether any
-        # of them changed (count, sum of ids, newest updated_at: answered from the index alone).
-        Index("ix_calendar_event_span", "span_end", "span_start", "updated_at"),
+        # of them changed (count, sum of ids, newest updated_at, sum of sequence: from the index alone).
+        Index("ix_calendar_event_span", "span_end", "span_start", "updated_at", "sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
