@@ -356,6 +356,7 @@ def test_more_link_keeps_the_filters(app, client_as):
     client = client_as("ehrenamt")
     html = client.get("/calendar/?month=2026-12&category=treffen").get_data(as_text=True)
     cell = _cell(html, "Mittwoch, 16. Dezember 2026")
+    assert "+ 1 weiterer" in cell and "Termin am Mittwoch, 16. Dezember 2026" in cell
     link = re.search(r'class="cal-day__more" href="([^"]+)"', cell).group(1).replace("&amp;", "&")
     assert link == "/calendar/agenda?category=treffen&from=2026-12-16"
     assert "Kurs 4" in client.get(link).get_data(as_text=True)
