@@ -71,6 +71,9 @@ def portal_env(db_path: Path) -> dict:
 def seed(db_path: Path, size: str, reuse: bool) -> None:
     if reuse and db_path.exists():
         print(f"reuse {db_path}")
+        # a kept database still gets the migrations (indexes) added since it was seeded
+        sh(BIN / "flask", "--app", "portal", "db", "upgrade", env=portal_env(db_path), cwd=ROOT,
+           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)

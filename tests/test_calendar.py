@@ -279,17 +279,129 @@ def _bulk_events(app, n: int) -> None:
         db.session.commit()
 
 
-def test_month_page_query_count_does_not_grow_with_5000_events(app, client_as, count_queries):
+def _counted_get(app, client, count_queries, url: str, cold: bool):
+    """Queries of one request; ``cold``: with the rendered views forgotten (a new month, a change)."""
+    if cold:
+        app.extensions.get("calendar_view_cache", {}).clear()
+    with count_queries() as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    return q, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/calendar/?month=2026-11", "/calendar/agenda?from=2026-11-21"])
+def test_month_and_agenda_query_counts_do_not_grow_with_5000_events(app, client_as, count_queries, url):
     client = client_as("ehrenamt")
-    client.get("/calendar/?month=2026-11")
-    with count_queries() as before:
-        small = client.get("/calendar/?month=2026-11")
+    client.get(url)
+    cold_small, _ = _counted_get(app, client, count_queries, url, cold=True)
+    warm_small, _ = _counted_get(app, client, count_queries, url, cold=False)
     _bulk_events(app, 5000)
-    with count_queries() as after:
-        big = client.get("/calendar/?month=2026-11")
-    assert small.status_code == big.status_code == 200
-    assert big.get_data(as_text=True).count("Termin ") > 50
-    assert after.count == before.count
+    cold_big, html = _counted_get(app, client, count_queries, url, cold=True)
+    warm_big, _ = _counted_get(app, client, count_queries, url, cold=False)
+    assert html.count("Termin ") > 30
+    assert cold_big.count == cold_small.count
+    assert warm_big.count == warm_small.count
+    # a kept page is not read again: the events of the window are only counted
+    assert warm_big.count < cold_big.count
+    assert not any("calendar_occurrence_change" in s for s in warm_big.statements)
+
+
+def _busy_day(app, day: str, n: int, title: str = "Probe") -> list[str]:
+    """``n`` single dates on one day (Berlin), 08:00, 09:00, ...; returns their keys."""
+    keys = []
+    with app.app_context():
+        rows = []
+        for i in range(n):
+            start = berlin(f"{day} {8 + i:02d}:00")
+            uid = f"busy-{day}-{i}@test"
+            keys.append(key(uid, start))
+            rows.append(dict(uid=uid, title=f"{title} {i + 1}", starts_at=start, ends_at=start + timedelta(hours=1),
+                             span_start=start, span_end=start + timedelta(hours=1), category="treffen",
+                             scope="stadt"))
+        db.session.execute(insert(Event), rows)
+        db.session.commit()
+    return keys
+
+
+def _cell(html: str, day_label: str) -> str:
+    """The month grid's cell of one day, e.g. "Mittwoch, 16. Dezember 2026"."""
+    grid = html.split('class="cal-daylist"')[0]
+    start = grid.index(f'<span class="visually-hidden">{day_label}</span>')
+    return grid[start:grid.index("</td>", start)]
+
+
+def test_a_busy_day_shows_three_dates_and_links_the_rest_in_the_list(app, client_as):
+    keys = _busy_day(app, "2026-12-16", 5)
+    client = client_as("ehrenamt")
+    html = client.get("/calendar/?month=2026-12").get_data(as_text=True)
+    cell = _cell(html, "Mittwoch, 16. Dezember 2026")
+    assert shown(cell) == set(keys[:3])
+    assert "+ 2 weitere" in cell and "Termine am Mittwoch, 16. Dezember 2026" in cell
+    phone = html.split('class="cal-daylist"')[1]
+    assert set(keys[:3]) <= shown(phone) and not set(keys[3:]) & shown(phone)
+    assert phone.count("+ 2 weitere") == 1
+    assert not set(keys[3:]) & shown(html)
+    # the status line still counts every date of the month
+    assert re.search(r'role="status">Dezember 2026: (\d+) Termine', html)
+
+    link = re.search(r'<a class="cal-day__more" href="([^"]+)">\+ 2 weitere', cell).group(1).replace("&amp;", "&")
+    assert link == "/calendar/agenda?from=2026-12-16"
+    listed = client.get(link).get_data(as_text=True)
+    assert set(keys) <= shown(listed), "the list view shows every date of that day"
+    assert "Probe 5" in listed.split('id="day-2026-12-16"')[1].split("</section>")[0]
+
+
+def test_more_link_keeps_the_filters(app, client_as):
+    _busy_day(app, "2026-12-16", 4, title="Kurs")
+    client = client_as("ehrenamt")
+    html = client.get("/calendar/?month=2026-12&category=treffen").get_data(as_text=True)
+    cell = _cell(html, "Mittwoch, 16. Dezember 2026")
+    assert "+ 1 weiterer" in cell and "Termin am Mittwoch, 16. Dezember 2026" in cell
+    link = re.search(r'class="cal-day__more" href="([^"]+)"', cell).group(1).replace("&amp;", "&")
+    assert link == "/calendar/agenda?category=treffen&from=2026-12-16"
+    assert "Kurs 4" in client.get(link).get_data(as_text=True)
+
+
+def test_kept_month_shows_changes_at_once(app, client_as):
+    """The rendered month is kept, but an edited event, a cancelled date, a new event or a renamed
+    Ortsteil shows on the next request."""
+    volunteer = client_as("ehrenamt")
+    url = "/calendar/?month=2026-12"
+    before = volunteer.get(url).get_data(as_text=True)
+    assert "Familiencafé" in before
+    cafe = event_id(app, CAFE)
+    with app.app_context():
+        from portal.calendar.services import touch
+        event = db.session.get(Event, cafe)
+        event.title = "Familiencafé am Nachmittag"
+        touch(event)
+        db.session.commit()
+    assert "Familiencafé am Nachmittag" in volunteer.get(url).get_data(as_text=True)
+    # a date of the series called off, through the page as a user does it
+    moderation = client_as("moderation")
+    moderation.post(f"/calendar/events/{cafe}/dates/20261211T140000Z/cancel", data={"note": "Krank"})
+    assert key(CAFE, berlin("2026-12-11 15:00")) in shown(volunteer.get(url).get_data(as_text=True), include_dropped=True)
+    assert "Krank" in volunteer.get(url).get_data(as_text=True)
+    keys = _busy_day(app, "2026-12-02", 1, title="Neu eingetragen")
+    assert keys[0] in shown(volunteer.get(url).get_data(as_text=True))
+    with app.app_context():  # names shown with events change without touching them
+        from portal.org.models import Ortsteil
+        db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach")).name = "Taubach an der Ilm"
+        db.session.commit()
+    assert "Ortsteil Taubach an der Ilm · Ehrenamtliche Taubach an der Ilm" in volunteer.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("first", ["ag_mitglied", "ehrenamt"])
+def test_kept_month_is_never_shared_between_users_who_see_other_links(app, client_as, first):
+    """AG meetings link to their page only for those who may open it: the kept month of an AG
+    member is not served to a volunteer, whichever asks first."""
+    url = "/calendar/?month=2027-01"
+    pages = {}
+    for role in (first, "ag_mitglied" if first == "ehrenamt" else "ehrenamt"):
+        pages[role] = client_as(role).get(url).get_data(as_text=True)
+    assert re.search(r'<a href="/ag/[^"]+"><span class="cal-occ__title">AG 78', pages["ag_mitglied"])
+    assert "AG 78" in pages["ehrenamt"]
+    assert not re.search(r'<a href="/ag/[^"]+"><span class="cal-occ__title">AG 78', pages["ehrenamt"])
 
 
 def test_expansion_is_bounded(app):

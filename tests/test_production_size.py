@@ -138,28 +138,52 @@ def test_calendar_feed_is_built_once_until_an_event_changes(app, monkeypatch):
     assert "Familiencafé mit neuem Titel" in third.get_data(as_text=True).replace("\r\n ", "")
 
 
-def test_agenda_page_found_in_the_first_weeks_is_the_page_of_the_quarter(app):
-    """A busy week fills the agenda page; the short look-ahead must give the same page."""
-    with app.app_context():  # 60 dates in the next three days
-        start = calendar_services.local_day_start(calendar_services.today_local() + timedelta(days=1))
-        db.session.execute(insert(Event), [
-            dict(uid=f"busy-{i}@test", title=f"Termin {i}", starts_at=start + timedelta(hours=i),
-                 ends_at=start + timedelta(hours=i + 1), span_start=start + timedelta(hours=i),
-                 span_end=start + timedelta(hours=i + 1)) for i in range(60)])
+def _single(i: int, start, hours: int = 1) -> dict:
+    return dict(uid=f"busy-{i}@test", title=f"Termin {i}", starts_at=start, ends_at=start + timedelta(hours=hours),
+                span_start=start, span_end=start + timedelta(hours=hours))
+
+
+def _weekly(i: int, start, weeks: int = 30) -> dict:
+    """A weekly series as save_event stores it (span over all its dates)."""
+    last = start + timedelta(weeks=weeks - 1)
+    return dict(uid=f"series-{i}@test", title=f"Serie {i}", starts_at=start, ends_at=start + timedelta(hours=1),
+                repeat="weekly", interval=1, count=weeks, span_start=start, span_end=last + timedelta(hours=2))
+
+
+@pytest.mark.parametrize("scenario", ["busy days", "one very busy day, then a quiet week", "series fill the page"])
+def test_agenda_page_from_the_short_window_is_the_page_of_the_quarter(app, count_queries, scenario):
+    """The agenda reads only as far as its page reaches; the page must be the one the quarter gives."""
+    with app.app_context():
+        tomorrow = calendar_services.local_day_start(calendar_services.today_local() + timedelta(days=1))
+        if scenario == "busy days":  # 60 dates in the next three days
+            rows = [_single(i, tomorrow + timedelta(hours=i)) for i in range(60)]
+        elif scenario == "one very busy day, then a quiet week":  # the next page starts ten days later
+            rows = [_single(i, tomorrow + timedelta(minutes=10 * i)) for i in range(45)]
+            rows += [_single(99, tomorrow + timedelta(days=10, hours=9))]
+        else:  # 50 weekly series from today on, a few single dates further out
+            rows = [_weekly(i, tomorrow + timedelta(hours=i % 12, days=i % 7)) for i in range(50)]
+            rows += [_single(i, tomorrow + timedelta(days=20 + i)) for i in range(45)]
+        db.session.execute(insert(Event), [r for r in rows if "repeat" not in r])
+        db.session.execute(insert(Event), [r for r in rows if "repeat" in r] or [_single(1000, tomorrow + timedelta(days=400))])
         db.session.commit()
     with app.test_request_context("/"):
         from portal.auth.models import User
         user = db.session.scalar(select(User).where(User.email == "fachkraft@awo.example"))
         start_day = calendar_services.today_local()
-        days, next_day = calendar_services.agenda_page(start_day, user, calendar_services.Filters())
-        window_start = calendar_services.local_day_start(start_day)
+        filters = calendar_services.Filters()
+        window_start, window_end = calendar_services.agenda_window(start_day, filters)
+        with count_queries() as q:
+            days, next_day = calendar_services.agenda_page(start_day, user, filters)
         quarter = calendar_services.occurrences(window_start, window_start + timedelta(
-            days=calendar_services.AGENDA_DAYS), user, calendar_services.Filters())
+            days=calendar_services.AGENDA_DAYS), user, filters)
         expected_days, expected_next = calendar_services._agenda_days(quarter, start_day)
-    first_look = timedelta(days=calendar_services.AGENDA_FIRST_LOOK_DAYS)
-    assert expected_next is not None and expected_next <= start_day + first_look, "the first weeks are busy"
+    assert window_end < window_start + timedelta(days=calendar_services.AGENDA_DAYS), "less than the quarter"
+    assert expected_next is not None
     assert next_day == expected_next
     assert [(d, [o.key for o in occ]) for d, occ in days] == [(d, [o.key for o in occ]) for d, occ in expected_days]
+    assert sum(len(occ) for _, occ in days) >= calendar_services.AGENDA_PAGE_SIZE
+    event_reads = [s for s in q.statements if s.lstrip().startswith("SELECT calendar_event.id, calendar_event.uid")]
+    assert len(event_reads) == 1, "one pass over the events, not a second look at the quarter"
 
 
 def test_running_approved_projects_are_found_through_state_and_end(app, client_as, request):

@@ -56,8 +56,9 @@ class Repeat(enum.StrEnum):
 class Event(db.Model):
     __tablename__ = "calendar_event"
     __table_args__ = (
-        # The month grid, agenda and feed ask "which events touch [start, end)?".
-        Index("ix_calendar_event_span", "span_end", "span_start"),
+        # The month grid, agenda and feed ask "which events touch [start, end)?", and whether any
+        # of them changed (count, sum of ids, newest updated_at, sum of sequence: from the index alone).
+        Index("ix_calendar_event_span", "span_end", "span_start", "updated_at", "sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,19 +126,13 @@ class Event(db.Model):
 
     @property
     def scope_label(self) -> str:
-        if self.scope == Scope.ORTSTEIL and self.ortsteil:
-            return f"Ortsteil {self.ortsteil.name}"
-        if self.scope == Scope.SOZIALRAUM and self.sozialraum:
-            return f"Sozialraum {self.sozialraum.name}"
-        return "Ganze Stadt"
+        return scope_label(self.scope, self.ortsteil.name if self.ortsteil else None,
+                           self.sozialraum.name if self.sozialraum else None)
 
     @property
     def organiser(self) -> str:
-        if self.traeger:
-            return self.traeger.short_name
-        if self.ortsteil:
-            return f"Ehrenamtliche {self.ortsteil.name}"
-        return ""
+        return organiser(self.traeger.short_name if self.traeger else None,
+                         self.ortsteil.name if self.ortsteil else None)
 
     # --- permissions -------------------------------------------------------------------------
     def can_view(self, user) -> bool:
@@ -155,6 +150,24 @@ class Event(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def scope_label(scope: Scope, ortsteil_name: str | None, sozialraum_name: str | None) -> str:
+    """Whom an event is for, e.g. "Ortsteil Taubach" (also for rows read without the ORM)."""
+    if scope == Scope.ORTSTEIL and ortsteil_name:
+        return f"Ortsteil {ortsteil_name}"
+    if scope == Scope.SOZIALRAUM and sozialraum_name:
+        return f"Sozialraum {sozialraum_name}"
+    return "Ganze Stadt"
+
+
+def organiser(traeger_short_name: str | None, ortsteil_name: str | None) -> str:
+    """Who organises an event: its Träger, else the volunteers of its Ortsteil."""
+    if traeger_short_name:
+        return traeger_short_name
+    if ortsteil_name:
+        return f"Ehrenamtliche {ortsteil_name}"
+    return ""
 
 
 def may_write(user, scope: Scope, sozialraum_id: int | None, ortsteil: Ortsteil | None,

@@ -11,22 +11,26 @@ import calendar as pycal
 import dataclasses
 import hashlib
 import secrets
+import threading
 import time
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import cached_property, lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.calendar.models import CATEGORY_LABELS, Event, FeedToken, OccurrenceChange, Repeat, Scope
-from portal.calendar.recurrence import Schedule
+from portal.calendar.models import (CATEGORY_LABELS, Category, Event, FeedToken, OccurrenceChange, Repeat, Scope,
+                                    organiser, scope_label)
+from portal.calendar.recurrence import MAX_OCCURRENCES, Schedule
 from portal.calendar.sources import ExternalEvent, external_events
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
-from portal.org.models import Ortsteil
+from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.text import render_markdown
 
 #: Longest window one request may expand (a month grid is 6 weeks, the agenda 3 months).
@@ -76,15 +80,16 @@ class Occurrence:
     def category_label(self) -> str:
         return CATEGORY_LABELS.get(self.category, self.category.capitalize())
 
-    @property
+    # Computed once per date (a frozen dataclass without slots keeps cached_property working).
+    @cached_property
     def local_start(self) -> datetime:
         return self.start.astimezone(BERLIN)
 
-    @property
+    @cached_property
     def local_end(self) -> datetime:
         return self.end.astimezone(BERLIN)
 
-    @property
+    @cached_property
     def days(self) -> list[date]:
         """Local days this date covers (all-day ends are exclusive midnights)."""
         first = self.local_start.date()
@@ -121,23 +126,47 @@ def _from_external(e: ExternalEvent) -> Occurrence:
                       cancelled=e.cancelled, url=e.url)
 
 
-def expand(event: Event, window_start: datetime, window_end: datetime) -> list[Occurrence]:
-    """The dates of ``event`` overlapping [window_start, window_end), changes applied."""
-    schedule = Schedule.of(event)
+def expand(event, window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """The dates of ``event`` (an Event or EventRow) overlapping [window_start, window_end), changes applied."""
     if not event.is_recurring:
         return [_from_event(event, event.starts_at, event.ends_at)]
     changes = {c.original_start: c for c in event.exceptions}
     result = []
-    for start in schedule.starts_between(window_start, window_end):
+    for start, end in _series_between(event, window_start, window_end):
         change = changes.get(start)
         if change and change.starts_at and not change.cancelled:
             continue  # shown at its new time below
-        result.append(_from_event(event, start, schedule.occurrence_end(start), change, start))
+        result.append(_from_event(event, start, end, change, start))
     for change in changes.values():
         if change.starts_at and not change.cancelled and change.starts_at < window_end \
                 and change.ends_at > window_start:
             result.append(_from_event(event, change.starts_at, change.ends_at, change, change.original_start))
     return result
+
+
+@lru_cache(maxsize=512)
+def _series_dates(key: tuple) -> tuple[list[datetime], list[datetime]]:
+    """(starts, ends) of every occurrence of a series by its rule, for ``schedule_key``.
+
+    Walking a rule from its first date to the window costs more than the window; the whole series
+    (at most MAX_OCCURRENCES + 1 dates) is expanded once per schedule and process, and a window
+    is then two bisections. Both lists are ascending: occurrences of a series are days apart and
+    have the same wall-clock length."""
+    starts_at, ends_at, all_day, repeat, interval, weekdays, until, count = key
+    schedule = Schedule(start=starts_at, end=ends_at, all_day=all_day, repeat=repeat, interval=interval or 1,
+                        weekdays=[d for d in (weekdays or "").split(",") if d], until=until, count=count)
+    starts = schedule.starts()
+    return starts, [schedule.occurrence_end(s) for s in starts]
+
+
+def _series_between(event, window_start: datetime, window_end: datetime):
+    """(start, end) of the occurrences by the rule that overlap the window."""
+    starts, ends = _series_dates(schedule_key(event))
+    if len(starts) > MAX_OCCURRENCES:  # not a valid series (validate() refuses it): walk the rule as before
+        schedule = Schedule.of(event)
+        return [(s, schedule.occurrence_end(s)) for s in schedule.starts_between(window_start, window_end)]
+    first, stop = bisect_right(ends, window_start), bisect_left(starts, window_end)
+    return zip(starts[first:stop], ends[first:stop])
 
 
 @dataclass(frozen=True)
@@ -204,19 +233,158 @@ def events_touching(window_start: datetime, window_end: datetime, filters: Filte
     )
 
 
+# --- reading events for lists: plain columns, statements built once per filter shape ------------------
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """What a list of dates needs of an event, read as plain columns (no ORM identity map, no
+    relationship loading): the month grid, agenda and board read hundreds of these per request."""
+
+    id: int
+    uid: str
+    title: str
+    place: str
+    category: Category
+    all_day: bool
+    starts_at: datetime
+    ends_at: datetime
+    repeat: Repeat
+    interval: int
+    weekdays: str
+    until: date | None
+    count: int | None
+    cancelled: bool
+    scope_label: str
+    organiser: str
+    #: The event's single-date changes (rows with original_start, cancelled, starts_at, ends_at, note).
+    exceptions: tuple = ()
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.repeat != Repeat.NONE
+
+
+_ORTSTEIL_NAME = Ortsteil.name.label("ortsteil_name")
+_SOZIALRAUM_NAME = Sozialraum.name.label("sozialraum_name")
+_TRAEGER_NAME = Traeger.short_name.label("traeger_name")
+
+
+def _shape(filters: Filters) -> tuple:
+    """Which WHERE conditions a filter needs; the values go in as bound parameters."""
+    return (bool(filters.ortsteil_id), bool(filters.sozialraum_id) and not filters.ortsteil_id,
+            filters.only_here, bool(filters.category))
+
+
+def _params(window_start: datetime, window_end: datetime, filters: Filters) -> dict:
+    return {"window_start": window_start, "window_end": window_end, "ortsteil_id": filters.ortsteil_id,
+            "sozialraum_id": filters.sozialraum_id, "category": filters.category}
+
+
+@lru_cache(maxsize=None)
+def _conditions(shape: tuple) -> tuple:
+    """Like ``_touching``, with bound parameters: the same statement object for every request, so
+    SQLAlchemy compiles it once."""
+    by_ortsteil, by_sozialraum, only_here, by_category = shape
+    conditions = [Event.span_start < bindparam("window_end"), Event.span_end > bindparam("window_start")]
+    if by_ortsteil:
+        place = Event.ortsteil_id == bindparam("ortsteil_id")
+        if not only_here:
+            its_sozialraum = (select(Ortsteil.sozialraum_id).where(Ortsteil.id == bindparam("ortsteil_id"))
+                              .scalar_subquery())
+            place = or_(place, Event.scope == Scope.STADT,
+                        and_(Event.scope == Scope.SOZIALRAUM, Event.sozialraum_id == its_sozialraum))
+        conditions.append(place)
+    elif by_sozialraum:
+        place = Event.sozialraum_id == bindparam("sozialraum_id")
+        if not only_here:
+            place = or_(place, Event.scope == Scope.STADT)
+        conditions.append(place)
+    if by_category:
+        conditions.append(Event.category == bindparam("category"))
+    return tuple(conditions)
+
+
+@lru_cache(maxsize=None)
+def _statements(shape: tuple):
+    """(events, their single-date changes, fingerprint) for one filter shape."""
+    conditions = _conditions(shape)
+    events = (
+        select(Event.id, Event.uid, Event.title, Event.place, Event.category, Event.all_day, Event.starts_at,
+               Event.ends_at, Event.repeat, Event.interval, Event.weekdays, Event.until, Event.count,
+               Event.cancelled,  # the fields of EventRow up to here, in its order
+               Event.scope, _ORTSTEIL_NAME, _SOZIALRAUM_NAME, _TRAEGER_NAME)
+        .outerjoin(Ortsteil, Event.ortsteil_id == Ortsteil.id)
+        .outerjoin(Sozialraum, Event.sozialraum_id == Sozialraum.id)
+        .outerjoin(Traeger, Event.traeger_id == Traeger.id)
+        .where(*conditions)
+    )
+    changes = (
+        select(OccurrenceChange.event_id, OccurrenceChange.original_start, OccurrenceChange.cancelled,
+               OccurrenceChange.starts_at, OccurrenceChange.ends_at, OccurrenceChange.note)
+        .where(OccurrenceChange.event_id.in_(select(Event.id).where(Event.repeat != Repeat.NONE, *conditions)))
+        .order_by(OccurrenceChange.event_id, OccurrenceChange.original_start)
+    )
+    stamp = (select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at), func.sum(Event.sequence))
+             .where(*conditions))
+    return events, changes, stamp
+
+
+def event_rows(window_start: datetime, window_end: datetime, filters: Filters = Filters()) -> list[EventRow]:
+    """The events with an occurrence in the window that pass the filters: two queries."""
+    events, changes, _ = _statements(_shape(filters))
+    params = _params(window_start, window_end, filters)
+    by_event: dict[int, list] = {}
+    for change in db.session.execute(changes, params):
+        by_event.setdefault(change.event_id, []).append(change)
+    return [
+        EventRow(*columns, scope_label(scope, ortsteil_name, sozialraum_name), organiser(traeger_name, ortsteil_name),
+                 tuple(by_event.get(columns[0], ())))
+        for *columns, scope, ortsteil_name, sozialraum_name, traeger_name in db.session.execute(events, params)
+    ]
+
+
+def window_stamp(window_start: datetime, window_end: datetime, filters: Filters) -> tuple:
+    """Changes whenever an event in the window is added, edited, (un)cancelled, a date of it moved,
+    or deleted: count, sum of ids, newest change and sum of SEQUENCEs (every change raises one, even
+    if the clock does not move on) of the events touching the window; one query, from the index."""
+    _, _, stamp = _statements(_shape(filters))
+    return tuple(db.session.execute(stamp, _params(window_start, window_end, filters)).one())
+
+
+def org_names_stamp() -> tuple:
+    """Names shown with events that change without touching them (Ortsteil, Sozialraum, Träger)."""
+    return tuple(sorted(map(tuple, db.session.execute(_ORG_NAMES))))
+
+
+_ORG_NAMES = union_all(select(literal("o"), Ortsteil.id, Ortsteil.name),
+                       select(literal("s"), Sozialraum.id, Sozialraum.name),
+                       select(literal("t"), Traeger.id, Traeger.short_name))
+
+
+def shared_dates(window_start: datetime, window_end: datetime, user, filters: Filters) -> list[ExternalEvent]:
+    """Other features' dates (AG meetings) in the window that pass the filters; they concern the
+    whole city, so only "only here" leaves them out."""
+    if filters.hides_shared:
+        return []
+    return [e for e in external_events(window_start, window_end, user)
+            if e.start < window_end and e.end > window_start and (not filters.category or e.category == filters.category)]
+
+
 def occurrences(window_start: datetime, window_end: datetime, user, filters: Filters = Filters(),
-                include_external: bool = True) -> list[Occurrence]:
-    """Every date in [window_start, window_end) that ``user`` sees, sorted by start."""
+                include_external: bool = True, externals: list[ExternalEvent] | None = None) -> list[Occurrence]:
+    """Every date in [window_start, window_end) that ``user`` sees, sorted by start.
+
+    ``externals``: other features' dates already fetched for this window (see ``shared_dates``)."""
     if window_end - window_start > MAX_WINDOW:
         window_end = window_start + MAX_WINDOW
     result: list[Occurrence] = []
-    for event in db.session.scalars(events_touching(window_start, window_end, filters)).unique():
+    for event in event_rows(window_start, window_end, filters):
         result.extend(expand(event, window_start, window_end))
-    # Dates of other features (AG meetings) concern the whole city: only "only_here" hides them.
-    if include_external and not filters.hides_shared:
-        for e in external_events(window_start, window_end, user):
-            if e.start < window_end and e.end > window_start and (not filters.category or e.category == filters.category):
-                result.append(_from_external(e))
+    if include_external:
+        if externals is None:
+            externals = shared_dates(window_start, window_end, user, filters)
+        result.extend(_from_external(e) for e in externals
+                      if e.start < window_end and e.end > window_start)
     return sorted(result, key=lambda o: (o.start, o.title, o.uid))
 
 
@@ -230,12 +398,26 @@ def upcoming_for_ortsteil(ortsteil_id: int, limit: int = 3) -> list[Occurrence]:
 
 # --- month grid and agenda --------------------------------------------------------------------------
 
+#: Dates shown in one day cell of the month (and per day in its phone list); the rest sit behind
+#: "+ n weitere", a link to that day in the list view.
+MONTH_CELL_LIMIT = 3
+
+
 @dataclass
 class Day:
     date: date
     in_month: bool
     is_today: bool
     occurrences: list[Occurrence]
+
+    @property
+    def shown(self) -> list[Occurrence]:
+        return self.occurrences[:MONTH_CELL_LIMIT]
+
+    @property
+    def more(self) -> int:
+        """How many dates of the day the month leaves to the list view."""
+        return max(len(self.occurrences) - MONTH_CELL_LIMIT, 0)
 
 
 def month_window(year: int, month: int) -> tuple[datetime, datetime, list[date]]:
@@ -259,25 +441,56 @@ def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> 
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
-#: The agenda first looks two weeks ahead; a page of 40 dates is usually full by then.
-AGENDA_FIRST_LOOK_DAYS = 14
+def agenda_window(start_day: date, filters: Filters) -> tuple[datetime, datetime]:
+    """The window a page of the agenda from ``start_day`` needs: whole days, within the quarter.
 
-
-def agenda_page(start_day: date, user, filters: Filters) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
-    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day).
-
-    Expanding a quarter of a busy city calendar costs more than the page: first two weeks are
-    expanded, and only if they do not fill the page the whole quarter. Both windows end at local
-    midnight, so a page cut inside the first two weeks is the same page the quarter would give.
+    Expanding a quarter of a busy city calendar costs more than the page. Single (not recurring)
+    dates start where their row says, so one query for the next single starts (bounded) tells how
+    far the page reaches: with AGENDA_PAGE_SIZE single dates on the days up to D, the page is cut
+    at or before D, and the day it continues with is at the latest the next day with a single
+    date after D. Series only add dates, so they only make the page end earlier. The window ends
+    at local midnight after that day, so the page is the one the whole quarter would give, in the
+    same number of queries at any size; sparse calendars get the quarter.
     """
     window_start = local_day_start(start_day)
     quarter_end = window_start + timedelta(days=AGENDA_DAYS)
-    first_end = min(local_day_start(start_day + timedelta(days=AGENDA_FIRST_LOOK_DAYS)), quarter_end)
-    for window_end in (first_end, quarter_end):
-        days, next_day = _agenda_days(occurrences(window_start, window_end, user, filters), start_day)
-        if next_day is not None:
-            return days, next_day
-    return days, start_day + timedelta(days=AGENDA_DAYS)
+    starts = list(db.session.scalars(_agenda_probe(_shape(filters)),
+                                     _params(window_start, quarter_end, filters)))
+    if len(starts) > AGENDA_PAGE_SIZE:
+        full_day = starts[AGENDA_PAGE_SIZE - 1].astimezone(BERLIN).date()
+        for start in starts[AGENDA_PAGE_SIZE:]:
+            day = start.astimezone(BERLIN).date()
+            if day > full_day:
+                return window_start, min(local_day_start(day + timedelta(days=1)), quarter_end)
+    return window_start, quarter_end
+
+
+#: How many single starts the agenda's probe reads; a day busier than this gets the quarter.
+AGENDA_PROBE_LIMIT = 200
+
+
+@lru_cache(maxsize=None)
+def _agenda_probe(shape: tuple):
+    return (select(Event.starts_at).where(Event.repeat == Repeat.NONE, Event.starts_at >= bindparam("window_start"),
+                                          *_conditions(shape))
+            .order_by(Event.starts_at).limit(AGENDA_PROBE_LIMIT))
+
+
+def agenda_page(start_day: date, user, filters: Filters,
+                externals: list[ExternalEvent] | None = None) -> tuple[list[tuple[date, list[Occurrence]]], date]:
+    """Dates from ``start_day`` on, grouped by day; whole days only. Returns (days, next start day).
+
+    ``externals``: other features' dates of the quarter from ``start_day``, if already fetched."""
+    window_start, window_end = agenda_window(start_day, filters)
+    quarter_end = window_start + timedelta(days=AGENDA_DAYS)
+    if externals is None:
+        externals = shared_dates(window_start, quarter_end, user, filters)
+    days, next_day = _agenda_days(occurrences(window_start, window_end, user, filters, externals=externals), start_day)
+    if next_day is None and window_end < quarter_end:
+        # Cannot happen by agenda_window's reasoning; if it ever did, the quarter is still right.
+        days, next_day = _agenda_days(occurrences(window_start, quarter_end, user, filters, externals=externals),
+                                      start_day)
+    return days, next_day or start_day + timedelta(days=AGENDA_DAYS)
 
 
 def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[date, list[Occurrence]]], date | None]:
@@ -293,6 +506,36 @@ def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[d
         days.append((day, grouped[day]))
         shown += len(grouped[day])
     return days, None
+
+
+# --- rendered views by fingerprint ------------------------------------------------------------------
+
+#: Rendered month grids and agenda pages per process, by a fingerprint of everything they show.
+VIEW_CACHE_SIZE = 48
+_view_cache_lock = threading.Lock()
+
+
+def cached_view(key_parts: tuple, build) -> str:
+    """The HTML ``build()`` makes, kept under a fingerprint of all it depends on.
+
+    ``key_parts`` must hold everything the HTML shows: the events' fingerprint (``window_stamp``),
+    the names shown with them (``org_names_stamp``), other features' dates as this user sees them
+    (with their links, so users who may open different AG meetings never share an entry), the
+    filters, the day it is, the address prefix. Nothing in the cached HTML depends on the user
+    beyond that."""
+    key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    cache: OrderedDict = current_app.extensions.setdefault("calendar_view_cache", OrderedDict())
+    with _view_cache_lock:
+        html = cache.get(key)
+        if html is not None:
+            cache.move_to_end(key)
+            return html
+    html = build()
+    with _view_cache_lock:
+        cache[key] = html
+        while len(cache) > VIEW_CACHE_SIZE:
+            cache.popitem(last=False)
+    return html
 
 
 def local_day_start(day: date) -> datetime:
@@ -465,8 +708,8 @@ FEED_CACHE_SIZE = 8
 FEED_CACHE_SECONDS = 300
 
 
-def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None]:
-    """The iCalendar text of a feed and its last change, rebuilt only when its events changed.
+def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, datetime | None, str]:
+    """The iCalendar text of a feed, its last change and its ETag, rebuilt only when its events changed.
 
     Calendar apps poll every feed again and again; at production size a feed holds thousands of
     events and building it takes seconds. One aggregate query over the window (count, sum of ids,
@@ -476,22 +719,22 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
 
     start, end = feed_window()
     externals = _feed_externals(start, end, filters, user)
-    stamp = db.session.execute(select(func.count(Event.id), func.sum(Event.id), func.max(Event.updated_at))
-                               .where(*_touching(start, end, filters))).one()
-    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, tuple(stamp), externals)).encode()).hexdigest()
-    # Built feeds by fingerprint of their content: (body, last modified, built at); one per app.
+    stamp = window_stamp(start, end, filters)
+    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, stamp, externals)).encode()).hexdigest()
+    # Built feeds by fingerprint of their content: (body, last modified, built at, etag); one per app.
     cache: OrderedDict = current_app.extensions.setdefault("calendar_feed_cache", OrderedDict())
     hit = cache.get(key)
     if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
         cache.move_to_end(key)
-        return hit[0], hit[1]
+        return hit[0], hit[1], hit[3]
     events = list(db.session.scalars(events_touching(start, end, filters)).unique())
     body = ical.build(name, events, externals, url_for_event)
     modified = ical.last_modified(events, externals)
-    cache[key] = (body, modified, time.monotonic())
+    etag = hashlib.sha256(body).hexdigest()  # hashing a megabyte on every poll costs more than the rest
+    cache[key] = (body, modified, time.monotonic(), etag)
     while len(cache) > FEED_CACHE_SIZE:
         cache.popitem(last=False)
-    return body, modified
+    return body, modified, etag
 
 
 def parse_id(value) -> int | None:

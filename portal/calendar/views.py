@@ -1,10 +1,10 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -66,21 +66,37 @@ def _shift(year: int, month: int, delta: int) -> str:
 
 # --- month and agenda ------------------------------------------------------------------------------
 
+def _view_key(kind: str, window_start: datetime, window_end: datetime, filters: Filters, externals: list,
+              *more) -> tuple:
+    """Everything a cached month grid or agenda page shows (see services.cached_view)."""
+    return (kind, *more, filters, request.script_root, services.window_stamp(window_start, window_end, filters),
+            services.org_names_stamp(), tuple(externals))
+
+
 @bp.get("/")
 def index():
     year, month = _month_arg()
     filters = _filters()
-    window_start, window_end, _ = services.month_window(year, month)
-    found = services.occurrences(window_start, window_end, current_user, filters)
     today = services.today_local()
-    in_month = [o for o in found if any(d.year == year and d.month == month for d in o.days)]
+    window_start, window_end, _ = services.month_window(year, month)
+    externals = services.shared_dates(window_start, window_end, current_user, filters)
+    month_name = f"{MONTHS[month - 1]} {year}"
+
+    def build() -> str:
+        found = services.occurrences(window_start, window_end, current_user, filters, externals=externals)
+        in_month = sum(1 for o in found if any(d.year == year and d.month == month for d in o.days))
+        return render_template(
+            "calendar/_month_view.html", weeks=services.month_weeks(year, month, found, today),
+            month_name=month_name, month_value=f"{year:04d}-{month:02d}",
+            prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
+            this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters)
+
+    html = services.cached_view(_view_key("month", window_start, window_end, filters, externals, year, month, today),
+                                build)
     return render(
-        "calendar/month.html", "calendar/_month.html",
-        weeks=services.month_weeks(year, month, found, today), year=year, month=month,
-        month_name=f"{MONTHS[month - 1]} {year}", month_value=f"{year:04d}-{month:02d}",
-        prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
-        this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters,
-        may_create=may_create_events(current_user), view="month", fragment=wants_fragment(), **_places(),
+        "calendar/month.html", "calendar/_month.html", calendar_view=Markup(html), month_name=month_name,
+        filters=filters, may_create=may_create_events(current_user), view="month", fragment=wants_fragment(),
+        **_places(),
     )
 
 
@@ -93,11 +109,19 @@ def agenda():
             raise ValueError("out of range")
     except ValueError:
         start_day = services.today_local()
-    days, next_day = services.agenda_page(start_day, current_user, filters)
+    window_start = services.local_day_start(start_day)
+    quarter_end = window_start + timedelta(days=services.AGENDA_DAYS)
+    externals = services.shared_dates(window_start, quarter_end, current_user, filters)
+
+    def build() -> str:
+        days, next_day = services.agenda_page(start_day, current_user, filters, externals)
+        return render_template("calendar/_agenda_view.html", days=days, start_day=start_day, next_day=next_day,
+                               filters=filters)
+
+    html = services.cached_view(_view_key("agenda", window_start, quarter_end, filters, externals, start_day), build)
     return render(
-        "calendar/agenda.html", "calendar/_agenda.html", days=days, start_day=start_day, next_day=next_day,
-        filters=filters, may_create=may_create_events(current_user), view="agenda", fragment=wants_fragment(),
-        **_places(),
+        "calendar/agenda.html", "calendar/_agenda.html", calendar_view=Markup(html), filters=filters,
+        may_create=may_create_events(current_user), view="agenda", fragment=wants_fragment(), **_places(),
     )
 
 
@@ -482,10 +506,10 @@ def feed(token: str):
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
-    body, modified = services.feed_body(_filters(), user, name,
+    body, modified, etag = services.feed_body(_filters(), user, name,
                                         lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
-    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.set_etag(etag)
     response.last_modified = modified or datetime(2000, 1, 1, tzinfo=timezone.utc)
     # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
     response.cache_control.private = True
@@ -498,6 +522,18 @@ def feed(token: str):
 @bp.app_template_filter("date_key")
 def date_key_filter(value: datetime) -> str:
     return _date_key(value)
+
+
+@bp.app_template_global("calendar_href")
+def calendar_href(occ) -> str:
+    """Page of a date: the event's page (one url_for per request, then the id appended), or the
+    page another feature gave for it."""
+    if occ.event_id is None:
+        return occ.url or ""
+    prefix = g.get("calendar_event_prefix")
+    if prefix is None:
+        prefix = g.calendar_event_prefix = url_for("calendar.event", event_id=1)[:-1]
+    return f"{prefix}{occ.event_id}"
 
 
 @bp.app_template_global("calendar_month_of")
