@@ -6,6 +6,7 @@ sanitised result may reach a template (and it sits in an ``hx-disable`` containe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -35,6 +36,13 @@ def render_markdown(text: str | None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
+
+
+@lru_cache(maxsize=256)
+def render_markdown_cached(text: str | None) -> Markup:
+    """``render_markdown`` for texts shown on every visit of a page and rarely changed (an AG's
+    description): the result depends on the source alone, so the source is the cache key."""
+    return render_markdown(text)
 
 
 def slugify(text: str) -> str:

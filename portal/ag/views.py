@@ -30,6 +30,7 @@ from portal.htmx import redirect_after_post, render
 from portal.navigation import register_badge
 from portal.org.models import Traeger
 from portal.text import slugify
+from portal.urls import row_url
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
@@ -64,10 +65,9 @@ class Ctx:
 
 
 def _ctx(slug: str) -> Ctx:
-    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    group, functions = services.group_with_functions(slug, current_user)
     if group is None:
         abort(404)
-    functions = services.functions_of(current_user, group)
     if not group.can_view(current_user, functions):
         abort(404)  # non-members may not learn what the AG discusses
     return Ctx(group, functions)
@@ -164,7 +164,9 @@ def group(slug: str):
         per_page=20, error_out=False)
     unread = services.unread_meeting_ids(current_user, [m.id for m in page.items]) if ctx.member else set()
     return render_template("ag/group.html", ctx=ctx, group=group, members=members, page=page, unread=unread,
-                           open_actions=services.open_actions(group.id), today=services.today(), title=group.name)
+                           open_actions=services.open_actions(group.id), today=services.today(), title=group.name,
+                           group_html=services.group_html(group),
+                           meeting_url=row_url("ag.meeting", "meeting_id", slug=group.slug))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -305,6 +307,7 @@ def _meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
         show_minutes=meeting.minutes_visible(ctx.editor),
         carried=services.open_actions(ctx.group.id, before=meeting),
+        meeting_url=row_url("ag.meeting", "meeting_id", slug=ctx.group.slug),
         transitions=services.transitions_from(meeting.minutes_status) if ctx.editor else [],
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or _fresh_form(kind, meeting, item),
         today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
