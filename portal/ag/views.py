@@ -30,8 +30,8 @@ from portal.htmx import redirect_after_post, render
 from portal.navigation import register_badge
 from portal.org.models import Traeger
 from portal.text import slugify
-from portal.urls import row_url
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
+from portal.urls import row_url
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
 register_personal_data("ag_78", services.personal_data)
