@@ -725,7 +725,7 @@ def test_group_and_functions_come_from_one_query(app):
 @pytest.mark.parametrize("role, path, most", [
     # two for the signed-in user and one for the navigation badges are part of every page
     ("ag_mitglied", f"{BASE}/", 9),
-    ("protokoll", "meeting", 16),
+    ("protokoll", "meeting", 13),
     ("ag_mitglied", "/ag/search?q=workshop", 4),
 ])
 def test_ag_pages_load_people_by_name_without_their_roles(app, client_as, count_queries, role, path, most):

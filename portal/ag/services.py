@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
-                              Meeting, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt,
-                              WorkingGroup)
+                              Meeting, MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus,
+                              Presence, ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
@@ -300,20 +301,37 @@ def set_action_done(action: ActionItem, done: bool, user) -> None:
 
 # --- meetings -------------------------------------------------------------------------------------
 
+#: Lists of a meeting that most meetings do not have (a Berichtigung, a change request, an Anlage; the
+#: history only once the minutes are published): relationship, model, loader options.
+_SELDOM = (
+    ("events", MinutesEvent, (joinedload(MinutesEvent.actor).options(_people()),)),
+    ("corrections", Correction, (joinedload(Correction.author).options(_people()),)),
+    ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(_people()),)),
+    ("attachments", MeetingAttachment, ()),
+)
+
+
 def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
-    """A meeting with everything its page shows, in a fixed number of queries (one per list)."""
-    return db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
+    """A meeting with everything its page shows, in a fixed number of queries: one for the meeting
+    (with whether it has any of the seldom lists), one per list it has."""
+    row = db.session.execute(
+        select(Meeting, *(select(model.id).where(model.meeting_id == Meeting.id).exists()
+                          for _, model, _ in _SELDOM))
+        .where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
             selectinload(Meeting.agenda).selectinload(AgendaItem.action_items),
             selectinload(Meeting.attendance),
             # the people on the page are shown by name: joined to their rows, without their roles
-            selectinload(Meeting.events).joinedload(MinutesEvent.actor).options(_people()),
-            selectinload(Meeting.corrections).joinedload(Correction.author).options(_people()),
-            selectinload(Meeting.change_requests).joinedload(ChangeRequest.author).options(_people()),
-            selectinload(Meeting.attachments),
             joinedload(Meeting.approved_by).options(_people()),
-        ))
+        )).first()
+    if row is None:
+        return None
+    meeting = row[0]
+    for (name, model, options), present in zip(_SELDOM, row[1:]):
+        rows = list(db.session.scalars(select(model).where(model.meeting_id == meeting.id)
+                                       .options(*options).order_by(model.id))) if present else []
+        set_committed_value(meeting, name, rows)
+    return meeting
 
 
 def next_number(group: WorkingGroup) -> int:
