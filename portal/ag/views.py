@@ -119,6 +119,18 @@ def _refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=(MinutesStatus.ENTWURF,))
     abort(response)
 
 
+def _meeting_urls():
+    """``meeting_url(meeting)`` for lists whose meetings belong to several AGs: one url_for per AG."""
+    per_group = {}
+
+    def meeting_url(meeting: Meeting) -> str:
+        slug = meeting.group.slug
+        if slug not in per_group:
+            per_group[slug] = row_url("ag.meeting", "meeting_id", slug=slug)
+        return per_group[slug](meeting.id)
+    return meeting_url
+
+
 def _meeting_url(meeting: Meeting, anchor: str | None = None) -> str:
     return url_for("ag.meeting", slug=meeting.group.slug, meeting_id=meeting.id, _anchor=anchor)
 
@@ -144,7 +156,8 @@ def search():
     q = request.args.get("q", "").strip()[:100]
     results = services.search_minutes(current_user, q) if len(q) >= 2 else []
     return render("ag/search.html", "ag/_search_results.html", q=q, results=results,
-                  snippet=services.snippet, limit=services.SEARCH_LIMIT, title="Protokolle durchsuchen")
+                  snippet=services.snippet, limit=services.SEARCH_LIMIT, title="Protokolle durchsuchen",
+                  meeting_url=_meeting_urls())
 
 
 @bp.route("/new", methods=["GET", "POST"])
