@@ -27,8 +27,8 @@ def render_markdown(text: str | None) -> Markup:
     return _cached_render(text) if len(text) <= CACHED_TEXT_MAX else _render(text)
 
 
-#: Texts up to this length are cached (256 of them: a few MB per worker at most).
-CACHED_TEXT_MAX = 8_000
+#: Texts up to this length are cached (128 of them: a few MB per worker at most).
+CACHED_TEXT_MAX = 32_000
 
 
 def _render(text: str) -> Markup:
@@ -48,7 +48,7 @@ def _render(text: str) -> Markup:
 
 # A pure function of its text: pages that render the same text on every request (legal pages,
 # proposal fields) pay for python-markdown and nh3 once per worker.
-_cached_render = lru_cache(maxsize=256)(_render)
+_cached_render = lru_cache(maxsize=128)(_render)
 
 
 def slugify(text: str) -> str:

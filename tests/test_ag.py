@@ -711,3 +711,41 @@ def test_description_and_geschaeftsordnung_are_sanitised(app, client_as):
         "rules": "§ 1 <iframe src=//evil.example></iframe> **gilt**", "rules_adopted_on": "2026-01-27"})
     page = text(client_as("ag_mitglied").get(f"{BASE}/"))
     assert "<script>alert(1)" not in page and "<iframe" not in page and "<strong>gilt</strong>" in page
+
+
+def test_a_changed_description_shows_at_once(app, client_as):
+    """The rendered description is kept per text: a new text is rendered anew, never the old one shown."""
+    member = client_as("ag_mitglied")
+    for description in ["Wir treffen uns **viermal** im Jahr.", "Wir treffen uns **sechsmal** im Jahr."]:
+        client_as("admin").post(f"{BASE}/edit", data={
+            "name": "AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)", "short_name": "AG 78 HzE",
+            "slug": "hze", "description": description, "rules": "", "rules_adopted_on": ""})
+        page = text(member.get(f"{BASE}/"))
+        assert description.replace("**", "<strong>", 1).replace("**", "</strong>", 1) in page
+
+
+def test_group_and_functions_come_from_one_query(app):
+    with app.app_context():
+        user = get_user("protokoll")
+        group, functions = services.group_with_functions("hze", user)
+        assert group.slug == "hze" and functions == services.functions_of(user, group)
+        assert services.group_with_functions("hze", get_user("fachkraft"))[1] == frozenset()
+        assert services.group_with_functions("gibt-es-nicht", user) == (None, frozenset())
+
+
+@pytest.mark.parametrize("role, path, most", [
+    # two for the signed-in user and one for the navigation badges are part of every page
+    ("ag_mitglied", f"{BASE}/", 9),
+    ("protokoll", "meeting", 13),
+    ("ag_mitglied", "/ag/search?q=workshop", 4),
+])
+def test_ag_pages_load_people_by_name_without_their_roles(app, client_as, count_queries, role, path, most):
+    """Members, authors and approvers are joined to the rows that name them; their roles are not loaded."""
+    client = client_as(role)
+    url = murl(app, 5) if path == "meeting" else path
+    record_attendance(app, client_as("protokoll"), 5)
+    client.get(url)
+    with count_queries() as q:
+        assert client.get(url).status_code == 200
+    assert q.count <= most, q.statements
+    assert sum("FROM user_role" in s for s in q.statements) == 1, q.statements  # the signed-in user's own

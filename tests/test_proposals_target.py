@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.org.models import Sozialraum
 from portal.proposals import services
-from portal.proposals.models import HzeHours, ProposalState
+from portal.proposals.models import APPROVED_STATES, HzeHours, Proposal, ProposalState
 from tests.conftest import get_user
 from tests.proposal_factory import make_proposal
 
@@ -133,3 +133,56 @@ def test_a_sozialraum_not_in_the_list_is_refused_in_german(app, client_as):
     r = client_as("koordination").post("/proposals/target/hours",
                                        data={"sozialraum": west_id, "month": "2026-07", "hours": "100"})
     assert "Bitte wähle einen Eintrag aus der Liste." in r.get_data(as_text=True)
+
+
+def nord_july(client) -> str:
+    """Project hours of Nord in July 2019 as the CSV shows them."""
+    rows = csv.reader(io.StringIO(client.get("/proposals/target.csv?year=2019").get_data(as_text=True)), delimiter=";")
+    return next(r[2] for r in rows if r[:2] == ["Nord/Schöndorf", "2019-07"])
+
+
+def test_project_hours_are_kept_until_a_proposal_changes(app, client_as, count_queries):
+    """The sum over every approved project is computed once and kept; a decision, a new or a removed
+    proposal makes the page compute it again."""
+    with app.app_context():
+        waiting = make_proposal(S.EINGEREICHT, hours_per_week=7, starts_on=date(2019, 7, 1), ends_on=date(2019, 7, 31))
+        db.session.commit()
+        waiting_id, version = waiting.id, waiting.version
+    leitung = client_as("leitung")
+    before = nord_july(leitung)
+    with count_queries() as q:
+        assert nord_july(leitung) == before
+    assert not any("proposal.hours_per_week" in s for s in q.statements), "kept, not computed again"
+
+    assert leitung.post(f"/proposals/{waiting_id}/transition",
+                        data={"action": "approve", "version": version}).status_code == 303
+    approved = nord_july(leitung)
+    assert float(approved.replace(".", "").replace(",", ".")) == pytest.approx(
+        float(before.replace(".", "").replace(",", ".")) + 31, abs=0.01)
+
+    with app.app_context():  # written past the workflow (as seed-bench does): the number of proposals changes
+        make_proposal(S.FREIGEGEBEN, hours_per_week=14, starts_on=date(2019, 7, 1), ends_on=date(2019, 7, 31))
+        db.session.commit()
+    seeded = nord_july(leitung)
+    assert float(seeded.replace(".", "").replace(",", ".")) == pytest.approx(
+        float(approved.replace(".", "").replace(",", ".")) + 62, abs=0.01)
+
+
+def test_kept_project_hours_equal_a_fresh_sum(app):
+    with app.app_context():
+        raeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.id)).all()
+        for i, start in enumerate([date(2025, 12, 20), date(2026, 2, 10), date(2026, 6, 30)]):
+            make_proposal(S.FREIGEGEBEN, raum=["nord", "west"][i % 2], hours_per_week=2.5 + i, starts_on=start,
+                          ends_on=date(2026, 11, 3))
+        db.session.flush()
+        for _ in range(2):  # computed, then kept
+            figures = services.target_figures(2026, raeume)
+            fresh = services.compute_project_hours(2026, [s.id for s in raeume])
+            assert {a.sozialraum.id: [m.project_hours for m in a.months] for a in figures} == fresh
+            for a in figures:
+                expected = [sum(p.hours_per_week * services.weeks_in_run(2026, m, p.starts_on, p.ends_on)
+                                for p in db.session.scalars(select(Proposal).where(
+                                    Proposal.sozialraum_id == a.sozialraum.id,
+                                    Proposal.state.in_(APPROVED_STATES))) if p.hours_per_week)
+                            for m in range(1, 13)]
+                assert [m.project_hours for m in a.months] == pytest.approx(expected, abs=1e-6)

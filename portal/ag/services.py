@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Date, and_, bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
-                              Meeting, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt,
-                              WorkingGroup)
+                              Meeting, MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus,
+                              Presence, ReadReceipt, WorkingGroup)
+from portal.auth.models import User
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
 from portal.text import render_markdown
@@ -35,6 +37,31 @@ def functions_of(user, group: WorkingGroup) -> frozenset[Function]:
     return frozenset(rows)
 
 
+def group_with_functions(slug: str, user) -> tuple[WorkingGroup | None, frozenset[Function]]:
+    """The AG with this slug and the functions ``user`` holds in it today, in one query."""
+    stmt = select(WorkingGroup).where(WorkingGroup.slug == slug)
+    if not user.is_authenticated:
+        return db.session.scalar(stmt), frozenset()
+    rows = db.session.execute(stmt.add_columns(Membership.function).outerjoin(Membership, and_(
+        Membership.group_id == WorkingGroup.id, Membership.user_id == user.id,
+        active_membership_filter(today())))).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0][0], frozenset(function for _, function in rows if function is not None)
+
+
+def group_html(group: WorkingGroup) -> dict[str, str]:
+    """Description and Geschäftsordnung as sanitised HTML (rendered once per text, then cached)."""
+    return {"description": render_markdown(group.description),
+            "rules": render_markdown(group.rules)}
+
+
+def _people():
+    """Loader options for a relationship to User whose page shows only names: the user's roles
+    (a relationship loaded with every User) are not needed there."""
+    return lazyload(User.role_rows)
+
+
 def is_member(user, group: WorkingGroup) -> bool:
     return bool(functions_of(user, group))
 
@@ -55,14 +82,12 @@ def groups_for(user) -> list[WorkingGroup]:
 
 
 def members_on(group_id: int, day: date) -> list[Membership]:
-    """Members on ``day``, Sprecher:innen first, then by name."""
-    from portal.auth.models import User
-
+    """Members on ``day``, Sprecher:innen first, then by name; one query."""
     order = {f: i for i, f in enumerate(Function)}
     rows = db.session.scalars(
         select(Membership).join(Membership.user)
         .where(Membership.group_id == group_id, active_membership_filter(day))
-        .options(selectinload(Membership.user), selectinload(Membership.traeger))
+        .options(contains_eager(Membership.user).options(_people()), joinedload(Membership.traeger))
         .order_by(User.display_name)
     ).all()
     return sorted(rows, key=lambda m: order[m.function])
@@ -266,7 +291,7 @@ def open_actions(group_id: int, before: Meeting | None = None, limit: int | None
     """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first."""
     stmt = (select(ActionItem).join(ActionItem.meeting)
             .where(ActionItem.group_id == group_id, ActionItem.done_at.is_(None))
-            .options(selectinload(ActionItem.meeting), selectinload(ActionItem.agenda_item))
+            .options(contains_eager(ActionItem.meeting), joinedload(ActionItem.agenda_item))
             .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id))
     if before is not None:
         stmt = stmt.where(or_(Meeting.date < before.date,
@@ -283,19 +308,37 @@ def set_action_done(action: ActionItem, done: bool, user) -> None:
 
 # --- meetings -------------------------------------------------------------------------------------
 
+#: Lists of a meeting that most meetings do not have (a Berichtigung, a change request, an Anlage; the
+#: history only once the minutes are published): relationship, model, loader options.
+_SELDOM = (
+    ("events", MinutesEvent, (joinedload(MinutesEvent.actor).options(_people()),)),
+    ("corrections", Correction, (joinedload(Correction.author).options(_people()),)),
+    ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(_people()),)),
+    ("attachments", MeetingAttachment, ()),
+)
+
+
 def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
-    """A meeting with everything its page shows, in a fixed number of queries."""
-    return db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
+    """A meeting with everything its page shows, in a fixed number of queries: one for the meeting
+    (with whether it has any of the seldom lists), one per list it has."""
+    row = db.session.execute(
+        select(Meeting, *(select(model.id).where(model.meeting_id == Meeting.id).exists()
+                          for _, model, _ in _SELDOM))
+        .where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
             selectinload(Meeting.agenda).selectinload(AgendaItem.action_items),
             selectinload(Meeting.attendance),
-            selectinload(Meeting.events).selectinload(MinutesEvent.actor),
-            selectinload(Meeting.corrections).selectinload(Correction.author),
-            selectinload(Meeting.change_requests).selectinload(ChangeRequest.author),
-            selectinload(Meeting.attachments),
-            selectinload(Meeting.approved_by),
-        ))
+            # the people on the page are shown by name: joined to their rows, without their roles
+            joinedload(Meeting.approved_by).options(_people()),
+        )).first()
+    if row is None:
+        return None
+    meeting = row[0]
+    for (name, model, options), present in zip(_SELDOM, row[1:]):
+        rows = list(db.session.scalars(select(model).where(model.meeting_id == meeting.id)
+                                       .options(*options).order_by(model.id))) if present else []
+        set_committed_value(meeting, name, rows)
+    return meeting
 
 
 def next_number(group: WorkingGroup) -> int:
@@ -343,7 +386,7 @@ def search_minutes(user, q: str) -> list[AgendaItem]:
     stmt = (select(AgendaItem).join(AgendaItem.meeting)
             .where(Meeting.minutes_status != MinutesStatus.ENTWURF,
                    or_(hit(AgendaItem.title), hit(AgendaItem.minutes), AgendaItem.id.in_(decision_hit)))
-            .options(selectinload(AgendaItem.meeting).selectinload(Meeting.group))
+            .options(contains_eager(AgendaItem.meeting).joinedload(Meeting.group))
             .order_by(Meeting.date.desc(), AgendaItem.position).limit(SEARCH_LIMIT))
     ids = visible_group_ids(user)
     if ids is not None:

@@ -31,6 +31,7 @@ from portal.navigation import register_badge
 from portal.org.models import Traeger
 from portal.text import slugify
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
+from portal.urls import row_url
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
 register_personal_data("ag_78", services.personal_data)
@@ -64,10 +65,9 @@ class Ctx:
 
 
 def _ctx(slug: str) -> Ctx:
-    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    group, functions = services.group_with_functions(slug, current_user)
     if group is None:
         abort(404)
-    functions = services.functions_of(current_user, group)
     if not group.can_view(current_user, functions):
         abort(404)  # non-members may not learn what the AG discusses
     return Ctx(group, functions)
@@ -119,6 +119,18 @@ def _refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=(MinutesStatus.ENTWURF,))
     abort(response)
 
 
+def _meeting_urls():
+    """``meeting_url(meeting)`` for lists whose meetings belong to several AGs: one url_for per AG."""
+    per_group = {}
+
+    def meeting_url(meeting: Meeting) -> str:
+        slug = meeting.group.slug
+        if slug not in per_group:
+            per_group[slug] = row_url("ag.meeting", "meeting_id", slug=slug)
+        return per_group[slug](meeting.id)
+    return meeting_url
+
+
 def _meeting_url(meeting: Meeting, anchor: str | None = None) -> str:
     return url_for("ag.meeting", slug=meeting.group.slug, meeting_id=meeting.id, _anchor=anchor)
 
@@ -144,7 +156,8 @@ def search():
     q = request.args.get("q", "").strip()[:100]
     results = services.search_minutes(current_user, q) if len(q) >= 2 else []
     return render("ag/search.html", "ag/_search_results.html", q=q, results=results,
-                  snippet=services.snippet, limit=services.SEARCH_LIMIT, title="Protokolle durchsuchen")
+                  snippet=services.snippet, limit=services.SEARCH_LIMIT, title="Protokolle durchsuchen",
+                  meeting_url=_meeting_urls())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -164,7 +177,9 @@ def group(slug: str):
         per_page=20, error_out=False)
     unread = services.unread_meeting_ids(current_user, [m.id for m in page.items]) if ctx.member else set()
     return render_template("ag/group.html", ctx=ctx, group=group, members=members, page=page, unread=unread,
-                           open_actions=services.open_actions(group.id), today=services.today(), title=group.name)
+                           open_actions=services.open_actions(group.id), today=services.today(), title=group.name,
+                           group_html=services.group_html(group),
+                           meeting_url=row_url("ag.meeting", "meeting_id", slug=group.slug))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -305,6 +320,7 @@ def _meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
         show_minutes=meeting.minutes_visible(ctx.editor),
         carried=services.open_actions(ctx.group.id, before=meeting),
+        meeting_url=row_url("ag.meeting", "meeting_id", slug=ctx.group.slug),
         transitions=services.transitions_from(meeting.minutes_status) if ctx.editor else [],
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or _fresh_form(kind, meeting, item),
         today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import (JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text,
                         UniqueConstraint, and_, false, or_, true)
@@ -155,13 +156,30 @@ class Proposal(db.Model):
             and user.sozialraum_id == self.sozialraum_id
 
     def can_view(self, user) -> bool:
+        return self.viewer(user)(self)
+
+    @staticmethod
+    def viewer(user) -> Callable[[Proposal], bool]:
+        """``can_view`` for many proposals and one user: the user's roles are looked at once,
+        not once per row of a list."""
         if not user.is_authenticated:
-            return False
-        if user.has_role(Role.LEITUNG) or self.is_applicant(user):
-            return True
-        # The Koordination watches everything of its Sozialraum that has left the drafting Träger.
-        return (user.has_role(Role.KOORDINATION) and user.sozialraum_id is not None
-                and user.sozialraum_id == self.sozialraum_id and self.state != ProposalState.ENTWURF)
+            return lambda p: False
+        if user.has_role(Role.LEITUNG):
+            return lambda p: True
+        traeger_id = user.traeger_id
+        fachkraft = user.has_role(Role.FACHKRAFT)
+        # Koordination of a Sozialraum (None: not one)
+        raum = user.sozialraum_id if user.has_role(Role.KOORDINATION) else None
+
+        def can_view(p: Proposal) -> bool:
+            # the applying side (is_applicant) ...
+            if traeger_id is not None and p.traeger_id == traeger_id and (
+                    fachkraft or (raum is not None and p.sozialraum_id == raum)):
+                return True
+            # ... and the Koordination, which watches everything of its Sozialraum that has left
+            # the drafting Träger
+            return raum is not None and p.sozialraum_id == raum and p.state != ProposalState.ENTWURF
+        return can_view
 
     def can_edit(self, user) -> bool:
         return self.state in EDITABLE_STATES and self.is_applicant(user)

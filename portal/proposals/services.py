@@ -7,8 +7,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import Role
@@ -346,8 +347,14 @@ def latest_changes(p: Proposal) -> tuple[ProposalRevision, ProposalRevision, lis
 
 # --- queries shared by the views ---------------------------------------------------------------------------
 
-def list_options():
-    return (selectinload(Proposal.traeger), selectinload(Proposal.sozialraum))
+#: Columns the list pages show (and the permission check needs); the rest of the Formblatt stays unloaded.
+LIST_COLUMNS = (Proposal.title, Proposal.sozialraum_id, Proposal.traeger_id, Proposal.state, Proposal.updated_at,
+                Proposal.submitted_at, Proposal.decided_at, Proposal.reported_at)
+
+
+def list_options(*more_columns):
+    """Loader options of the list pages: the shown columns, Träger and Sozialraum in the same query."""
+    return (load_only(*LIST_COLUMNS, *more_columns), joinedload(Proposal.traeger), joinedload(Proposal.sozialraum))
 
 
 @dataclass
@@ -434,7 +441,8 @@ def approved_projects(running_on: date | None = None):
     """Freigegebene Projekte: every signed-in user sees them, grouped by Sozialraum.
     ``running_on``: only projects that have not ended before that day."""
     return (select(Proposal).where(*_approved_conditions(running_on))
-            .options(*list_options(), selectinload(Proposal.ortsteile))
+            .options(*list_options(Proposal.target_group, Proposal.content, Proposal.hours_per_week,
+                                   Proposal.starts_on, Proposal.ends_on), selectinload(Proposal.ortsteile))
             .order_by(Proposal.sozialraum_id, Proposal.title, Proposal.id))
 
 
@@ -528,16 +536,68 @@ class AreaYear:
 
 
 def target_figures(year: int, sozialraeume) -> list[AreaYear]:
-    """Per Sozialraum and month of ``year``: project hours, HzE hours, share. Two queries.
+    """Per Sozialraum and month of ``year``: project hours, HzE hours, share.
 
-    A year has a thousand and more approved projects at production size, so only the four columns
-    the sum needs are loaded, and the sum goes by day: each run adds hours_per_week / 7 to the
-    days it covers (a difference array, one entry at its first and one after its last day), and
-    the months add up their days. That is the same sum as weeks_in_run per run and month, in
-    time linear in runs plus days.
+    The project hours come from every approved project of the year (a thousand and more at
+    production size) and change only when a proposal changes state, so they are computed once
+    and kept until that happens (see ``_project_hours``); the HzE hours are read fresh. The
+    figures are the same for everyone who may open the page (Koordination and Leitung see every
+    Sozialraum). Two queries when the project hours are known, three when they are computed.
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    ids = [s.id for s in sozialraeume]
+    ids = tuple(s.id for s in sozialraeume)
+    hours = _project_hours(year, ids)
+    hze = {(h.sozialraum_id, h.month): h.hours for h in db.session.execute(
+        select(HzeHours.sozialraum_id, HzeHours.month, HzeHours.hours)
+        .where(HzeHours.sozialraum_id.in_(ids), HzeHours.month.between(first, last)))}
+    result = []
+    for s in sozialraeume:
+        area = AreaYear(s)
+        for m in range(1, 13):
+            area.months.append(MonthFigure(date(year, m, 1), hours[s.id][m - 1], hze.get((s.id, date(year, m, 1)))))
+        result.append(area)
+    return result
+
+
+#: Per app: (year, Sozialraum ids) -> (fingerprint, {Sozialraum id: project hours of the 12 months}).
+_PROJECT_HOURS_CACHE = "proposals.project_hours"
+
+
+def _proposals_fingerprint() -> tuple:
+    """Changes whenever the project hours of any year may change, in two index look-ups.
+
+    Hours, run and Sozialraum of a proposal can only be changed while it is a draft or sent back
+    (``EDITABLE_STATES``), where it does not count; it starts or stops counting only by a state
+    change, and every state change records a ProposalEvent (``transition``). New and deleted
+    proposals change the count. So (newest event, number of proposals) covers every input.
+    """
+    return tuple(db.session.execute(select(
+        select(func.max(ProposalEvent.id)).scalar_subquery(),
+        select(func.count()).select_from(Proposal).scalar_subquery())).one())
+
+
+def _project_hours(year: int, ids: tuple[int, ...]) -> dict[int, list[float]]:
+    cache = current_app.extensions.setdefault(_PROJECT_HOURS_CACHE, {})
+    fingerprint = _proposals_fingerprint()
+    known = cache.get((year, ids))
+    if known is not None and known[0] == fingerprint:
+        return known[1]
+    hours = compute_project_hours(year, ids)
+    if len(cache) > 64:  # a handful of years are looked at; never grow without bound
+        cache.clear()
+    cache[(year, ids)] = (fingerprint, hours)
+    return hours
+
+
+def compute_project_hours(year: int, ids) -> dict[int, list[float]]:
+    """Project hours per Sozialraum and month of ``year`` (index 0 = January), from the database.
+
+    Only the four columns the sum needs are loaded, and the sum goes by day: each run adds
+    hours_per_week / 7 to the days it covers (a difference array, one entry at its first and one
+    after its last day), and the months add up their days. That is the same sum as weeks_in_run
+    per run and month, in time linear in runs plus days.
+    """
+    first, last = date(year, 1, 1), date(year, 12, 31)
     days = (last - first).days + 1
     change = {i: [0.0] * (days + 1) for i in ids}
     for sozialraum_id, hours, starts_on, ends_on in db.session.execute(
@@ -548,19 +608,13 @@ def target_figures(year: int, sozialraeume) -> list[AreaYear]:
         daily[(max(starts_on, first) - first).days] += hours / 7
         daily[(min(ends_on, last) - first).days + 1] -= hours / 7
     month_of_day = [(first + timedelta(days=d)).month - 1 for d in range(days)]
-    hze = {(h.sozialraum_id, h.month): h.hours for h in db.session.scalars(
-        select(HzeHours).where(HzeHours.sozialraum_id.in_(ids), HzeHours.month.between(first, last)))}
-    result = []
-    for s in sozialraeume:
+    result = {}
+    for i in ids:
         per_month, rate = [0.0] * 12, 0.0
         for d in range(days):
-            rate += change[s.id][d]
+            rate += change[i][d]
             per_month[month_of_day[d]] += rate
-        area = AreaYear(s)
-        for m in range(1, 13):
-            area.months.append(MonthFigure(date(year, m, 1), round(per_month[m - 1], 6),
-                                           hze.get((s.id, date(year, m, 1)))))
-        result.append(area)
+        result[i] = [round(h, 6) for h in per_month]
     return result
 
 

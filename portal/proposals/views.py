@@ -30,6 +30,7 @@ from portal.proposals.models import (DocumentKind, HzeHours, Indicator, Proposal
 from portal.proposals.services import Action, TransitionRefused
 from portal.text import render_markdown
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
+from portal.urls import row_url
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 register_personal_data("projektantraege", services.personal_data)
@@ -79,14 +80,16 @@ def index():
     page = services.visible_proposals_page(current_user, state_filter, after=services.parse_cursor(
         request.args.get("nach")), limit=_page_size())
     return render("proposals/index.html", "proposals/_list.html", page=page, state=state,
-                  states=list(ProposalState), can_draft=services.can_draft(current_user), now=utcnow())
+                  states=list(ProposalState), can_draft=services.can_draft(current_user), now=utcnow(),
+                  detail_url=row_url("proposals.detail", "proposal_id"))
 
 
 @bp.get("/inbox")
 @role_required(Role.LEITUNG)
 def inbox():
     page = db.paginate(services.waiting_for_leitung(), per_page=_page_size(), error_out=False)
-    return render_template("proposals/inbox.html", page=page, now=utcnow(), age=services.age_in_days)
+    return render_template("proposals/inbox.html", page=page, now=utcnow(), age=services.age_in_days,
+                           detail_url=row_url("proposals.detail", "proposal_id"))
 
 
 @bp.get("/approved")
@@ -98,7 +101,8 @@ def approved():
     groups: dict = {}
     for p in page.items:
         groups.setdefault(p.sozialraum, []).append(p)
-    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only)
+    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only,
+                           can_view=Proposal.viewer(current_user), detail_url=row_url("proposals.detail", "proposal_id"))
 
 
 # --- the Formblatt ---------------------------------------------------------------------------------
