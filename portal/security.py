@@ -149,8 +149,6 @@ def _user_statement():
 
 def _load_user(session_id: str):
     """Load the user of a session cookie; refuse cookies issued before logout/deactivation."""
-    from portal.auth.models import User
-
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request, url_for
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.access import public
@@ -22,6 +22,7 @@ from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum, Traeger
+from portal.urls import row_url
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 register_personal_data("kalender", services.personal_data)
@@ -530,10 +531,9 @@ def calendar_href(occ) -> str:
     page another feature gave for it."""
     if occ.event_id is None:
         return occ.url or ""
-    prefix = g.get("calendar_event_prefix")
-    if prefix is None:
-        prefix = g.calendar_event_prefix = url_for("calendar.event", event_id=1)[:-1]
-    return f"{prefix}{occ.event_id}"
+    if "calendar_event_url" not in g:
+        g.calendar_event_url = row_url("calendar.event", "event_id")
+    return g.calendar_event_url(occ.event_id)
 
 
 @bp.app_template_global("calendar_month_of")
