@@ -335,6 +335,38 @@ def test_overview_shows_every_ortsteil_with_its_newest_posts(client_as):
     assert "Dein Ortsteil" in html
 
 
+def test_overview_lists_the_newest_posts_each_user_may_see_per_board(app):
+    """The overview's one query gives, per board, the first posts of that board's own list."""
+    from datetime import timedelta
+
+    from portal.board.models import Category, today
+
+    with app.app_context():
+        author, other = get_user("ehrenamt"), get_user("ehrenamt_legefeld")
+        taubach = ortsteil("taubach")
+        for title, status, author_id, pinned, until in [
+            ("Eigener ausgeblendeter Beitrag", PostStatus.HIDDEN, author.id, False, None),
+            ("Fremder wartender Beitrag", PostStatus.PENDING, other.id, False, None),
+            ("Abgelaufener Beitrag", PostStatus.PUBLISHED, other.id, False, today() - timedelta(days=1)),
+            ("Angehefteter alter Beitrag", PostStatus.PUBLISHED, other.id, True, None),
+        ]:
+            db.session.add(Post(ortsteil=taubach, author_id=author_id, title=title, body="Text", body_html="<p>Text</p>",
+                                category=Category.IDEE, status=status, pinned=pinned, visible_until=until))
+        db.session.commit()
+        for role in ("ehrenamt", "ehrenamt_legefeld", "moderation"):
+            user = get_user(role)
+            for board, posts in services.overview(user):
+                expected = services.list_posts(services.PostFilter(ortsteil=board), user, limit=3).posts
+                assert [p.id for p in posts] == [p.id for p in expected], (role, board.name)
+        titles = {role: [p.title for b, posts in services.overview(get_user(role)) if b.slug == "taubach" for p in posts]
+                  for role in ("ehrenamt", "ehrenamt_legefeld", "moderation")}
+    assert titles["ehrenamt"] == ["Angehefteter alter Beitrag", STOVE, "Eigener ausgeblendeter Beitrag"]
+    assert titles["ehrenamt_legefeld"][:2] == ["Angehefteter alter Beitrag", STOVE]
+    assert "Eigener ausgeblendeter Beitrag" not in titles["ehrenamt_legefeld"]
+    assert titles["moderation"] == ["Angehefteter alter Beitrag", STOVE, "Fremder wartender Beitrag"]
+    assert not any("Abgelaufener" in t for ts in titles.values() for t in ts)
+
+
 def test_ortsteil_board_shows_the_next_dates_of_its_calendar(client_as):
     html = client_as("ehrenamt_legefeld").get("/board/taubach").get_data(as_text=True)
     assert 'id="upcoming-events"' in html and "Nächste Termine in Taubach" in html

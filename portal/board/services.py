@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Iterable
 
-from sqlalchemy import and_, func, or_, select, union_all, update
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
@@ -174,33 +175,50 @@ def thanked_by(user, posts: Iterable[Post]) -> set[int]:
                                                                  Reaction.post_id.in_(ids))))
 
 
-def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
-    """Every Ortsteil with its newest posts, in two queries.
+#: The cards of the overview show title, category, date and state only: no text, author or counts.
+OVERVIEW_COLUMNS = (Post.id, Post.ortsteil_id, Post.title, Post.category, Post.created_at, Post.pinned, Post.status,
+                    Post.version)
 
-    The newest posts of each board come from a small index range each (ortsteil_id, pinned, id),
-    joined by UNION ALL: ranking every post with a window function would read the whole table,
-    which at 100,000 posts costs half a second.
+
+@cache
+def _overview_statement(moderator: bool, per_board: int):
+    """The newest ``per_board`` posts of every board, as one statement built once per process.
+
+    Every Ortsteil looks up its k-th newest visible post in its own index range (ortsteil_id, pinned,
+    id) – a correlated scalar subquery per rank – and the post is then read by its primary key.
+    Both SQLite and PostgreSQL run that as a few index steps per board, whatever the number of posts.
+    (A correlated ``IN (… LIMIT n)`` would do in SQLite, but PostgreSQL evaluates it for every pair of
+    Ortsteil and post: seconds at 100,000 posts.) The user and the day are bound parameters, so the
+    compiled SQL comes from SQLAlchemy's cache.
     """
+    def kth_newest(k: int):
+        newest = aliased(Post, name=f"newest_{k}")
+        conditions = [newest.ortsteil_id == Ortsteil.id,
+                      or_(newest.visible_until.is_(None), newest.visible_until >= bindparam("today", type_=Date))]
+        if not moderator:
+            conditions.append(or_(newest.status == PostStatus.PUBLISHED,
+                                  newest.author_id == bindparam("user_id", type_=Integer)))
+        return (select(newest.id).where(*conditions).order_by(newest.pinned.desc(), newest.id.desc())
+                .limit(1).offset(k).correlate(Ortsteil).scalar_subquery())
+
+    return (
+        select(Post).select_from(Ortsteil)
+        .join(Post, Post.id.in_([kth_newest(k) for k in range(per_board)]))
+        .options(load_only(*OVERVIEW_COLUMNS))
+        .order_by(Post.pinned.desc(), Post.id.desc())
+    )
+
+
+def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
+    """Every Ortsteil with its newest posts, in two queries that do not grow with the posts."""
     ortsteile = list(db.session.scalars(select(Ortsteil).options(joinedload(Ortsteil.sozialraum))
                                         .order_by(Ortsteil.name)))
     if not ortsteile:
         return []
-    scoped = _scoped(PostFilter(), user)
-    newest = [
-        select(Post.id).where(Post.ortsteil_id == o.id, scoped)
-        .order_by(Post.pinned.desc(), Post.id.desc()).limit(per_board).subquery()
-        for o in ortsteile
-    ]
-    ids = union_all(*(select(sub.c.id) for sub in newest))
-    # The cards show title, category, date and state only: no text, author or counts to load.
-    posts = db.session.scalars(
-        select(Post).where(Post.id.in_(ids))
-        .options(load_only(Post.id, Post.ortsteil_id, Post.title, Post.category, Post.created_at, Post.pinned,
-                           Post.status, Post.version))
-        .order_by(Post.pinned.desc(), Post.id.desc())
-    )
+    moderator = is_moderator(user)
+    params = {"today": today()} if moderator else {"today": today(), "user_id": user.id}
     by_board: dict[int, list[Post]] = {o.id: [] for o in ortsteile}
-    for post in posts:
+    for post in db.session.scalars(_overview_statement(moderator, per_board), params):
         by_board[post.ortsteil_id].append(post)
     mine = {o.id for o in getattr(user, "ortsteile", [])}
     ortsteile.sort(key=lambda o: (o.id not in mine, o.name))
