@@ -296,6 +296,22 @@ def test_mehr_laden_pages_by_keyset_with_pinned_first(app, client_as):
     assert "Zu den neuesten Beiträgen" in plain
 
 
+def test_list_fragments_load_only_the_list(app, client_as, count_queries):
+    """"Mehr laden" and the filters ask for the list alone: no calendar, settings or form behind it."""
+    _bulk_posts(app, 25)
+    client = client_as("ehrenamt")
+    with app.app_context():
+        cursor = services.list_posts(services.PostFilter(ortsteil=ortsteil("taubach")), get_user("ehrenamt")).next_cursor
+    for url, target in ((f"/board/taubach?vor={cursor}", "post-list"), ("/board/taubach?kategorie=frage", "board-posts")):
+        client.get(url, headers={**HX, "HX-Target": target})
+        with count_queries() as q:
+            response = client.get(url, headers={**HX, "HX-Target": target})
+        assert response.status_code == 200
+        assert not any("calendar_" in s or "board_settings" in s for s in q.statements), url
+    empty = client.get("/board/taubach?q=gibtesnicht", headers={**HX, "HX-Target": "board-posts"})
+    assert "Keine passenden Beiträge." in empty.get_data(as_text=True)
+
+
 def test_search_and_category_filter_update_the_list(client_as):
     client = client_as("fachkraft")
     html = client.get("/board/alle?q=hobby-horse", headers={**HX, "HX-Target": "board-posts"}).get_data(as_text=True)

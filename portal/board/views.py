@@ -102,6 +102,13 @@ def _board(ortsteil: Ortsteil | None):
 
     ctx = dict(ortsteil=ortsteil, f=f, page=page, cursor=cursor, board_url=board_url, categories=list(Category),
                list_url=board_url(**f.args()))
+    more = hx_request.htmx.target == "post-list"
+    partial = "board/_post_items.html" if more else "board/_posts.html"
+    if wants_fragment():
+        # Only the list: what the rest of the page shows (settings, calendar, forms) is not asked for.
+        if not more and ortsteil is not None:
+            ctx["can_post"] = can_post_in(current_user, ortsteil)  # the empty list invites to write
+        return render("board/board.html", partial, **ctx)
     if ortsteil is not None:
         settings = services.settings_for(ortsteil)
         ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings, own_boards=services.own_boards(current_user),
@@ -109,7 +116,6 @@ def _board(ortsteil: Ortsteil | None):
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
     if is_moderator(current_user):
         ctx["queue_size"] = services.queue_size()
-    partial = "board/_post_items.html" if hx_request.htmx.target == "post-list" else "board/_posts.html"
     return render("board/board.html", partial, **ctx)
 
 
