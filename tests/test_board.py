@@ -401,3 +401,21 @@ def test_demo_data_is_realistic_and_idempotent(app):
         assert services.settings_for(ortsteil("legefeld")).premoderation
         seed_demo("demo-passwort")
         assert db.session.scalar(select(func.count(Post.id))) == before
+
+
+@pytest.mark.parametrize("script_root", ["", "/portal"])
+def test_card_links_are_the_urls_url_for_builds(app, script_root):
+    """id_url builds each kind of card link once per request and puts the ids in; same result as url_for."""
+    from flask import url_for
+
+    from portal.board.views import id_url
+
+    calls = [("board.post_detail", {"post_id": 7}), ("board.post_detail", {"post_id": 12345, "_anchor": "comments"}),
+             ("board.post_moderate", {"post_id": 3, "action": "pin"}), ("board.post_moderate", {"post_id": 3, "action": "unpin"}),
+             ("board.thumbnail", {"attachment_id": 918}), ("board.attachment", {"attachment_id": 5}),
+             ("board.ortsteil", {"slug": "taubach"}), ("board.ortsteil", {"slug": "legefeld"})]
+    with app.test_request_context("/board/", base_url=f"http://localhost{script_root}"):
+        for _ in range(2):  # first built, then taken from the request's cache
+            for endpoint, values in calls:
+                assert id_url(endpoint, **values) == url_for(endpoint, **values)
+        assert id_url("board.post_detail", post_id=7).startswith(f"{script_root}/board/posts/7")

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Iterable
 
 from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
@@ -127,8 +127,10 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
     """One page of a board: pinned first, then newest; a fixed number of queries."""
     stmt = (
         select(Post).where(_scoped(f, user))
-        # Cards show the author's name; their roles (a selectin load of User) are not needed.
-        .options(joinedload(Post.ortsteil), joinedload(Post.author).lazyload(User.role_rows),
+        # Cards show the sanitised HTML, not the Markdown source or the search text, and the author's
+        # name only: not their roles (a selectin load of User) or login data.
+        .options(defer(Post.body), defer(Post.search_text), joinedload(Post.ortsteil),
+                 joinedload(Post.author).load_only(User.display_name).lazyload(User.role_rows),
                  selectinload(Post.attachments))
         .order_by(Post.pinned.desc(), Post.id.desc())
         .limit(limit + 1)
