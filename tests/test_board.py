@@ -323,6 +323,16 @@ def test_search_and_category_filter_update_the_list(client_as):
     assert client.get("/board/alle?q=%C3%9CBRIGE+tannenzweige").get_data(as_text=True).count("Übrige Tannenzweige") >= 1
 
 
+def test_search_takes_wildcards_literally(app, client_as):
+    _bulk_posts(app, 1, title="Rabatt 100% auf_Bastelkram/Papier", search_text="rabatt 100% auf_bastelkram/papier")
+    _bulk_posts(app, 1, title="Rabatt 1000 auf Bastelkram", search_text="rabatt 1000 auf bastelkram")
+    client = client_as("fachkraft")
+    for q, found in (("100%", True), ("auf_b", True), ("m/p", True), ("1%0", False), ("auf_", True), ("_", True)):
+        html = client.get("/board/taubach", query_string={"q": q}).get_data(as_text=True)
+        assert ("Rabatt 100% auf_Bastelkram/Papier" in html) is found, q
+        assert "Rabatt 1000 auf Bastelkram" not in html, q  # "%" and "_" are no wildcards
+
+
 def test_expired_posts_leave_the_board_but_stay_in_the_archive(client_as):
     client = client_as("fachkraft")
     assert "Spielplatzfest mit Seifenblasen" not in client.get("/board/gaberndorf").get_data(as_text=True)

@@ -7,8 +7,9 @@ from datetime import date
 from functools import cache
 from typing import Iterable
 
-from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload
+from sqlalchemy import Date, Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.board import images
@@ -101,50 +102,100 @@ def decode_cursor(raw: str | None) -> tuple[int, int] | None:
     return (1 if pinned else 0, post_id)
 
 
-def visible_to(user):
-    """Published posts; authors also see their own waiting or hidden posts; Moderation sees all."""
-    if is_moderator(user):
-        return True
-    return or_(Post.status == PostStatus.PUBLISHED, Post.author_id == user.id)
+def _like_pattern(text: str) -> str:
+    """``%text%`` for LIKE … ESCAPE '/', the wildcards in ``text`` taken literally."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
-def _scoped(f: PostFilter, user):
-    conditions = [visible_to(user)]
+def _scope(f: PostFilter, user) -> tuple[tuple, dict]:
+    """The shape of a list's conditions (the key of its cached statements) and their parameters."""
+    moderator = is_moderator(user)
+    params = {"today": today()}
+    if not moderator:
+        params["user_id"] = user.id
     if f.ortsteil is not None:
-        conditions.append(Post.ortsteil_id == f.ortsteil.id)
+        params["ortsteil_id"] = f.ortsteil.id
     if f.category is not None:
-        conditions.append(Post.category == f.category)
+        params["category"] = f.category
     if f.q:
-        conditions.append(Post.search_text.contains(f.q.casefold(), autoescape=True))
-    if f.archive:
-        conditions.append(Post.visible_until < today())
+        params["q"] = _like_pattern(f.q.casefold())
+    shape = (moderator, f.ortsteil is not None, f.category is not None, bool(f.q), f.archive)
+    return shape, params
+
+
+def _scope_conditions(moderator: bool, ortsteil: bool, category: bool, search: bool, archive: bool) -> list:
+    """What a list shows, with the values as bound parameters (see ``_scope``).
+
+    Published posts; authors also see their own waiting or hidden posts; Moderation sees all.
+    """
+    conditions = []
+    if not moderator:
+        conditions.append(or_(Post.status == PostStatus.PUBLISHED, Post.author_id == bindparam("user_id")))
+    if ortsteil:
+        conditions.append(Post.ortsteil_id == bindparam("ortsteil_id"))
+    if category:
+        conditions.append(Post.category == bindparam("category"))
+    if search:
+        conditions.append(Post.search_text.like(bindparam("q"), escape="/"))
+    if archive:
+        conditions.append(Post.visible_until < bindparam("today"))
     else:
-        conditions.append(or_(Post.visible_until.is_(None), Post.visible_until >= today()))
-    return and_(*conditions)
+        conditions.append(or_(Post.visible_until.is_(None), Post.visible_until >= bindparam("today")))
+    return conditions
+
+
+@cache
+def _list_statement(shape: tuple, keyset: int | None, limit: int):
+    """One page of a list, built once per shape: pinned first, then newest (keyset on pinned, id).
+
+    ``keyset`` is None on the first page, else whether the last post shown was pinned. The page also
+    says which posts the user thanked (``thanked``), so that needs no query of its own.
+    """
+    thanked = exists().where(Reaction.post_id == Post.id, Reaction.user_id == bindparam("viewer_id")).label("thanked")
+    stmt = (
+        select(Post, thanked).where(*_scope_conditions(*shape))
+        # Cards show the sanitised HTML, not the Markdown source or the search text, and the author's
+        # name only: not their roles (a selectin load of User) or login data. Attachments: _attach().
+        .options(defer(Post.body), defer(Post.search_text), joinedload(Post.ortsteil),
+                 joinedload(Post.author).load_only(User.display_name).lazyload(User.role_rows),
+                 lazyload(Post.attachments))
+        .order_by(Post.pinned.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    if keyset == 1:  # still among the pinned posts: the rest of them, then every unpinned one
+        stmt = stmt.where(or_(Post.pinned.is_(False), and_(Post.pinned.is_(True), Post.id < bindparam("last_id"))))
+    elif keyset == 0:
+        stmt = stmt.where(Post.pinned.is_(False), Post.id < bindparam("last_id"))
+    return stmt
+
+
+_ATTACHMENTS = (select(Attachment).where(Attachment.post_id.in_(bindparam("post_ids", expanding=True)))
+                .order_by(Attachment.post_id, Attachment.position))
+
+
+def _attach(posts: list[Post]) -> None:
+    """Load the attachments of many posts in one plain query (a selectin load costs twice as much)."""
+    if not posts:
+        return
+    by_post: dict[int, list[Attachment]] = {p.id: [] for p in posts}
+    for attachment in db.session.scalars(_ATTACHMENTS, {"post_ids": list(by_post)}):
+        by_post[attachment.post_id].append(attachment)
+    for post in posts:
+        set_committed_value(post, "attachments", by_post[post.id])
 
 
 def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> PostPage:
     """One page of a board: pinned first, then newest; a fixed number of queries."""
-    stmt = (
-        select(Post).where(_scoped(f, user))
-        # Cards show the sanitised HTML, not the Markdown source or the search text, and the author's
-        # name only: not their roles (a selectin load of User) or login data.
-        .options(defer(Post.body), defer(Post.search_text), joinedload(Post.ortsteil),
-                 joinedload(Post.author).load_only(User.display_name).lazyload(User.role_rows),
-                 selectinload(Post.attachments))
-        .order_by(Post.pinned.desc(), Post.id.desc())
-        .limit(limit + 1)
-    )
+    shape, params = _scope(f, user)
+    params["viewer_id"] = user.id
     key = decode_cursor(cursor)
     if key is not None:
-        pinned, last_id = key
-        if pinned:  # still among the pinned posts: the rest of them, then every unpinned one
-            stmt = stmt.where(or_(Post.pinned.is_(False), and_(Post.pinned.is_(True), Post.id < last_id)))
-        else:
-            stmt = stmt.where(Post.pinned.is_(False), Post.id < last_id)
-    posts = list(db.session.scalars(stmt).unique())
-    more = len(posts) > limit
-    posts = posts[:limit]
+        params["last_id"] = key[1]
+    rows = db.session.execute(_list_statement(shape, None if key is None else key[0], limit + 1), params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    posts = [post for post, _ in rows]
+    _attach(posts)
     newest_id = 0
     if key is None:
         # Pinned posts come first, so once an unpinned one is on the first page (or the page is all
@@ -154,27 +205,41 @@ def list_posts(f: PostFilter, user, cursor: str | None = None, limit: int = PAGE
         else:
             newest_id = max((p.id for p in posts), default=0)
     return PostPage(posts=posts, next_cursor=encode_cursor(posts[-1]) if more else None,
-                    thanked=thanked_by(user, posts), newest_id=newest_id)
+                    thanked={post.id for post, thanked in rows if thanked}, newest_id=newest_id)
+
+
+@cache
+def _newest_statement(shape: tuple):
+    return select(func.max(Post.id)).where(*_scope_conditions(*shape))
 
 
 def newest_post_id(f: PostFilter, user) -> int:
-    return db.session.scalar(select(func.max(Post.id)).where(_scoped(f, user))) or 0
+    shape, params = _scope(f, user)
+    return db.session.scalar(_newest_statement(shape), params) or 0
+
+
+@cache
+def _count_new_statement(shape: tuple):
+    return select(func.count(Post.id)).where(
+        *_scope_conditions(*shape), Post.id > bindparam("after_id"),
+        or_(Post.author_id.is_(None), Post.author_id != bindparam("viewer_id")))
 
 
 def count_new_posts(f: PostFilter, user, after_id: int) -> int:
     """Posts others published since the list was loaded (the poller asks every 30 s)."""
-    return db.session.scalar(
-        select(func.count(Post.id)).where(_scoped(f, user), Post.id > after_id,
-                                          or_(Post.author_id.is_(None), Post.author_id != user.id))
-    ) or 0
+    shape, params = _scope(f, user)
+    return db.session.scalar(_count_new_statement(shape), {**params, "after_id": after_id, "viewer_id": user.id}) or 0
+
+
+_THANKED = select(Reaction.post_id).where(Reaction.user_id == bindparam("user_id"),
+                                          Reaction.post_id.in_(bindparam("post_ids", expanding=True)))
 
 
 def thanked_by(user, posts: Iterable[Post]) -> set[int]:
     ids = [p.id for p in posts]
     if not ids:
         return set()
-    return set(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id,
-                                                                 Reaction.post_id.in_(ids))))
+    return set(db.session.scalars(_THANKED, {"user_id": user.id, "post_ids": ids}))
 
 
 #: The cards of the overview show title, category, date and state only: no text, author or counts.
