@@ -429,3 +429,26 @@ def test_card_links_are_the_urls_url_for_builds(app, script_root):
             for endpoint, values in calls:
                 assert id_url(endpoint, **values) == url_for(endpoint, **values)
         assert id_url("board.post_detail", post_id=7).startswith(f"{script_root}/board/posts/7")
+
+
+def test_post_page_queries_do_not_grow_with_comments_or_their_authors(app, client_as, count_queries):
+    from portal.auth.models import User
+
+    client = client_as("fachkraft")
+    with app.app_context():
+        post = post_by_title(STOVE)
+        post_id = post.id
+        users = db.session.scalars(select(User).order_by(User.id)).all()
+
+    def queries() -> int:
+        client.get(f"/board/posts/{post_id}")
+        with count_queries() as q:
+            html = client.get(f"/board/posts/{post_id}").get_data(as_text=True)
+        assert "Kommentare (" in html
+        return q.count
+
+    before = queries()
+    with app.app_context():
+        db.session.add_all(Comment(post_id=post_id, author_id=u.id, body=f"Kommentar von {u.display_name}") for u in users)
+        db.session.commit()
+    assert queries() == before

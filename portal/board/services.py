@@ -307,11 +307,22 @@ def my_unpublished(user, limit: int = 10) -> list[Post]:
         .options(joinedload(Post.ortsteil)).order_by(Post.id.desc()).limit(limit)).unique())
 
 
+# A post with its board and author, and its comments with their authors; the roles of authors (a
+# selectin load of User each) are not shown. Attachments and comments load by plain queries.
+_POST = (select(Post).where(Post.id == bindparam("post_id"))
+         .options(joinedload(Post.ortsteil), joinedload(Post.author).lazyload(User.role_rows),
+                  lazyload(Post.attachments), lazyload(Post.comments)))
+_COMMENTS = (select(Comment).where(Comment.post_id == bindparam("post_id"))
+             .options(joinedload(Comment.author).lazyload(User.role_rows)).order_by(Comment.id))
+
+
 def get_post(post_id: int, with_comments: bool = False) -> Post | None:
-    options = [joinedload(Post.ortsteil), joinedload(Post.author), selectinload(Post.attachments)]
-    if with_comments:
-        options.append(selectinload(Post.comments).joinedload(Comment.author))
-    return db.session.scalar(select(Post).where(Post.id == post_id).options(*options))
+    post = db.session.scalar(_POST, {"post_id": post_id})
+    if post is not None:
+        _attach([post])
+        if with_comments:
+            set_committed_value(post, "comments", list(db.session.scalars(_COMMENTS, {"post_id": post_id})))
+    return post
 
 
 # --- writing posts ---------------------------------------------------------------------------------
