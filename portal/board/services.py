@@ -300,11 +300,18 @@ def own_boards(user) -> list[Ortsteil]:
     return sorted(boards.values(), key=lambda o: o.name)
 
 
+@cache
+def _unpublished_statement(limit: int):
+    # The overview lists title, board, state and the Moderation's reason only.
+    return (select(Post).where(Post.author_id == bindparam("user_id"), Post.status != PostStatus.PUBLISHED)
+            .options(load_only(Post.id, Post.ortsteil_id, Post.title, Post.status, Post.hidden_reason, Post.version),
+                     joinedload(Post.ortsteil))
+            .order_by(Post.id.desc()).limit(limit))
+
+
 def my_unpublished(user, limit: int = 10) -> list[Post]:
     """The user's own posts that others cannot see (waiting or hidden), so the author notices."""
-    return list(db.session.scalars(
-        select(Post).where(Post.author_id == user.id, Post.status != PostStatus.PUBLISHED)
-        .options(joinedload(Post.ortsteil)).order_by(Post.id.desc()).limit(limit)).unique())
+    return list(db.session.scalars(_unpublished_statement(limit), {"user_id": user.id}))
 
 
 # A post with its board and author, and its comments with their authors; the roles of authors (a
