@@ -23,6 +23,7 @@ from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.navigation import register_badge
 from portal.org.models import Ortsteil
 from portal.uploads import UploadError, send_upload
+from portal.urls import row_url
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 register_personal_data("pinnwand", services.personal_data)
@@ -34,16 +35,13 @@ NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."
 
 # --- helpers ---------------------------------------------------------------------------------------
 
-_ID_MARK = 918_273_645_546
-
-
 @bp.app_template_global()
 def id_url(endpoint: str, **values) -> str:
     """``url_for`` for the links of many cards that differ only in one id (post, attachment).
 
-    The URL is built once per request and endpoint with a marker in place of the id; later calls put
-    the id there. A board page has about 140 such links, and url_for costs several µs each.
-    Links without an int value (an Ortsteil's board) are kept as they are; several ints go to url_for.
+    Each kind of link is built once per request (``portal.urls.row_url``) and the id put in; a board
+    page has about 140 such links, and url_for costs several µs each. Links without an int value (an
+    Ortsteil's board) are kept per request as they are; several int values go to url_for.
     """
     ints = [k for k, v in values.items() if type(v) is int]
     if len(ints) > 1:
@@ -56,15 +54,12 @@ def id_url(endpoint: str, **values) -> str:
             url = cache[key] = url_for(endpoint, **values)
         return url
     name = ints[0]
-    key = (request.script_root, endpoint, name, tuple(sorted((k, v) for k, v in values.items() if k != name)))
-    parts = cache.get(key)
-    if parts is None:
-        marker = str(_ID_MARK)
-        head, found, tail = url_for(endpoint, **{**values, name: _ID_MARK}).partition(marker)
-        parts = cache[key] = (head, tail) if found and marker not in tail else False
-    if not parts:
-        return url_for(endpoint, **values)
-    return f"{parts[0]}{values[name]}{parts[1]}"
+    others = {k: v for k, v in values.items() if k != name}
+    key = (request.script_root, endpoint, name, tuple(sorted(others.items())))
+    build = cache.get(key)
+    if build is None:
+        build = cache[key] = row_url(endpoint, name, **others)
+    return build(values[name])
 
 
 def _ortsteil_or_404(slug: str) -> Ortsteil:
