@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, assets, errors, formatting, navigation, ops, security
+from portal import access, assets, errors, formatting, navigation, ops, security, urls
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
     assets.init_app(app)
     navigation.init_app(app)
+    urls.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
     _register_models()

@@ -5,10 +5,9 @@ shows the number beside that section's link when it is above zero (``label`` is 
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Callable
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g
 from flask_login import current_user
 
 _BADGES: dict[str, tuple[Callable, str]] = {}
@@ -48,22 +47,7 @@ class _NavBadges:
         return name in self._counted()
 
 
-def fixed_url(endpoint: str, **values) -> str:
-    """url_for for the links every page repeats (navigation, footer, static files).
-
-    Their URLs change only with the deployment's path prefix, so each is built once per worker
-    instead of a dozen times per page.
-    """
-    return _fixed_url(request.script_root, endpoint, tuple(sorted(values.items())))
-
-
-@lru_cache(maxsize=128)
-def _fixed_url(script_root: str, endpoint: str, values: tuple) -> str:
-    return url_for(endpoint, **dict(values))
-
-
 def init_app(app: Flask) -> None:
-    app.add_template_global(fixed_url)
     @app.context_processor
     def nav_badges():
         # One per request, so that a page and the partials it includes count once.

@@ -75,3 +75,16 @@ def test_times_are_shown_in_berlin_in_german_format():
     assert datum_zeit(winter) == "21.11.2026, 09:00 Uhr"
     assert datum(winter) == "21.11.2026"
     assert zahl(1507.6) == "1.507,6"
+
+
+@pytest.mark.parametrize("script_root", ["", "/portal"])
+def test_layout_links_built_once_follow_the_deployments_path_prefix(app, script_root):
+    from flask import url_for
+
+    from portal.urls import fixed_url
+
+    for _ in range(2):  # built, then taken from the worker's cache
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            assert fixed_url("board.index") == url_for("board.index") == f"{script_root}/board/"
+            assert fixed_url("pages.legal", slug="impressum") == f"{script_root}/impressum"
+            assert fixed_url("static", filename="css/portal.css") == url_for("static", filename="css/portal.css")

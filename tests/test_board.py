@@ -418,7 +418,7 @@ def test_card_links_are_the_urls_url_for_builds(app, script_root):
     """id_url builds each kind of card link once per request and puts the ids in; same result as url_for."""
     from flask import url_for
 
-    from portal.board.views import id_url
+    from portal.urls import id_url
 
     calls = [("board.post_detail", {"post_id": 7}), ("board.post_detail", {"post_id": 12345, "_anchor": "comments"}),
              ("board.post_moderate", {"post_id": 3, "action": "pin"}), ("board.post_moderate", {"post_id": 3, "action": "unpin"}),

@@ -5,7 +5,7 @@ models' ``can_*`` rules. htmx requests get the region they target, everything el
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
@@ -23,7 +23,6 @@ from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.navigation import register_badge
 from portal.org.models import Ortsteil
 from portal.uploads import UploadError, send_upload
-from portal.urls import row_url
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 register_personal_data("pinnwand", services.personal_data)
@@ -34,33 +33,6 @@ NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-@bp.app_template_global()
-def id_url(endpoint: str, **values) -> str:
-    """``url_for`` for the links of many cards that differ only in one id (post, attachment).
-
-    Each kind of link is built once per request (``portal.urls.row_url``) and the id put in; a board
-    page has about 140 such links, and url_for costs several µs each. Links without an int value (an
-    Ortsteil's board) are kept per request as they are; several int values go to url_for.
-    """
-    ints = [k for k, v in values.items() if type(v) is int]
-    if len(ints) > 1:
-        return url_for(endpoint, **values)
-    cache = g.setdefault("board_id_urls", {})
-    if not ints:
-        key = (request.script_root, endpoint, tuple(sorted(values.items())))
-        url = cache.get(key)
-        if url is None:
-            url = cache[key] = url_for(endpoint, **values)
-        return url
-    name = ints[0]
-    others = {k: v for k, v in values.items() if k != name}
-    key = (request.script_root, endpoint, name, tuple(sorted(others.items())))
-    build = cache.get(key)
-    if build is None:
-        build = cache[key] = row_url(endpoint, name, **others)
-    return build(values[name])
-
 
 def _ortsteil_or_404(slug: str) -> Ortsteil:
     ortsteil = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == slug))

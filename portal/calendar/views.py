@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum, Traeger
-from portal.urls import row_url
+from portal.urls import id_url
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 register_personal_data("kalender", services.personal_data)
@@ -531,9 +531,7 @@ def calendar_href(occ) -> str:
     page another feature gave for it."""
     if occ.event_id is None:
         return occ.url or ""
-    if "calendar_event_url" not in g:
-        g.calendar_event_url = row_url("calendar.event", "event_id")
-    return g.calendar_event_url(occ.event_id)
+    return id_url("calendar.event", event_id=occ.event_id)
 
 
 @bp.app_template_global("calendar_month_of")
