@@ -31,7 +31,7 @@ from portal.navigation import register_badge
 from portal.org.models import Traeger
 from portal.text import slugify
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
-from portal.urls import row_url
+from portal.urls import id_url, row_url
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
 register_personal_data("ag_78", services.personal_data)
@@ -739,11 +739,11 @@ def export(slug: str):
 
 # --- calendar ----------------------------------------------------------------------------------
 
-def _calendar_url(m: Meeting) -> str:
+def _calendar_url(slug: str, meeting_id: int) -> str:
     """Path of the meeting page (the calendar may also run outside a request, e.g. in a CLI export)."""
     if has_request_context():
-        return url_for("ag.meeting", slug=m.group.slug, meeting_id=m.id)
-    return f"{bp.url_prefix}/{m.group.slug}/meetings/{m.id}/"
+        return id_url("ag.meeting", slug=slug, meeting_id=meeting_id)
+    return f"{bp.url_prefix}/{slug}/meetings/{meeting_id}/"
 
 
 def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]:
@@ -758,18 +758,18 @@ def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]
     return [
         ExternalEvent(
             uid=f"ag-meeting-{m.id}@traegerportal",
-            title=m.full_title,
-            start=m.starts_at,
-            end=m.ends_at,
+            title=f"{m.short_name} – {m.number}. Sitzung",
+            start=datetime.combine(m.date, m.start_time, tzinfo=BERLIN),
+            end=datetime.combine(m.date, m.end_time, tzinfo=BERLIN),
             place=m.place,
             category="sitzung",
-            url=_calendar_url(m) if readable is None or m.group_id in readable else None,
+            url=_calendar_url(m.slug, m.id) if readable is None or m.group_id in readable else None,
             cancelled=m.status == MeetingStatus.ABGESAGT,
             sequence=m.sequence,
             last_modified=m.updated_at,
-            organiser=m.group.short_name,
+            organiser=m.short_name,
         )
-        for m in services.meetings_in(start, end)
+        for m in services.meeting_dates_in(start, end)
     ]
 
 
