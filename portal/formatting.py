@@ -63,7 +63,13 @@ def zahl(value: float | int | None, digits: int = 1) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def jetzt() -> datetime:
+    """Now in Berlin (e.g. the print date of a form)."""
+    return datetime.now(BERLIN)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(jetzt)
     for f in (datum, uhrzeit, datum_zeit, datum_lang, iso, zahl):
         app.add_template_filter(f)
     app.add_template_filter(render_markdown, "markdown")

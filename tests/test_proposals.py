@@ -591,3 +591,17 @@ def test_row_urls_are_the_addresses_url_for_builds(app):
         for i in (1, 42, 123456):
             assert detail(i) == url_for("proposals.detail", proposal_id=i)
             assert meeting(i) == url_for("ag.meeting", slug="ag-78-hze", meeting_id=i)
+
+
+def test_printed_formblatt_carries_print_date_and_signature_lines(app, client_as):
+    """The A4 print of a proposal ends with where to sign and when it was printed (print-only)."""
+    from portal.formatting import jetzt
+
+    with app.app_context():
+        pid = proposal_id(APPROVED)
+        traeger = db.session.get(Proposal, pid).traeger.name
+    page = client_as("leitung").get(f"/proposals/{pid}").get_data(as_text=True)
+    footer = page[page.index('<div class="print-only signatures">'):]
+    assert f"Ort, Datum, Unterschrift {traeger}" in footer
+    assert "Prüfvermerk Leitung Soziale Dienste" in footer
+    assert f"Gedruckt am {jetzt():%d.%m.%Y}, " in footer and f"Antrag Nr. {pid}" in footer
