@@ -236,6 +236,24 @@ def test_member_sees_new_minutes_confirms_reading_and_the_protokoll_sees_it(app,
         assert services.unread_count(get_user("ag_mitglied")) == 0
 
 
+
+def test_a_person_with_two_memberships_is_listed_once_under_who_has_read(app, client_as):
+    protokoll = client_as("protokoll")
+    before = text(protokoll.get(murl(app, 4, "readers")))
+    with app.app_context():
+        first = db.session.scalar(select(Membership).join(Membership.user)
+                                  .where(Membership.group_id == meeting(4).group_id,
+                                         Membership.user.has(display_name="Martin Hoffmann")))
+        # e.g. also a deputy for another Träger in the same AG
+        db.session.add(Membership(group_id=first.group_id, user_id=first.user_id, traeger_id=None, voting=False,
+                                  valid_from=first.valid_from))
+        db.session.commit()
+    after = text(protokoll.get(murl(app, 4, "readers")))
+    assert after.count("Martin Hoffmann</td>") == 1
+    count = re.compile(r"(\d+) von (\d+) Mitgliedern")
+    assert count.search(after).groups() == count.search(before).groups()
+
+
 NAV_BADGE = re.compile(r'href="/ag/"[^>]*>.*?<span class="badge"[^>]*>(\d+)<span class="visually-hidden"> neu zu lesen',
                        re.S)
 

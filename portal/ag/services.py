@@ -282,7 +282,11 @@ def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:
     members = members_on(meeting.group_id, max(meeting.date, today()))
     receipts = {r.user_id: r for r in db.session.scalars(
         select(ReadReceipt).where(ReadReceipt.meeting_id == meeting.id))}
-    return [(m, receipts.get(m.user_id)) for m in members]
+    # One row per person: someone may hold two memberships at once (e.g. for two Träger).
+    once = {}
+    for m in members:
+        once.setdefault(m.user_id, m)
+    return [(m, receipts.get(m.user_id)) for m in once.values()]
 
 
 # --- action items ------------------------------------------------------------------------------
