@@ -289,6 +289,24 @@ def test_nav_badge_counts_minutes_new_to_the_member_until_confirmed(app, client_
     assert nav_badge(member) == 1
 
 
+def test_minutes_settled_before_someone_joined_are_not_new_to_them(app, client_as):
+    newcomer, protokoll = client_as("ehrenamt"), client_as("protokoll")
+    with app.app_context():
+        db.session.add(Membership(group_id=meeting(4).group_id, user_id=get_user("ehrenamt").id,
+                                  valid_from=date.today() - timedelta(days=1)))
+        db.session.commit()
+    assert nav_badge(newcomer) == 0  # the published 4. Sitzung is older than the membership
+    assert "neue Niederschrift" not in text(newcomer.get("/ag/"))
+    assert "neu für dich" not in text(newcomer.get(murl(app, 4)))
+    # a change after joining is new to them like to everyone
+    protokoll.post(murl(app, 4, "minutes/approve"), data={"transition-approve-reason": "in der 5. Sitzung"})
+    assert protokoll.post(murl(app, 4, "corrections"), data={"text": "TOP 2: 15 statt 14 Ja-Stimmen."}
+                          ).status_code == 303
+    assert nav_badge(newcomer) == 1
+    assert "neu für dich" in text(newcomer.get(murl(app, 4)))
+    assert nav_badge(client_as("ag_mitglied")) == 1  # an older member: unchanged
+
+
 def test_nav_badges_are_counted_only_for_pages_that_show_the_navigation(client_as, count_queries):
     member = client_as("ag_mitglied")
     with count_queries() as page:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Date, and_, bindparam, func, or_, select
+from sqlalchemy import Date, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -235,6 +235,14 @@ def render_minutes(item: AgendaItem) -> None:
 
 # --- reading -----------------------------------------------------------------------------------
 
+def _new_to_member(user_id, day) -> tuple:
+    """Conditions on Membership (within a query over Meeting): ``user_id`` is a member on ``day``
+    and was one when the minutes last changed. Minutes settled before someone joined are not new
+    to them: a new member is not greeted with years of "neu zu lesen"."""
+    return (Membership.user_id == user_id, active_membership_filter(day),
+            Membership.valid_from <= Meeting.minutes_changed_at)
+
+
 def unread_meeting_ids(user, meeting_ids: list[int]) -> set[int]:
     """Meetings among ``meeting_ids`` whose published minutes ``user`` has not read since they changed."""
     if not meeting_ids:
@@ -242,7 +250,8 @@ def unread_meeting_ids(user, meeting_ids: list[int]) -> set[int]:
     rows = db.session.execute(
         select(Meeting.id, Meeting.minutes_changed_at, ReadReceipt.read_at)
         .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
-        .where(Meeting.id.in_(meeting_ids), Meeting.minutes_status != MinutesStatus.ENTWURF)
+        .where(Meeting.id.in_(meeting_ids), Meeting.minutes_status != MinutesStatus.ENTWURF,
+               exists().where(Membership.group_id == Meeting.group_id, *_new_to_member(user.id, today())))
     )
     return {mid for mid, changed, read in rows if read is None or (changed and read < changed)}
 
@@ -258,8 +267,8 @@ def mark_read(meeting: Meeting, user) -> None:
 @cache
 def _unread_statement():
     """Built once per worker: every page's navigation asks for this count (the AG badge)."""
-    user_id, day = bindparam("user_id"), bindparam("day", type_=Date)
-    member_of = select(Membership.group_id).where(Membership.user_id == user_id, active_membership_filter(day))
+    user_id = bindparam("user_id")
+    member_of = select(Membership.group_id).where(*_new_to_member(user_id, bindparam("day", type_=Date)))
     return (select(Meeting.group_id, func.count(Meeting.id))
             .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user_id))
             .where(Meeting.group_id.in_(member_of), Meeting.minutes_status != MinutesStatus.ENTWURF,
