@@ -41,6 +41,31 @@ def page_queries(app, client_for, count_queries) -> dict[str, int]:
     return counts
 
 
+def statements_run(app, client, path: str, wanted) -> list[tuple[str, tuple]]:
+    """The SQL statements (with parameters) a GET of ``path`` runs for which ``wanted(sql)`` holds."""
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if wanted(statement):
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return seen
+
+
+def query_plan(app, statement: str, parameters) -> list[str]:
+    """SQLite's EXPLAIN QUERY PLAN of a statement, one line per step."""
+    with app.app_context():
+        return [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+
+
 def test_seed_bench_fills_every_feature_consistently(app):
     output = seed_bench(app, TINY)
     assert "Benchmark-Daten angelegt" in output
@@ -78,25 +103,9 @@ def test_board_overview_reads_each_board_through_its_index(app, client_as, reque
     """The newest posts per Ortsteil come from index ranges, not from ranking every post."""
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-    client = client_as("ehrenamt")
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "FROM ortsteil JOIN board_post" in statement:
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        assert client.get("/board/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    seen = statements_run(app, client_as("ehrenamt"), "/board/", lambda sql: "FROM ortsteil JOIN board_post" in sql)
     assert len(seen) == 1, "the overview asks for its posts in one query"
-    statement, parameters = seen[0]
-    with app.app_context():
-        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+    plan = query_plan(app, *seen[0])
     assert any("ix_board_post_ortsteil_list" in line for line in plan), plan
     assert not any(re.fullmatch(r"SCAN board_post", line.strip()) for line in plan), plan
 
@@ -190,22 +199,7 @@ def test_running_approved_projects_are_found_through_state_and_end(app, client_a
     """"Freigegebene Projekte" counts and lists the running projects from the (state, ends_on) index."""
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-    client = client_as("koordination")
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().startswith("SELECT count(") and "FROM proposal" in statement:
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        assert client.get("/proposals/approved").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    statement, parameters = seen[0]
-    with app.app_context():
-        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
+    seen = statements_run(app, client_as("koordination"), "/proposals/approved",
+                          lambda sql: sql.lstrip().startswith("SELECT count(") and "FROM proposal" in sql)
+    plan = query_plan(app, *seen[0])
     assert any("ix_proposal_state_ends" in line for line in plan), plan
