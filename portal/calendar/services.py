@@ -512,7 +512,25 @@ def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[d
 
 #: Rendered month grids and agenda pages per process, by a fingerprint of everything they show.
 VIEW_CACHE_SIZE = 48
-_view_cache_lock = threading.Lock()
+_kept_lock = threading.Lock()
+
+
+def _kept(name: str, size: int, key_parts: tuple, build, max_age: float | None = None):
+    """``build()``, kept per process under a hash of ``key_parts``: the ``size`` last used, each
+    for at most ``max_age`` seconds if given."""
+    key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    cache: OrderedDict = current_app.extensions.setdefault(name, OrderedDict())
+    with _kept_lock:
+        hit = cache.get(key)
+        if hit is not None and (max_age is None or time.monotonic() - hit[0] < max_age):
+            cache.move_to_end(key)
+            return hit[1]
+    value = build()
+    with _kept_lock:
+        cache[key] = (time.monotonic(), value)
+        while len(cache) > size:
+            cache.popitem(last=False)
+    return value
 
 
 def cached_view(key_parts: tuple, build) -> str:
@@ -523,19 +541,7 @@ def cached_view(key_parts: tuple, build) -> str:
     (with their links, so users who may open different AG meetings never share an entry), the
     filters, the day it is, the address prefix. Nothing in the cached HTML depends on the user
     beyond that."""
-    key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    cache: OrderedDict = current_app.extensions.setdefault("calendar_view_cache", OrderedDict())
-    with _view_cache_lock:
-        html = cache.get(key)
-        if html is not None:
-            cache.move_to_end(key)
-            return html
-    html = build()
-    with _view_cache_lock:
-        cache[key] = html
-        while len(cache) > VIEW_CACHE_SIZE:
-            cache.popitem(last=False)
-    return html
+    return _kept("calendar_view_cache", VIEW_CACHE_SIZE, key_parts, build)
 
 
 def local_day_start(day: date) -> datetime:
@@ -719,22 +725,15 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
 
     start, end = feed_window()
     externals = _feed_externals(start, end, filters, user)
-    stamp = window_stamp(start, end, filters)
-    key = hashlib.sha256(repr((name, current_app.config["BASE_URL"], filters, stamp, externals)).encode()).hexdigest()
-    # Built feeds by fingerprint of their content: (body, last modified, built at, etag); one per app.
-    cache: OrderedDict = current_app.extensions.setdefault("calendar_feed_cache", OrderedDict())
-    hit = cache.get(key)
-    if hit and time.monotonic() - hit[2] < FEED_CACHE_SECONDS:
-        cache.move_to_end(key)
-        return hit[0], hit[1], hit[3]
-    events = list(db.session.scalars(events_touching(start, end, filters)).unique())
-    body = ical.build(name, events, externals, url_for_event)
-    modified = ical.last_modified(events, externals)
-    etag = hashlib.sha256(body).hexdigest()  # hashing a megabyte on every poll costs more than the rest
-    cache[key] = (body, modified, time.monotonic(), etag)
-    while len(cache) > FEED_CACHE_SIZE:
-        cache.popitem(last=False)
-    return body, modified, etag
+
+    def build() -> tuple[bytes, datetime | None, str]:
+        events = list(db.session.scalars(events_touching(start, end, filters)).unique())
+        body = ical.build(name, events, externals, url_for_event)
+        # the ETag is kept with the body: hashing a megabyte on every poll costs more than the rest
+        return body, ical.last_modified(events, externals), hashlib.sha256(body).hexdigest()
+
+    key = (name, current_app.config["BASE_URL"], filters, window_stamp(start, end, filters), externals)
+    return _kept("calendar_feed_cache", FEED_CACHE_SIZE, key, build, max_age=FEED_CACHE_SECONDS)
 
 
 def parse_id(value) -> int | None:
