@@ -11,11 +11,8 @@ import calendar as pycal
 import dataclasses
 import hashlib
 import secrets
-import threading
-import time
 import uuid
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property, lru_cache
@@ -24,6 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.caching import kept
 from portal.calendar.models import (CATEGORY_LABELS, Category, Event, FeedToken, OccurrenceChange, Repeat, Scope,
                                     organiser, scope_label)
 from portal.calendar.recurrence import MAX_OCCURRENCES, Schedule
@@ -512,25 +510,6 @@ def _agenda_days(found: list[Occurrence], start_day: date) -> tuple[list[tuple[d
 
 #: Rendered month grids and agenda pages per process, by a fingerprint of everything they show.
 VIEW_CACHE_SIZE = 48
-_kept_lock = threading.Lock()
-
-
-def _kept(name: str, size: int, key_parts: tuple, build, max_age: float | None = None):
-    """``build()``, kept per process under a hash of ``key_parts``: the ``size`` last used, each
-    for at most ``max_age`` seconds if given."""
-    key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    cache: OrderedDict = current_app.extensions.setdefault(name, OrderedDict())
-    with _kept_lock:
-        hit = cache.get(key)
-        if hit is not None and (max_age is None or time.monotonic() - hit[0] < max_age):
-            cache.move_to_end(key)
-            return hit[1]
-    value = build()
-    with _kept_lock:
-        cache[key] = (time.monotonic(), value)
-        while len(cache) > size:
-            cache.popitem(last=False)
-    return value
 
 
 def cached_view(key_parts: tuple, build) -> str:
@@ -541,7 +520,7 @@ def cached_view(key_parts: tuple, build) -> str:
     (with their links, so users who may open different AG meetings never share an entry), the
     filters, the day it is, the address prefix. Nothing in the cached HTML depends on the user
     beyond that."""
-    return _kept("calendar_view_cache", VIEW_CACHE_SIZE, key_parts, build)
+    return kept("calendar_view_cache", VIEW_CACHE_SIZE, key_parts, build)
 
 
 def local_day_start(day: date) -> datetime:
@@ -733,7 +712,7 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
         return body, ical.last_modified(events, externals), hashlib.sha256(body).hexdigest()
 
     key = (name, current_app.config["BASE_URL"], filters, window_stamp(start, end, filters), externals)
-    return _kept("calendar_feed_cache", FEED_CACHE_SIZE, key, build, max_age=FEED_CACHE_SECONDS)
+    return kept("calendar_feed_cache", FEED_CACHE_SIZE, key, build, max_age=FEED_CACHE_SECONDS)
 
 
 def parse_id(value) -> int | None:

@@ -7,12 +7,12 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import Role
+from portal.caching import kept
 from portal.extensions import db, utcnow
 from portal.formatting import MONTHS, datum, zahl
 from portal.proposals.models import (APPROVED_STATES, WAITING_STATES, HzeHours, Proposal, ProposalComment, ProposalEvent,
@@ -559,8 +559,9 @@ def target_figures(year: int, sozialraeume) -> list[AreaYear]:
     return result
 
 
-#: Per app: (year, Sozialraum ids) -> (fingerprint, {Sozialraum id: project hours of the 12 months}).
+#: Project hours per (year, Sozialraum ids, fingerprint), per process; a handful of years are looked at.
 _PROJECT_HOURS_CACHE = "proposals.project_hours"
+_PROJECT_HOURS_KEPT = 64
 
 
 def _proposals_fingerprint() -> tuple:
@@ -577,16 +578,8 @@ def _proposals_fingerprint() -> tuple:
 
 
 def _project_hours(year: int, ids: tuple[int, ...]) -> dict[int, list[float]]:
-    cache = current_app.extensions.setdefault(_PROJECT_HOURS_CACHE, {})
-    fingerprint = _proposals_fingerprint()
-    known = cache.get((year, ids))
-    if known is not None and known[0] == fingerprint:
-        return known[1]
-    hours = compute_project_hours(year, ids)
-    if len(cache) > 64:  # a handful of years are looked at; never grow without bound
-        cache.clear()
-    cache[(year, ids)] = (fingerprint, hours)
-    return hours
+    return kept(_PROJECT_HOURS_CACHE, _PROJECT_HOURS_KEPT, (year, ids, _proposals_fingerprint()),
+                lambda: compute_project_hours(year, ids))
 
 
 def compute_project_hours(year: int, ids) -> dict[int, list[float]]:
