@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, assets, errors, formatting, navigation, ops, security, urls
+from portal import access, assets, errors, formatting, navigation, ops, search, security, urls
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_blueprints(app)
     _register_models()
+    _connect_features()
 
     from portal import cli
 
@@ -106,6 +107,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        search.register_sqlite_functions(dbapi_connection)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -124,12 +126,47 @@ def _register_blueprints(app: Flask) -> None:
 FEATURES = ("board", "calendar", "proposals", "ag")
 
 
+def _connect_features() -> None:
+    """Where the parts of the portal meet, in one place: navigation badges, the sections of the
+    DSGVO export, other features' dates in the calendar, and which writes invalidate which
+    per-worker cache. Listeners of the domain events (portal.signals) connect here too."""
+    from portal.ag import services as ag
+    from portal.ag.models import Meeting, WorkingGroup
+    from portal.auth.services import register_personal_data
+    from portal.board import services as board
+    from portal.calendar import services as calendar
+    from portal.calendar.models import Event, OccurrenceChange
+    from portal.calendar.sources import register_source
+    from portal.caching import invalidate_on_write
+    from portal.navigation import register_badge
+    from portal.org.models import Ortsteil, Sozialraum, Traeger
+    from portal.proposals import services as proposals
+    from portal.proposals.models import Proposal, ProposalEvent
+
+    register_badge("board", board.moderation_badge, "zu prüfen")
+    register_badge("proposals", proposals.waiting_count, "warten auf Entscheidung")
+    register_badge("ag", ag.unread_count, "neu zu lesen")
+
+    register_personal_data("pinnwand", board.personal_data)
+    register_personal_data("kalender", calendar.personal_data)
+    register_personal_data("projektantraege", proposals.personal_data)
+    register_personal_data("ag_78", ag.personal_data)
+
+    register_source(ag.calendar_events)
+
+    # The month view, agenda and feeds show events, AG dates and the names of places and Träger.
+    invalidate_on_write("calendar", Event, OccurrenceChange, Meeting, WorkingGroup, Ortsteil, Sozialraum, Traeger)
+    # Project hours of the 15 % page: proposals (hours, run, Sozialraum, state).
+    invalidate_on_write("project_hours", Proposal, ProposalEvent)
+
+
 def _register_models() -> None:
     """Import every models module so that metadata (and Alembic) sees all tables."""
     import importlib
     import importlib.util
 
     import portal.auth.models  # noqa: F401
+    import portal.caching  # noqa: F401  (cache_generation)
     import portal.org.models  # noqa: F401
     import portal.pages.models  # noqa: F401
 

@@ -1,8 +1,13 @@
-"""Values kept per worker process under a fingerprint of everything they depend on.
+"""Values kept per worker process, invalidated by the writes themselves.
 
-A feature passes the fingerprint (counts, newest change, ...: a cheap index query) as part of the
-key, so a change in the data shows at once in every worker; old entries simply fall out of the
-bounded store.
+A cache has a name ("calendar", "project_hours") and the models it depends on, declared once in
+``create_app`` with ``invalidate_on_write(name, *models)``. Whenever a flush inserts, changes or
+deletes a row of one of those models (or an ORM bulk UPDATE/DELETE touches their table), the
+cache's *generation* in the table ``cache_generation`` goes up, in the same transaction. Readers put
+``generation(name)`` into their key: one small query per request reads all generations, so a
+change shows at once in every worker and no writer has to remember anything.
+
+Data changed by hand in SQL bypasses this: reload gunicorn afterwards (README › Betrieb).
 """
 from __future__ import annotations
 
@@ -12,15 +17,107 @@ import time
 from collections import OrderedDict
 from typing import Callable, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db
 
 T = TypeVar("T")
 _lock = threading.Lock()
 
+#: model class -> names of the caches that depend on it (filled by invalidate_on_write)
+_DEPENDENTS: dict[type, set[str]] = {}
+
+
+class CacheGeneration(db.Model):
+    """How often the data behind a per-worker cache changed; part of that cache's keys."""
+
+    __tablename__ = "cache_generation"
+
+    #: Name of the cache, e.g. "calendar".
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: Raised by every flush that writes a row the cache depends on.
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def invalidate_on_write(name: str, *models: type) -> None:
+    """Declare that cache ``name`` shows data of ``models`` (called from create_app)."""
+    for model in models:
+        _DEPENDENTS.setdefault(model, set()).add(name)
+
+
+def generation(name: str) -> int:
+    """The current generation of cache ``name`` (all names read in one query per request)."""
+    if has_request_context():
+        if "cache_generations" not in g:
+            g.cache_generations = _read_generations()
+        return g.cache_generations.get(name, 0)
+    return _read_generations().get(name, 0)
+
+
+def _read_generations() -> dict[str, int]:
+    return dict(db.session.execute(select(CacheGeneration.name, CacheGeneration.value)).all())
+
+
+def _bump(session: Session, names: set[str]) -> None:
+    """Raise the generations of ``names`` inside the session's transaction."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = CacheGeneration.__table__
+    for name in sorted(names):  # a fixed order: two writers never wait for each other crosswise
+        stmt = insert(table).values(name=name, value=1)
+        connection.execute(stmt.on_conflict_do_update(index_elements=[table.c.name],
+                                                      set_={"value": table.c.value + 1}))
+    # Values built from now on in this transaction must not be kept: if it rolls back, another
+    # transaction reaches the same generation with other data.
+    session.info["cache_dirty"] = True
+    if has_request_context():
+        g.pop("cache_generations", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context) -> None:
+    if not _DEPENDENTS:
+        return
+    names: set[str] = set()
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        dependents = _DEPENDENTS.get(type(obj))
+        if dependents and (obj not in session.dirty or session.is_modified(obj, include_collections=False)):
+            names |= dependents
+    if names:
+        _bump(session, names)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_bulk_write(state) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        names = _DEPENDENTS.get(state.bind_mapper.class_)
+        if names:
+            _bump(state.session, set(names))
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop("cache_dirty", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("cache_dirty", None)
+
 
 def kept(store: str, size: int, key_parts: tuple, build: Callable[[], T], max_age: float | None = None) -> T:
     """``build()``, kept in the app's ``store`` under a hash of ``key_parts``: the ``size`` last
-    used, each for at most ``max_age`` seconds if given."""
+    used, each for at most ``max_age`` seconds if given.
+
+    ``key_parts`` holds everything the value shows, including ``generation(name)`` of the caches
+    whose data it is built from.
+    """
     key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
     cache: OrderedDict = current_app.extensions.setdefault(store, OrderedDict())
     with _lock:
@@ -29,6 +126,8 @@ def kept(store: str, size: int, key_parts: tuple, build: Callable[[], T], max_ag
             cache.move_to_end(key)
             return hit[1]
     value = build()
+    if has_app_context() and db.session.info.get("cache_dirty"):
+        return value  # built from uncommitted writes: see _bump
     with _lock:
         cache[key] = (time.monotonic(), value)
         while len(cache) > size:

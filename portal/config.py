@@ -30,6 +30,7 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
     WTF_CSRF_TIME_LIMIT = None  # tabs stay open all day
+    WTF_I18N_ENABLED = False  # WTForms' German messages without Flask-Babel (portal.forms.Form)
     WTF_CSRF_SSL_STRICT = True
 
     #: Login rate limit: failures allowed per e-mail address and per client within the window.

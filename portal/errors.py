@@ -25,6 +25,39 @@ MESSAGES = {
 }
 
 
+class OperationError(Exception):
+    """Raised by an operation in a feature's services.py; the message is German and shown as is.
+
+    A view that can do better (re-render its form with the message at a field) catches it; an
+    uncaught one becomes the German error page with ``status``.
+    """
+
+    status = 400
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or MESSAGES[self.status][1])
+        self.message = message or MESSAGES[self.status][1]
+
+
+class NotAllowed(OperationError):
+    """The acting user may not do this (the model's ``can_*`` rule said no)."""
+
+    status = 403
+
+
+class Conflict(OperationError):
+    """Somebody else changed the object first (stale version), or the step is not possible in
+    its current state."""
+
+    status = 409
+
+
+class Invalid(OperationError):
+    """The input breaks a rule the form could not check (e.g. a vote count against the quorum)."""
+
+    status = 422
+
+
 def render_error(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
@@ -36,6 +69,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(e):
         return render_error(400, "Das Formular ist abgelaufen oder ungültig (Sicherheitsprüfung). "
                                  "Bitte lade die Seite neu und sende es noch einmal.")
+
+    @app.errorhandler(OperationError)
+    def operation_error(e: OperationError):
+        db.session.rollback()
+        return render_error(e.status, e.message)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

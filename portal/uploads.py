@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Response, current_app, send_file
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
+
+from portal.extensions import db
 
 #: extension -> (content type, German name used in messages)
 KINDS = {
@@ -116,16 +120,60 @@ def save_upload(file: FileStorage, subdir: str, allowed: set[str], max_bytes: in
     folder.mkdir(parents=True, exist_ok=True)
     storage_name = f"{subdir}/{secrets.token_hex(16)}.{ext}"
     file.save(upload_root() / storage_name)
+    discard_on_rollback(storage_name)
     original = secure_filename(file.filename or "") or f"datei.{ext}"
     # secure_filename drops umlauts; keep the user's name when it is harmless
     display = (file.filename or original).replace("/", "_").replace("\\", "_")[:200]
     return StoredFile(storage_name, display, KINDS[ext][0], size)
 
 
+def _path(storage_name: str) -> Path | None:
+    root = upload_root().resolve()
+    path = (root / storage_name).resolve()
+    return path if root in path.parents else None
+
+
 def delete_upload(storage_name: str) -> None:
-    path = (upload_root() / storage_name).resolve()
-    if upload_root().resolve() in path.parents and path.exists():
-        path.unlink()
+    """Delete a file no row refers to (e.g. one refused after saving). Files of rows: remove_after_commit."""
+    path = _path(storage_name)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def remove_after_commit(storage_name: str) -> None:
+    """Delete a stored file once the transaction that dropped its row has committed.
+
+    Deleting before the commit would lose the file when the commit fails (a 409, a lost
+    connection): the row would stay and point at nothing. After a rollback the file stays.
+    """
+    path = _path(storage_name)
+    if path is not None:
+        db.session.connection()  # begin the transaction now, so that its end is seen
+        db.session.info.setdefault("files_to_remove", []).append(path)
+
+
+def discard_on_rollback(storage_name: str) -> None:
+    """A file written for rows of this transaction: removed again if the transaction rolls back."""
+    path = _path(storage_name)
+    if path is not None:
+        db.session.connection()
+        db.session.info.setdefault("files_written", []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files_after_commit(session) -> None:
+    for path in session.info.pop("files_to_remove", []):
+        path.unlink(missing_ok=True)
+    session.info.pop("files_written", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files_after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit
+    session.info.pop("files_to_remove", None)
+    for path in session.info.pop("files_written", []):
+        path.unlink(missing_ok=True)
 
 
 def send_upload(storage_name: str, download_name: str, content_type: str, inline: bool = False) -> Response:

@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import ROLE_LABELS
-from portal.forms import MultiCheckboxField, choices
+from portal.forms import Form, MultiCheckboxField, choices
 from portal.org.models import RESERVED_ORTSTEIL_SLUGS, TraegerKind
 from portal.text import slugify
 
@@ -11,7 +10,7 @@ REQUIRED = "Bitte ausfüllen."
 SLUG = Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. „mitte-sued“.")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     display_name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField("E-Mail", validators=[
         DataRequired(REQUIRED), Length(max=254),
@@ -24,20 +23,20 @@ class UserForm(FlaskForm):
     ortsteile = MultiCheckboxField("Ortsteile (für Ehrenamtliche)", coerce=int)
 
 
-class TraegerForm(FlaskForm):
+class TraegerForm(Form):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
     short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=40)])
     kind = SelectField("Art", choices=choices((k.value, k.label) for k in TraegerKind))
 
 
-class SozialraumForm(FlaskForm):
+class SozialraumForm(Form):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
     slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
                        description="Leer lassen: wird aus dem Namen gebildet.")
     office = StringField("Stadtteilbüro", validators=[Optional(), Length(max=120)])
 
 
-class OrtsteilForm(FlaskForm):
+class OrtsteilForm(Form):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
 
     slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
@@ -54,6 +53,6 @@ class OrtsteilForm(FlaskForm):
         return valid
 
 
-class PageForm(FlaskForm):
+class PageForm(Form):
     title = StringField("Überschrift", validators=[DataRequired(REQUIRED), Length(max=120)])
     body = TextAreaField("Text (Markdown)", validators=[Length(max=50000)])

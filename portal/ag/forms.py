@@ -1,18 +1,17 @@
 """Forms of the AG 78 feature. Free text never holds social data of families (hint texts say so)."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.ag.models import FUNCTION_LABELS, MeetingStatus
-from portal.forms import choices, no_control_chars
+from portal.forms import Form, choices, no_control_chars
 
 REQUIRED = "Bitte ausfüllen."
 NO_SOCIAL_DATA = "Keine Namen oder Daten von Kindern, Jugendlichen oder Familien."
 MARKDOWN_HINT = "Markdown: **fett**, *kursiv*, Listen mit „- “ am Zeilenanfang. " + NO_SOCIAL_DATA
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)],
                        description="z. B. „AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)“")
     short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=60)],
@@ -28,7 +27,7 @@ class GroupForm(FlaskForm):
     rules_adopted_on = DateField("Geschäftsordnung beschlossen am", validators=[Optional()])
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     user = SelectField("Person", coerce=int, validators=[DataRequired("Bitte wähle eine Person.")])
     traeger = SelectField("vertritt den Träger", coerce=int, validators=[Optional()])
     function = SelectField("Funktion", choices=choices((f.value, label) for f, label in FUNCTION_LABELS.items()))
@@ -42,7 +41,7 @@ class MembershipForm(FlaskForm):
             raise ValidationError("Das Ende liegt vor dem Beginn der Mitgliedschaft.")
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     number = IntegerField("Nummer der Sitzung", validators=[
         InputRequired("Bitte gib die Nummer an."), NumberRange(min=1, max=9999, message="Bitte eine Zahl ab 1.")])
     date = DateField("Datum", validators=[InputRequired("Bitte gib ein Datum an.")])
@@ -56,7 +55,7 @@ class MeetingForm(FlaskForm):
             raise ValidationError("Das Ende muss nach dem Beginn liegen.")
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(Form):
     title = StringField("Titel des TOP", validators=[DataRequired("Bitte gib dem TOP einen Titel."),
                                                      Length(max=200), no_control_chars])
     description = TextAreaField("Beschreibung", validators=[Length(max=5000), no_control_chars],
@@ -70,7 +69,7 @@ class MinutesForm(AgendaItemForm):
     version = HiddenField()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     text = TextAreaField("Beschlusstext", validators=[DataRequired("Bitte gib den Beschlusstext ein."),
                                                      Length(max=5000), no_control_chars])
     yes = IntegerField("Ja", default=0, validators=[InputRequired("Bitte eine Zahl."),
@@ -81,7 +80,7 @@ class DecisionForm(FlaskForm):
                                                                 NumberRange(min=0, message="Nicht negativ.")])
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(Form):
     task = TextAreaField("Aufgabe", validators=[DataRequired("Bitte beschreibe die Aufgabe."),
                                                 Length(max=2000), no_control_chars])
     responsible = StringField("verantwortlich", validators=[DataRequired("Bitte gib an, wer sich kümmert."),
@@ -89,11 +88,11 @@ class ActionItemForm(FlaskForm):
     due_on = DateField("Frist", validators=[Optional()])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     reason = TextAreaField("Begründung", validators=[Length(max=2000), no_control_chars])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     agenda_item = SelectField("Betrifft", coerce=int, validators=[Optional()])
     text = TextAreaField("Berichtigung", validators=[DataRequired("Bitte beschreibe die Berichtigung."),
                                                      Length(max=10000), no_control_chars],
@@ -101,19 +100,19 @@ class CorrectionForm(FlaskForm):
                                      + NO_SOCIAL_DATA)
 
 
-class ChangeRequestForm(FlaskForm):
+class ChangeRequestForm(Form):
     text = TextAreaField("Änderungswunsch", validators=[DataRequired("Bitte beschreibe deinen Änderungswunsch."),
                                                         Length(max=5000), no_control_chars],
                          description="Das Protokoll sieht ihn vor der Genehmigung. " + NO_SOCIAL_DATA)
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """CSRF and guests; the per-member choices are radio groups named ``m-<membership id>``."""
 
     guests = TextAreaField("Gäste", validators=[Length(max=5000), no_control_chars],
                            description="Eine Person je Zeile, mit Funktion, z. B. „Vorsitz JHA“.")
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField("Datei", description="PDF, ODT, DOCX oder XLSX, höchstens 10 MB.")
     agenda_item = SelectField("gehört zu", coerce=int, validators=[Optional()])

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
+from flask import has_request_context, url_for
 from sqlalchemy import Date, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,6 +14,7 @@ from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest,
                               Meeting, MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus,
                               Presence, ReadReceipt, WorkingGroup)
 from portal.auth.models import User
+from portal.calendar.sources import ExternalEvent
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
 from portal.text import render_markdown
@@ -447,3 +449,41 @@ def personal_data(user) -> list[dict]:
     rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id).order_by(Membership.id))
     return [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
              "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None} for m in rows]
+
+
+# --- the shared calendar's AG dates ----------------------------------------------------------------------------------
+
+def _calendar_url(slug: str, meeting_id: int) -> str:
+    """Path of the meeting page (the calendar may also run outside a request, e.g. in a CLI export)."""
+    if has_request_context():
+        return url_for("ag.meeting", slug=slug, meeting_id=meeting_id)
+    return f"/ag/{slug}/meetings/{meeting_id}/"
+
+
+def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]:
+    """AG meetings for the shared calendar: dates for everybody, content stays on the AG pages.
+
+    Only those who may open the meeting get a link to it (one query for their AGs)."""
+    if user is None or not user.is_authenticated:
+        readable = set()
+    else:
+        ids = visible_group_ids(user)
+        readable = None if ids is None else set(db.session.scalars(ids))
+    return [
+        ExternalEvent(
+            uid=f"ag-meeting-{m.id}@traegerportal",
+            title=f"{m.short_name} – {m.number}. Sitzung",
+            start=datetime.combine(m.date, m.start_time, tzinfo=BERLIN),
+            end=datetime.combine(m.date, m.end_time, tzinfo=BERLIN),
+            place=m.place,
+            category="sitzung",
+            url=_calendar_url(m.slug, m.id) if readable is None or m.group_id in readable else None,
+            cancelled=m.status == MeetingStatus.ABGESAGT,
+            sequence=m.sequence,
+            last_modified=m.updated_at,
+            organiser=m.short_name,
+        )
+        for m in meeting_dates_in(start, end)
+    ]
+
+

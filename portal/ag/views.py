@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import (Blueprint, abort, flash, has_request_context, jsonify, make_response, render_template, request,
+from flask import (Blueprint, abort, flash, jsonify, make_response, render_template, request,
                    url_for)
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,22 +21,17 @@ from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, Att
 from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Decision, Function, Meeting,
                               MeetingAttachment, MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
 from portal.auth.models import User
-from portal.auth.services import register_personal_data
-from portal.calendar.sources import ExternalEvent, register_source
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import BERLIN
 from portal.htmx import redirect_after_post, render
-from portal.navigation import register_badge
 from portal.org.models import Traeger
 from portal.text import slugify
 from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 from portal.urls import id_url, row_url
 
 bp = Blueprint("ag", __name__, url_prefix="/ag")
-register_personal_data("ag_78", services.personal_data)
 # Number-neutral label: the base template reads it after the count ("1 neu zu lesen", "3 neu zu lesen").
-register_badge("ag", services.unread_count, "neu zu lesen")
 
 ATTACHMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -735,42 +730,3 @@ def export(slug: str):
     response = jsonify(oparl.export_group(ctx.group))
     response.headers["Content-Disposition"] = f'inline; filename="{ctx.group.slug}-oparl.json"'
     return response
-
-
-# --- calendar ----------------------------------------------------------------------------------
-
-def _calendar_url(slug: str, meeting_id: int) -> str:
-    """Path of the meeting page (the calendar may also run outside a request, e.g. in a CLI export)."""
-    if has_request_context():
-        return id_url("ag.meeting", slug=slug, meeting_id=meeting_id)
-    return f"{bp.url_prefix}/{slug}/meetings/{meeting_id}/"
-
-
-def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]:
-    """AG meetings for the shared calendar: dates for everybody, content stays on the AG pages.
-
-    Only those who may open the meeting get a link to it (one query for their AGs)."""
-    if user is None or not user.is_authenticated:
-        readable = set()
-    else:
-        ids = services.visible_group_ids(user)
-        readable = None if ids is None else set(db.session.scalars(ids))
-    return [
-        ExternalEvent(
-            uid=f"ag-meeting-{m.id}@traegerportal",
-            title=f"{m.short_name} – {m.number}. Sitzung",
-            start=datetime.combine(m.date, m.start_time, tzinfo=BERLIN),
-            end=datetime.combine(m.date, m.end_time, tzinfo=BERLIN),
-            place=m.place,
-            category="sitzung",
-            url=_calendar_url(m.slug, m.id) if readable is None or m.group_id in readable else None,
-            cancelled=m.status == MeetingStatus.ABGESAGT,
-            sequence=m.sequence,
-            last_modified=m.updated_at,
-            organiser=m.short_name,
-        )
-        for m in services.meeting_dates_in(start, end)
-    ]
-
-
-register_source(calendar_events)

@@ -1,10 +1,11 @@
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
+from portal.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("E-Mail", validators=[DataRequired("Bitte gib deine E-Mail-Adresse ein.")])
     password = PasswordField("Passwort", validators=[DataRequired("Bitte gib dein Passwort ein.")])
 
@@ -17,7 +18,7 @@ def _long_enough(form, field):
         raise ValidationError("Das Passwort darf höchstens 200 Zeichen lang sein.")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.password.description = (

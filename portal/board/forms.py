@@ -1,11 +1,10 @@
 """Forms of the Pinnwand."""
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
-from portal.forms import MultiCheckboxField, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
 
 NO_FAMILY_DATA = "Keine Namen oder Daten von Kindern und Familien – die Pinnwand ist nicht für Einzelfälle."
 
@@ -15,7 +14,7 @@ def not_in_past(form, field):
         raise ValidationError("Das Datum liegt in der Vergangenheit. Bitte wähle heute oder einen späteren Tag.")
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     title = StringField("Überschrift", validators=[
         DataRequired("Bitte gib eine Überschrift ein."),
         Length(max=TITLE_MAX, message=f"Die Überschrift darf höchstens {TITLE_MAX} Zeichen lang sein."),
@@ -41,7 +40,7 @@ class PostForm(FlaskForm):
     remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField("Dein Kommentar", validators=[
         DataRequired("Bitte schreib einen Kommentar."),
         Length(max=COMMENT_MAX, message=f"Ein Kommentar darf höchstens {COMMENT_MAX} Zeichen lang sein."),
@@ -49,7 +48,7 @@ class CommentForm(FlaskForm):
     ], description="Bitte keine persönlichen Daten von Kindern oder Familien.", render_kw={"rows": 3})
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Hide, report or delete: a reason the author (or the Moderation) will read."""
 
     reason = TextAreaField("Grund", validators=[
@@ -60,12 +59,12 @@ class ReasonForm(FlaskForm):
     version = HiddenField()
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(Form):
     """One-click moderation actions carry the version the moderator saw."""
 
     version = IntegerField(validators=[Optional()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     premoderation = BooleanField("Beiträge vor Veröffentlichung prüfen",
                                  description="Neue und geänderte Beiträge erscheinen erst, wenn die Moderation sie freigibt.")

@@ -11,7 +11,6 @@ from htmx_flask import request as hx_request
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.auth.services import register_personal_data
 from portal.board import services
 from portal.board.forms import CommentForm, ModerationForm, PostForm, ReasonForm, SettingsForm
 from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, Report, can_post_in,
@@ -20,13 +19,10 @@ from portal.calendar.services import upcoming_for_ortsteil
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
-from portal.navigation import register_badge
 from portal.org.models import Ortsteil
 from portal.uploads import UploadError, send_upload
 
 bp = Blueprint("board", __name__, url_prefix="/board")
-register_personal_data("pinnwand", services.personal_data)
-register_badge("board", services.moderation_badge, "zu prüfen")
 
 STALE = "Inzwischen hat jemand anderes diesen Beitrag geändert. Du siehst jetzt den aktuellen Stand."
 NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."

@@ -1,13 +1,11 @@
 """Forms of the calendar: an event, moving one date of a series, the feed filter."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.calendar.models import CATEGORY_LABELS, Repeat
-from portal.forms import MultiCheckboxField, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
 from portal.formatting import WEEKDAYS
 
 REQUIRED = "Bitte ausfüllen."
@@ -20,14 +18,7 @@ REPEAT_LABELS = {
 WEEKDAY_CHOICES = list(zip(["MO", "TU", "WE", "TH", "FR", "SA", "SU"], WEEKDAYS))
 
 
-class GermanForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            # WTForms' own German messages ("Kein gültiges Datum.") for parse errors.
-            return get_translations(["de"])
-
-
-class EventForm(GermanForm):
+class EventForm(Form):
     title = StringField("Titel", validators=[DataRequired(REQUIRED), Length(max=200), no_control_chars],
                         description="z. B. „Familiencafé“ oder „Fachtag Sozialraumorientierung“")
     scope = SelectField("Für wen?", validate_choice=False,
@@ -60,7 +51,7 @@ class EventForm(GermanForm):
                          description="Entweder ein Enddatum oder eine Anzahl (höchstens 500).")
 
 
-class MoveForm(GermanForm):
+class MoveForm(Form):
     start_date = DateField("Neues Datum", validators=[InputRequired("Bitte ein Datum angeben.")])
     start_time = TimeField("Beginn", validators=[Optional()])
     end_time = TimeField("Ende", validators=[Optional()])
@@ -68,12 +59,12 @@ class MoveForm(GermanForm):
                        description="z. B. „diesmal im Gemeindehaus“")
 
 
-class CancelOccurrenceForm(GermanForm):
+class CancelOccurrenceForm(Form):
     note = StringField("Grund (optional)", validators=[Length(max=200), no_control_chars],
                        description="z. B. „Ferien“")
 
 
-class FeedFilterForm(GermanForm):
+class FeedFilterForm(Form):
     sozialraum = SelectField("Nur Sozialraum", coerce=int, validate_choice=False)
     ortsteil = SelectField("Nur Ortsteil", coerce=int, validate_choice=False)
     category = SelectField("Nur Art", validate_choice=False)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from portal.access import public
 from portal.auth.models import Role
-from portal.auth.services import register_personal_data
 from portal.calendar import ical, services
 from portal.calendar.forms import CancelOccurrenceForm, EventForm, FeedFilterForm, MoveForm
 from portal.calendar.models import (CATEGORY_LABELS, Category, Event, Repeat, Scope, may_create_events,
@@ -25,7 +24,6 @@ from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.urls import id_url
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-register_personal_data("kalender", services.personal_data)
 
 
 # --- filters -----------------------------------------------------------------------------------------

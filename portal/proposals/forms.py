@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, Field, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+from wtforms import (BooleanField, Field, FieldList, FormField, HiddenField, IntegerField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import MultiCheckboxField, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, RowForm, choices, no_control_chars
 from portal.proposals.models import DocumentKind
 
 NO_SOCIAL_DATA = "Bitte keine Namen oder Daten von Kindern, Familien oder Klient:innen."
@@ -89,7 +88,7 @@ class CheckboxChoices(MultiCheckboxField):
             raise ValidationError("Bitte wähle nur Einträge aus der Liste.")
 
 
-class IndicatorForm(Form):
+class IndicatorForm(RowForm):
     """One row of Wirkungsindikatoren (a plain Form: the CSRF token lives on the outer form)."""
 
     indicator = StringField("Indikator", validators=[Length(max=300), no_control_chars],
@@ -104,7 +103,7 @@ class IndicatorForm(Form):
         return not any((f.data or "").strip() for f in (self.indicator, self.method, self.baseline, self.target))
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     """The Formblatt "Sozialraumprojekt / Gruppenangebot"."""
 
     version = HiddenField()
@@ -166,7 +165,7 @@ class ProposalForm(FlaskForm):
             self.indicators.append_entry(row)
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """A step in the workflow from the proposal page."""
 
     version = IntegerField(validators=[InputRequired()])
@@ -178,11 +177,11 @@ class TransitionForm(FlaskForm):
     documents_requested = BooleanField("Leistungsangebot und Entgeltkalkulation anfordern")
 
 
-class IndicatorResultForm(Form):
+class IndicatorResultForm(RowForm):
     actual = StringField("Ist-Wert", validators=[Length(max=120), no_control_chars])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """Wirkungsbericht: the actual value per indicator and a short text."""
 
     version = IntegerField(validators=[InputRequired()])
@@ -192,18 +191,18 @@ class ReportForm(FlaskForm):
         description="Was hat sich im Sozialraum verändert? Was hat funktioniert, was nicht? " + NO_SOCIAL_DATA)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField("Nachricht", validators=[DataRequired("Bitte schreib eine Nachricht."),
                                                   Length(max=5000), no_control_chars],
                          description="Markdown ist möglich. " + NO_SOCIAL_DATA)
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     kind = ChoiceField("Art der Unterlage", choices=choices((k.value, k.label) for k in DocumentKind))
     file = FileField("Datei", description="PDF, ODT, DOCX oder XLSX, höchstens 10 MB.")
 
 
-class HzeHoursForm(FlaskForm):
+class HzeHoursForm(Form):
     sozialraum = ChoiceField("Sozialraum", coerce=int)
     month = StringField("Monat", validators=[DataRequired("Bitte wähle einen Monat.")],
                         description="z. B. 2026-07 für Juli 2026.", render_kw={"type": "month"})

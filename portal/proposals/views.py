@@ -14,12 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import role_required
 from portal.auth.models import Role
-from portal.auth.services import register_personal_data
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import zahl
 from portal.htmx import redirect_after_post, render, wants_fragment
-from portal.navigation import register_badge
 from portal.org.models import Ortsteil, Sozialraum
 from portal.proposals import services
 from portal.proposals.chart import share_chart
@@ -33,8 +31,6 @@ from portal.uploads import UploadError, delete_upload, save_upload, send_upload
 from portal.urls import row_url
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
-register_personal_data("projektantraege", services.personal_data)
-register_badge("proposals", services.waiting_count, "warten auf Entscheidung")
 
 DOCUMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 PER_PAGE = 25

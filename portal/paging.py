@@ -1,0 +1,83 @@
+"""One keyset pager for every list that can grow large.
+
+A page ends with the id of its last row; the link to the next page carries it as ``?nach=<id>``
+(one URL convention for the whole portal). The pager looks up that row's sort key *within the same
+list* (a foreign or unknown id starts over at the top) and continues strictly after it: no OFFSET,
+a fixed number of queries however far one pages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.extensions import db
+
+#: The query argument that carries the cursor.
+CURSOR_ARG = "nach"
+_MAX_ID = 2**63 - 1  # BIGINT; larger numbers are no id (and would overflow PostgreSQL's parameter)
+
+Direction = Literal["asc", "desc"]
+
+
+@dataclass
+class Page:
+    items: list
+    #: Id of this page's last row when more rows follow (the next page's ``nach``), else None.
+    next_cursor: int | None
+    #: Rows in the whole list, when asked for (one COUNT).
+    total: int | None = None
+    #: This page was reached through a cursor (offer "zum Anfang").
+    continued: bool = False
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """The ``nach`` argument as a row id; anything else (text, 0, huge numbers) means "from the top"."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 0 < value <= _MAX_ID else None
+
+
+def _after(order: Sequence[tuple[ColumnElement, Direction]], values: Sequence) -> ColumnElement:
+    """Rows strictly after ``values`` in ``order``: (a, b) after (x, y) is a ▷ x or (a = x and b ▷ y)."""
+    alternatives = []
+    for i, (column, direction) in enumerate(order):
+        equal = [c == v for (c, _), v in zip(order[:i], values[:i])]
+        step = column < values[i] if direction == "desc" else column > values[i]
+        alternatives.append(and_(*equal, step))
+    return or_(*alternatives)
+
+
+def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], cursor: int | None,
+                limit: int, *, id_column: ColumnElement, count: bool = False, rows: bool = False) -> Page:
+    """One page of ``stmt`` in ``order`` (its last column must be unique, usually the id).
+
+    ``rows=True`` returns result rows (for statements selecting more than one entity), else the
+    objects. ``count=True`` also counts the whole list.
+    """
+    continued = False
+    page_stmt = stmt
+    if cursor is not None:
+        listed = stmt.order_by(None).subquery()
+        last = db.session.execute(select(*[listed.c[column.key] for column, _ in order])
+                                  .where(listed.c[id_column.key] == cursor).limit(1)).first()
+        if last is not None:
+            page_stmt = stmt.where(_after(order, tuple(last)))
+            continued = True
+    page_stmt = page_stmt.order_by(*[c.desc() if d == "desc" else c.asc() for c, d in order]).limit(limit + 1)
+    result = db.session.execute(page_stmt)
+    items = list(result.unique().all() if rows else result.unique().scalars())
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = None
+    if more and items:
+        last_item = items[-1][0] if rows else items[-1]
+        next_cursor = getattr(last_item, id_column.key)
+    total = None
+    if count:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return Page(items=items, next_cursor=next_cursor, total=total, continued=continued)
