@@ -70,6 +70,7 @@ def create_user_command(email, name, roles, ortsteile, traeger, sozialraum, pass
     else:
         db.session.flush()
         link = services.create_account_link(user, LinkPurpose.INVITE)
+        db.session.commit()
         click.echo(f"Konto {email} angelegt. Einladungslink (7 Tage gültig, einmal nutzbar):\n{link}")
 
 

@@ -5,15 +5,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.admin import services
 from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm
-from portal.text import slugify
-from portal.auth import services
-from portal.auth.models import LinkPurpose, Role, User, UserRole
+from portal.auth.models import Role, User, UserRole
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render
-from portal.org.models import Ortsteil, Sozialraum, Traeger, TraegerKind
+from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.pages.models import LEGAL_PAGES, Page
+from portal.paging import CURSOR_ARG, keyset_page, parse_cursor
+from portal.search import clean_query, contains
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,16 +42,16 @@ def index():
 
 @bp.get("/users")
 def users():
-    q = request.args.get("q", "").strip()
+    q = clean_query(request.args.get("q"))
     role = request.args.get("role", "")
     stmt = select(User).options(selectinload(User.ortsteile), selectinload(User.traeger),
-                                selectinload(User.sozialraum)).order_by(User.display_name, User.id)
+                                selectinload(User.sozialraum))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.display_name).like(like), User.email.like(like)))
+        stmt = stmt.where(or_(contains(User.display_name, q), contains(User.email, q)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == Role(role))))
-    page = db.paginate(stmt, per_page=25, error_out=False)
+    page = keyset_page(stmt, [(User.display_name, "asc"), (User.id, "asc")],
+                       parse_cursor(request.args.get(CURSOR_ARG)), 25, id_column=User.id, count=True)
     return render("admin/users.html", "admin/_user_list.html", page=page, q=q, role=role, roles=list(Role),
                   trigger={"announce": f"{page.total} Konten gefunden"})
 
@@ -64,27 +65,18 @@ def _fill_choices(form: UserForm) -> None:
         (o.id, o.name) for o in db.session.scalars(select(Ortsteil).order_by(Ortsteil.name)))
 
 
-def _apply_user_form(form: UserForm, user: User) -> bool:
-    """Copy the form onto ``user``; False (with field errors) when scopes or e-mail don't fit."""
-    traeger = db.session.get(Traeger, form.traeger.data) if form.traeger.data else None
-    sozialraum = db.session.get(Sozialraum, form.sozialraum.data) if form.sozialraum.data else None
-    ortsteile = list(db.session.scalars(select(Ortsteil).where(Ortsteil.id.in_(form.ortsteile.data or []))))
-    problems = services.scope_problems(form.roles.data, ortsteile, traeger, sozialraum)
-    email = services.normalise_email(form.email.data)
-    clash = db.session.scalar(select(User.id).where(User.email == email, User.id != (user.id or 0)))
-    if clash:
-        problems["email"] = "Diese E-Mail-Adresse hat schon ein anderes Konto."
-    for field, message in problems.items():
-        getattr(form, field).errors = [*getattr(form, field).errors, message]
-    if problems:
-        return False
-    user.display_name = form.display_name.data.strip()
-    user.email = email
-    user.set_roles(form.roles.data)
-    user.traeger = traeger
-    user.sozialraum = sozialraum
-    user.ortsteile = ortsteile
-    return True
+def _account_data(form: UserForm) -> services.AccountData:
+    return services.AccountData(
+        display_name=form.display_name.data, email=form.email.data, roles=form.roles.data,
+        traeger=db.session.get(Traeger, form.traeger.data) if form.traeger.data else None,
+        sozialraum=db.session.get(Sozialraum, form.sozialraum.data) if form.sozialraum.data else None,
+        ortsteile=list(db.session.scalars(select(Ortsteil).where(Ortsteil.id.in_(form.ortsteile.data or [])))),
+    )
+
+
+def _show_problems(form, problems: dict[str, str]) -> None:
+    for name, message in problems.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -92,13 +84,14 @@ def user_new():
     form = UserForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        user = User()
-        if _apply_user_form(form, user):
-            db.session.add(user)
-            db.session.flush()
-            link = services.create_account_link(user, LinkPurpose.INVITE, current_user)
+        try:
+            user, link = services.create_user(_account_data(form), current_user)
+        except services.FieldProblems as e:
+            db.session.rollback()
+            _show_problems(form, e.problems)
+        else:
+            db.session.commit()
             return render_template("admin/link_created.html", user=user, link=link, purpose="invite")
-        db.session.rollback()
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -118,16 +111,15 @@ def user_edit(user_id: int):
         form.sozialraum.data = user.sozialraum_id or 0
         form.ortsteile.data = [o.id for o in user.ortsteile]
     if form.validate_on_submit():
-        if _apply_user_form(form, user):
-            if user.id == current_user.id and Role.ADMIN not in user.roles:
-                db.session.rollback()
-                form.roles.errors = ["Du kannst dir die Rolle Administration nicht selbst nehmen."]
-            else:
-                db.session.commit()
-                flash(f"Änderungen an {user.display_name} gespeichert.", "success")
-                return redirect(url_for("admin.users"), code=303)
-        else:
+        try:
+            services.update_user(user, _account_data(form), current_user)
+        except services.FieldProblems as e:
             db.session.rollback()
+            _show_problems(form, e.problems)
+        else:
+            db.session.commit()
+            flash(f"Änderungen an {user.display_name} gespeichert.", "success")
+            return redirect(url_for("admin.users"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status
 
@@ -135,9 +127,7 @@ def user_edit(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int):
     user = _get_user(user_id)
-    if user.id == current_user.id:
-        abort(409, description="Du kannst dein eigenes Konto nicht deaktivieren.")
-    services.deactivate(user)
+    services.set_active(user, False, current_user)
     db.session.commit()
     flash(f"{user.display_name} ist deaktiviert und überall abgemeldet.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
@@ -146,7 +136,7 @@ def user_deactivate(user_id: int):
 @bp.post("/users/<int:user_id>/activate")
 def user_activate(user_id: int):
     user = _get_user(user_id)
-    user.active = True
+    services.set_active(user, True, current_user)
     db.session.commit()
     flash(f"{user.display_name} ist wieder aktiv.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
@@ -156,11 +146,10 @@ def user_activate(user_id: int):
 def user_link(user_id: int):
     """A new invitation (no password yet) or password-reset link."""
     user = _get_user(user_id)
-    if not user.active:
-        abort(409, description="Für ein deaktiviertes Konto gibt es keinen Link. Bitte erst aktivieren.")
-    purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
-    link = services.create_account_link(user, purpose, current_user)
-    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose.value)
+    link = services.new_account_link(user, current_user)
+    db.session.commit()
+    purpose = "reset" if user.password_hash else "invite"
+    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose)
 
 
 # --- Träger, Sozialräume, Ortsteile: the same list + form, driven by a small table ----------
@@ -203,22 +192,19 @@ def _org_form(kind: str, obj=None):
         form.kind.data = obj.kind.value
     if form.validate_on_submit():
         item = obj or spec["model"]()
-        item.name = form.name.data.strip()
-        if isinstance(form, TraegerForm):
-            item.short_name = form.short_name.data.strip()
-            item.kind = TraegerKind(form.kind.data)
-        else:
-            item.slug = form.slug.data or slugify(item.name)
-        if isinstance(form, SozialraumForm):
-            item.office = (form.office.data or "").strip()
-        if isinstance(form, OrtsteilForm):
-            item.sozialraum_id = form.sozialraum.data
-        db.session.add(item)
         try:
+            services.save_organisation(
+                item, current_user, name=form.name.data,
+                short_name=getattr(form, "short_name", None) and form.short_name.data or "",
+                kind=form.kind.data if isinstance(form, TraegerForm) else None,
+                slug=getattr(form, "slug", None) and form.slug.data or "",
+                office=getattr(form, "office", None) and form.office.data or "",
+                sozialraum_id=form.sozialraum.data if isinstance(form, OrtsteilForm) else None)
             db.session.commit()
-        except IntegrityError:
+        except (services.FieldProblems, IntegrityError) as e:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, "Name oder Kürzel ist schon vergeben."]
+            problems = getattr(e, "problems", {"name": "Name oder Kürzel ist schon vergeben."})
+            _show_problems(form, problems)
         else:
             flash(f"{spec['singular']} „{item.name}“ gespeichert.", "success")
             return redirect(url_for("admin.org_list", kind=kind), code=303)
@@ -243,10 +229,7 @@ def page_edit(slug: str):
     page = db.session.get(Page, slug) or Page(slug=slug, title=LEGAL_PAGES[slug], body="")
     form = PageForm(obj=page if request.method == "GET" else None)
     if form.validate_on_submit():
-        page.title = form.title.data.strip()
-        page.body = form.body.data or ""
-        page.updated_by_id = current_user.id
-        db.session.add(page)
+        services.save_page(page, current_user, title=form.title.data, body=form.body.data)
         db.session.commit()
         flash(f"„{page.title}“ gespeichert.", "success")
         return redirect(url_for("pages.legal", slug=slug), code=303)

@@ -34,7 +34,7 @@ def create_account_link(user: User, purpose: LinkPurpose, created_by: User | Non
         expires_at=now + current_app.config["ACCOUNT_LINK_LIFETIME"],
         created_by_id=created_by.id if created_by else None,
     ))
-    db.session.commit()
+    db.session.flush()
     base = current_app.config["BASE_URL"].rstrip("/")
     if has_request_context():
         path = url_for("auth.set_password", token=token)
@@ -60,7 +60,7 @@ def set_password(user: User, password: str) -> None:
 def use_account_link(link: AccountLink, password: str) -> None:
     link.used_at = utcnow()
     set_password(link.user, password)
-    db.session.commit()
+    db.session.flush()
 
 
 def deactivate(user: User) -> None:

@@ -100,6 +100,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         services.use_account_link(link, form.password.data)
+        db.session.commit()
         logout_user()
         session.clear()
         flash("Dein Passwort ist gespeichert. Du kannst dich jetzt anmelden.", "success")
