@@ -85,13 +85,7 @@ class User(UserMixin, db.Model):
     # --- roles -------------------------------------------------------------------------
     @property
     def roles(self) -> frozenset[Role]:
-        # Templates ask for roles dozens of times per page (every card's buttons); the set is kept
-        # while the loaded collection stays the same object with the same length.
-        rows = self.role_rows
-        kept = self.__dict__.get("_roles_kept")
-        if kept is None or kept[0] is not rows or kept[1] != len(rows):
-            kept = self.__dict__["_roles_kept"] = (rows, len(rows), frozenset(r.role for r in rows))
-        return kept[2]
+        return frozenset(r.role for r in self.role_rows)
 
     def set_roles(self, roles) -> None:
         wanted = {Role(r) for r in roles}
