@@ -28,14 +28,24 @@ class Defaults:
     #: Set to True behind TLS (PORTAL_SESSION_COOKIE_SECURE=1).
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    #: A session ends this long after the login, however active it was ...
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
+    #: ... and after this long without a request.
+    SESSION_IDLE_TIMEOUT = timedelta(days=14)
 
     WTF_CSRF_TIME_LIMIT = None  # tabs stay open all day
     WTF_I18N_ENABLED = False  # WTForms' German messages without Flask-Babel (portal.forms.Form)
     WTF_CSRF_SSL_STRICT = True
 
     #: Login rate limit: failures allowed per e-mail address and per client within the window.
+    #: Wrong passwords per (address, client) pair, or per trusted browser, within the window.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_MAX_FAILURES_PER_IP = 20
+    #: Per client address (an office behind one NAT address shares it).
+    LOGIN_MAX_FAILURES_PER_IP = 100
+    #: Per account from clients it never signed in from (its own browsers are not affected).
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50
+    #: How long a browser stays "known" to the accounts that signed in from it.
+    DEVICE_COOKIE_LIFETIME = timedelta(days=180)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
     #: Lifetime of invitation and password-reset links.

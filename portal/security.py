@@ -1,13 +1,14 @@
 """Security defaults: response headers, password hashing, login rate limit, session checks."""
 from __future__ import annotations
 
-from functools import cache
+import secrets
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, current_app, request
-from flask_login import current_user
-from sqlalchemy import bindparam, delete, func, select
+from flask import Flask, current_app, request, session
+from flask_login import current_user, logout_user
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db, login_manager, utcnow
@@ -20,6 +21,7 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.before_request(_session_limits)
     login_manager.user_loader(_load_user)
 
 
@@ -69,15 +71,21 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-# A hash to verify against when the user does not exist, so both cases take the same time.
+# A hash to verify against when the user does not exist, so both cases cost one verification.
 _DUMMY_HASH: dict[tuple, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY_HASH:  # computed once per worker, not on every call
+        _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY_HASH[key]
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     hasher = _hasher()
     if not stored_hash:
-        key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
-        stored_hash = _DUMMY_HASH.setdefault(key, hasher.hash("dummy-password"))
+        stored_hash = _dummy_hash(hasher)
         try:
             hasher.verify(stored_hash, password)
         except VerificationError:
@@ -93,58 +101,121 @@ def password_needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-# --- login rate limit -----------------------------------------------------------------------
+# --- login throttling -------------------------------------------------------------------------
+# OWASP's "device cookie" scheme: a browser that signed in to an account before carries a signed
+# cookie naming it; wrong passwords from that browser count against that browser only. Everyone
+# else is counted per (address, client) pair, per client and per address. An attacker can thus lock
+# out only untrusted clients, never the person on their own device, and an office behind one NAT
+# address gets a much larger allowance than one account.
+
+DEVICE_COOKIE = "portal_device"
+
 
 def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _limits(email: str) -> list[tuple[str, int]]:
+def _device_serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def trusted_device(email: str) -> str | None:
+    """The nonce of this browser's device cookie when it was issued for ``email``."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_serializer().loads(raw, max_age=int(current_app.config["DEVICE_COOKIE_LIFETIME"].total_seconds()))
+    except Exception:  # tampered, expired or from another key: an untrusted client
+        return None
+    return data.get("n") if isinstance(data, dict) and data.get("e") == email else None
+
+
+def remember_device(response, email: str) -> None:
+    """After a successful login: this browser is trusted for ``email`` from now on."""
+    value = _device_serializer().dumps({"e": email, "n": secrets.token_hex(8)})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=int(current_app.config["DEVICE_COOKIE_LIFETIME"].total_seconds()),
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+
+
+def _throttle_keys(email: str) -> list[tuple[str, int]]:
     c = current_app.config
+    email = email.strip().lower()[:254]
+    device = trusted_device(email)
+    if device:
+        return [(f"device:{device}", c["LOGIN_MAX_FAILURES"])]
+    ip = _client_ip()
     return [
-        (f"email:{email.strip().lower()}", c["LOGIN_MAX_FAILURES"]),
-        (f"ip:{_client_ip()}", c["LOGIN_MAX_FAILURES_PER_IP"]),
+        (f"pair:{email}|{ip}", c["LOGIN_MAX_FAILURES"]),
+        (f"ip:{ip}", c["LOGIN_MAX_FAILURES_PER_IP"]),
+        (f"email:{email}", c["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
     ]
 
 
-def login_blocked(email: str) -> bool:
-    """True when the address or the client has failed too often within the window."""
+def begin_attempt(keys: list[tuple[str, int]]) -> list[int] | None:
+    """Count this attempt *before* the password is checked, so that parallel attempts are all
+    counted; None when one of ``keys`` is over its limit (then the password is not checked)."""
     from portal.auth.models import LoginFailure
 
-    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    for key, limit in _limits(email):
-        count = db.session.scalar(
-            select(func.count()).where(LoginFailure.key == key, LoginFailure.created_at >= since)
-        )
-        if count >= limit:
-            return True
-    return False
+    now = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < now - current_app.config["LOGIN_FAILURE_WINDOW"]))
+    rows = [LoginFailure(key=key[:300], created_at=now) for key, _ in keys]
+    db.session.add_all(rows)
+    db.session.commit()  # visible to the other workers at once: that is the point of counting first
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    for (key, limit), row in zip(keys, rows):
+        earlier = db.session.scalar(select(func.count()).where(
+            LoginFailure.key == key[:300], LoginFailure.created_at >= since, LoginFailure.id <= row.id))
+        if earlier > limit:
+            return None
+    return [row.id for row in rows]
 
 
-def record_login_failure(email: str) -> None:
+def attempt_succeeded(attempt: list[int], keys: list[tuple[str, int]]) -> None:
+    """A right password: this attempt and the failures of its own client and device are forgotten."""
     from portal.auth.models import LoginFailure
 
-    old = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < old))
-    for key, _ in _limits(email):
-        db.session.add(LoginFailure(key=key))
-    db.session.commit()
+    own = [key for key, _ in keys if key.startswith(("pair:", "device:", "pw:"))]
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt) | LoginFailure.key.in_(own)))
 
 
-def clear_login_failures(email: str) -> None:
-    from portal.auth.models import LoginFailure
+def login_keys(email: str) -> list[tuple[str, int]]:
+    return _throttle_keys(email)
 
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{email.strip().lower()}"))
+
+def password_check_keys(user) -> list[tuple[str, int]]:
+    """Guesses of the current password on the password page, per account."""
+    return [(f"pw:{user.id}", current_app.config["LOGIN_MAX_FAILURES"])]
 
 
 # --- sessions --------------------------------------------------------------------------------
 
-@cache
-def _user_statement():
-    """Built once per worker (it runs on every request): the user with the roles joined."""
-    from portal.auth.models import User
+def start_session() -> None:
+    """At login: the absolute lifetime of this session starts now."""
+    now = int(time.time())
+    session["login_at"] = session["seen_at"] = now
 
-    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+
+def _session_limits():
+    """End a session that is older than SESSION_ABSOLUTE_LIFETIME or was idle longer than
+    SESSION_IDLE_TIMEOUT, whatever the cookie's own expiry says (every response re-issues it)."""
+    if request.endpoint == "static" or "_user_id" not in session:
+        return None
+    now = int(time.time())
+    c = current_app.config
+    login_at = session.get("login_at")
+    seen_at = session.get("seen_at", login_at)
+    if (not isinstance(login_at, int) or not isinstance(seen_at, int)
+            or now - login_at > c["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+            or now - seen_at > c["SESSION_IDLE_TIMEOUT"].total_seconds()):
+        logout_user()
+        session.clear()
+        return None
+    if now - seen_at >= 60:  # the cookie is re-issued anyway; a minute's precision is enough
+        session["seen_at"] = now
+    return None
 
 
 def _load_user(session_id: str):
@@ -153,7 +224,12 @@ def _load_user(session_id: str):
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
-    user = db.session.scalars(_user_statement(), {"user_id": user_id}).unique().one_or_none()
+    from portal.auth.models import User
+
+    if not 0 < user_id < 2**63:
+        return None
+    user = db.session.scalars(select(User).where(User.id == user_id)
+                              .options(joinedload(User.role_rows))).unique().one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

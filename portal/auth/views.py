@@ -9,8 +9,7 @@ from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from portal.auth.models import User
 from portal.extensions import db, utcnow
-from portal.security import (clear_login_failures, hash_password, login_blocked, password_needs_rehash,
-                             record_login_failure, verify_password)
+from portal import security
 
 bp = Blueprint("auth", __name__)
 
@@ -35,21 +34,25 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = services.normalise_email(form.email.data)
-        if login_blocked(email):
+        keys = security.login_keys(email)
+        attempt = security.begin_attempt(keys)
+        if attempt is None:
             return render_template("auth/login.html", form=form, error=None, blocked=True), 429
-        user = db.session.scalar(select(User).where(User.email == email))
-        ok = verify_password(user.password_hash if user else None, form.password.data)
+        user = db.session.scalar(select(User).where(User.email == email)) if len(email) <= 254 else None
+        ok = security.verify_password(user.password_hash if user else None, form.password.data)
         if ok and user.active:
-            if password_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
+            if security.password_needs_rehash(user.password_hash):
+                user.password_hash = security.hash_password(form.password.data)
             user.last_login_at = utcnow()
-            clear_login_failures(email)
+            security.attempt_succeeded(attempt, keys)
             db.session.commit()
             session.clear()  # no session fixation: a fresh cookie at login
             session.permanent = True
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
-        record_login_failure(email)
+            security.start_session()
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            security.remember_device(response, email)
+            return response
         form.password.errors = [LOGIN_FAILED]
         status = 422
     elif form.is_submitted():
@@ -79,12 +82,19 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        keys = security.password_check_keys(current_user)
+        attempt = security.begin_attempt(keys)
+        if attempt is None:
+            form.current.errors = ["Zu viele falsche Versuche. Bitte warte 15 Minuten."]
+            return render_template("auth/change_password.html", form=form), 429
+        if not security.verify_password(current_user.password_hash, form.current.data):
             form.current.errors = ["Das bisherige Passwort stimmt nicht."]
         else:
+            security.attempt_succeeded(attempt, keys)
             services.set_password(current_user, form.password.data)
             db.session.commit()
             login_user(current_user._get_current_object())  # the new session version for this browser; others end
+            security.start_session()
             flash("Dein Passwort ist geändert. Andere Geräte sind abgemeldet.", "success")
             return redirect(url_for("auth.account"), code=303)
     status = 422 if form.is_submitted() else 200
