@@ -67,16 +67,35 @@ def _matches(ext: str, head: bytes, stream) -> bool:
             return False
         try:
             with zipfile.ZipFile(stream) as z:
+                _refuse_zip_bomb(z)
                 names = set(z.namelist())
                 if ext == "odt":
-                    return z.read("mimetype").decode().strip() == KINDS["odt"][0]
+                    with z.open("mimetype") as member:  # read with a bound, whatever the header claims
+                        return member.read(100).decode().strip() == KINDS["odt"][0]
                 return "[Content_Types].xml" in names and (
                     ("word/document.xml" in names) if ext == "docx" else ("xl/workbook.xml" in names))
-        except (zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, NotImplementedError, RuntimeError):
             return False
         finally:
             stream.seek(0)
     return False
+
+
+#: Office documents are ZIP archives; these bounds refuse "ZIP bombs" before anything is inflated.
+ZIP_MAX_MEMBERS = 5_000
+ZIP_MAX_TOTAL = 200 * 1024 * 1024  # uncompressed bytes of all members
+ZIP_MAX_RATIO = 200  # uncompressed : compressed, per member (office files stay far below)
+
+
+def _refuse_zip_bomb(z: zipfile.ZipFile) -> None:
+    members = z.infolist()
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise UploadError("Das Dokument enthält ungewöhnlich viele Teile und wird nicht angenommen.")
+    if sum(m.file_size for m in members) > ZIP_MAX_TOTAL:
+        raise UploadError("Das Dokument wäre entpackt zu groß und wird nicht angenommen.")
+    for m in members:
+        if m.file_size > 1024 * 1024 and m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1):
+            raise UploadError("Das Dokument ist ungewöhnlich stark gepackt und wird nicht angenommen.")
 
 
 def _size(file: FileStorage) -> int:

@@ -143,3 +143,32 @@ def test_form_messages_of_wtforms_are_german(app):
         assert not form.validate()
         assert form.errors == {"name": ["Feld kann nicht länger als 3 Zeichen sein."],
                                "count": ["Keine gültige, ganze Zahl."]}
+
+
+def _odt_bomb(inflated: int) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("mimetype")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w", force_zip64=True) as member:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(inflated // len(block)):
+                member.write(block)
+        z.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def test_an_office_document_that_inflates_hugely_is_refused_without_inflating_it(app):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.uploads import UploadError, check_upload
+
+    bomb = _odt_bomb(64 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    with app.app_context(), pytest.raises(UploadError, match="gepackt|zu groß"):
+        check_upload(FileStorage(BytesIO(bomb), filename="Protokoll.odt"), {"odt"}, 10 * 1024 * 1024)
