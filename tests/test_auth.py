@@ -116,3 +116,28 @@ def test_own_data_export_covers_every_feature(client_as):
     assert awo["projektantraege"]["antraege"]
     member = client_as("ag_mitglied").get("/account/export.json").get_json()
     assert member["ag_78"][0]["stimmberechtigt"] is True
+
+
+def test_a_one_time_link_used_by_two_requests_at_once_sets_one_password(app):
+    """Both requests found the link open; only the first to take it may set a password."""
+    import pytest
+
+    from portal.auth.models import LinkPurpose
+    from portal.auth.services import create_account_link, find_account_link, use_account_link
+    from portal.errors import Conflict
+    from portal.security import verify_password
+
+    with app.test_request_context():
+        token = create_account_link(get_user("fachkraft"), LinkPurpose.RESET).rsplit("/", 1)[1]
+        db.session.commit()
+    with app.app_context():  # request B
+        late = find_account_link(token)
+        assert late is not None
+        with app.app_context():  # request A, a moment earlier to the finish
+            use_account_link(find_account_link(token), "Erstes-Passwort-2026")
+            db.session.commit()
+        with pytest.raises(Conflict):
+            use_account_link(late, "Zweites-Passwort-2026")
+        db.session.rollback()
+    with app.app_context():
+        assert verify_password(get_user("fachkraft").password_hash, "Erstes-Passwort-2026")

@@ -42,3 +42,22 @@ def test_static_urls_are_versioned_and_cached_long(client):
     response = client.get(css)
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_secret_tokens_in_paths_never_reach_the_log(app, client, caplog):
+    from portal.auth.models import LinkPurpose
+    from portal.auth.services import create_account_link
+    from portal.extensions import db
+    from tests.conftest import get_user
+
+    with app.test_request_context():
+        link = create_account_link(get_user("fachkraft"), LinkPurpose.RESET)
+        db.session.commit()
+    token = link.rsplit("/", 1)[1]
+    feed_token = "geheim-feed-token-123456"
+    with caplog.at_level(logging.INFO, logger="portal.request"):
+        client.get(f"/account/set-password/{token}")
+        client.get(f"/calendar/feed/{feed_token}.ics")
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "portal.request")
+    assert "/account/set-password/sha256:" in logged
+    assert token not in logged and feed_token not in logged

@@ -8,6 +8,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
 from portal.auth.models import AccountLink, LinkPurpose, Role, User
+from portal.errors import Conflict
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.security import hash_password
@@ -58,7 +59,13 @@ def set_password(user: User, password: str) -> None:
 
 
 def use_account_link(link: AccountLink, password: str) -> None:
-    link.used_at = utcnow()
+    """Consume the link and set the password. The link is taken by one conditional UPDATE: of two
+    requests racing with the same link exactly one gets it, the other a Conflict."""
+    taken = db.session.execute(
+        update(AccountLink).where(AccountLink.id == link.id, AccountLink.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise Conflict("Dieser Link wurde gerade schon benutzt. Bitte melde dich an oder fordere einen neuen Link an.")
     set_password(link.user, password)
     db.session.flush()
 
