@@ -64,6 +64,9 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
 
+    # Database, uploads and backups hold personal data: readable by the portal's own user only.
+    if app.config.get("UMASK") is not None:
+        os.umask(app.config["UMASK"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")

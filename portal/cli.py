@@ -78,12 +78,12 @@ def create_user_command(email, name, roles, ortsteile, traeger, sozialraum, pass
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(dest: Path):
-    """Write a consistent backup of the database to DEST (works while the portal runs)."""
+    """Write the database and the uploaded files into one archive DEST (works while the portal runs)."""
     from portal.backup import backup
 
     db.engine.dispose()
     try:
-        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], dest)
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], dest, Path(current_app.config["UPLOAD_DIR"]))
     except (RuntimeError, OSError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Sicherung geschrieben: {dest}")
@@ -94,14 +94,15 @@ def backup_command(dest: Path):
 @click.option("--yes", is_flag=True, help="ohne Rückfrage")
 @with_appcontext
 def restore_command(source: Path, yes: bool):
-    """Replace the database with the backup SOURCE. Stop the portal first."""
+    """Replace the database and the uploaded files with the backup SOURCE. Stop the portal first."""
     from portal.backup import restore
 
     if not yes:
-        click.confirm("Die Datenbank wird durch die Sicherung ersetzt. Ist das Portal gestoppt?", abort=True)
+        click.confirm("Datenbank und hochgeladene Dateien werden durch die Sicherung ersetzt. Ist das Portal gestoppt?",
+                      abort=True)
     db.engine.dispose()
     try:
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source, Path(current_app.config["UPLOAD_DIR"]))
     except (RuntimeError, OSError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wiederhergestellt aus {source}. Danach: flask --app portal db upgrade")

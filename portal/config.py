@@ -33,6 +33,8 @@ class Defaults:
     #: ... and after this long without a request.
     SESSION_IDLE_TIMEOUT = timedelta(days=14)
 
+    #: Files the portal creates (database, uploads, backups) are readable by its own user only.
+    UMASK = 0o077
     WTF_CSRF_TIME_LIMIT = None  # tabs stay open all day
     WTF_I18N_ENABLED = False  # WTForms' German messages without Flask-Babel (portal.forms.Form)
     WTF_CSRF_SSL_STRICT = True

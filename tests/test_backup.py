@@ -44,3 +44,46 @@ def test_backup_while_the_portal_holds_an_open_transaction(app, tmp_path):
 def test_restore_refuses_a_missing_file(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "fehlt.bak"), "--yes"])
     assert result.exit_code != 0
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_backup_holds_the_uploaded_files_and_restore_brings_them_back(app, tmp_path):
+    import stat
+    from pathlib import Path
+
+    uploads = Path(app.config["UPLOAD_DIR"])
+    (uploads / "board").mkdir(parents=True, exist_ok=True)
+    (uploads / "board" / "foto.jpg").write_bytes(b"\xff\xd8\xff Foto vom Herd")
+    before = _files(uploads)
+    dest = tmp_path / "portal.tar"
+    result = app.test_cli_runner().invoke(args=["backup", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+
+    (uploads / "board" / "foto.jpg").unlink()  # removed after the backup
+    (uploads / "board" / "spaeter.jpg").write_bytes(b"\xff\xd8\xff neu")  # created after it
+    result = app.test_cli_runner().invoke(args=["restore", str(dest), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert _files(uploads) == before
+
+
+def test_restore_refuses_a_file_that_is_no_portal_backup(app, tmp_path):
+    bogus = tmp_path / "fremd.tar"
+    bogus.write_bytes(b"kein archiv")
+    result = app.test_cli_runner().invoke(args=["restore", str(bogus), "--yes"])
+    assert result.exit_code != 0
+    assert "keine Sicherung des Portals" in result.output
+
+
+def test_the_postgresql_password_goes_to_the_environment_not_the_command_line():
+    from sqlalchemy.engine import make_url
+
+    from portal.backup import _pg_command
+
+    args, env = _pg_command(make_url("postgresql+psycopg://portal:Geheim-123@db.intern:5433/portal"))
+    assert "Geheim-123" not in " ".join(args)
+    assert env["PGPASSWORD"] == "Geheim-123"
+    assert args[args.index("--host") + 1] == "db.intern" and args[args.index("--port") + 1] == "5433"
