@@ -53,6 +53,8 @@ class Defaults:
     #: Lifetime of invitation and password-reset links.
     ACCOUNT_LINK_LIFETIME = timedelta(days=7)
     PASSWORD_MIN_LENGTH = 10
+    #: zxcvbn's score (0–4) a new password needs: 3 = "safely unguessable" for an online attack.
+    PASSWORD_MIN_SCORE = 3
 
     #: argon2id parameters (OWASP: m=19 MiB, t=2, p=1 is the minimum).
     ARGON2_TIME_COST = 3

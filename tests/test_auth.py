@@ -2,6 +2,8 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from portal.auth.models import AccountLink, User
@@ -120,7 +122,7 @@ def test_own_data_export_covers_every_feature(client_as):
 
 def test_a_one_time_link_used_by_two_requests_at_once_sets_one_password(app):
     """Both requests found the link open; only the first to take it may set a password."""
-    import pytest
+
 
     from portal.auth.models import LinkPurpose
     from portal.auth.services import create_account_link, find_account_link, use_account_link
@@ -141,3 +143,19 @@ def test_a_one_time_link_used_by_two_requests_at_once_sets_one_password(app):
         db.session.rollback()
     with app.app_context():
         assert verify_password(get_user("fachkraft").password_hash, "Erstes-Passwort-2026")
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaa", "1234567890", "password123", "qwertzuiop", "fachkraft@awo.example",
+                                  "Passwort123"])
+def test_common_and_context_passwords_are_refused_with_a_german_reason(client, weak):
+    login(client, "fachkraft@awo.example")
+    response = client.post("/account/password", data={"current": "demo-passwort", "password": weak, "confirm": weak})
+    assert response.status_code == 422
+    assert "zu leicht zu erraten" in response.get_data(as_text=True)
+
+
+def test_a_passphrase_is_accepted(client):
+    login(client, "fachkraft@awo.example")
+    phrase = "Montags backen wir Brot in Taubach"
+    response = client.post("/account/password", data={"current": "demo-passwort", "password": phrase, "confirm": phrase})
+    assert response.status_code == 303

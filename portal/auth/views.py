@@ -80,7 +80,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(account=current_user)
     if form.validate_on_submit():
         keys = security.password_check_keys(current_user)
         attempt = security.begin_attempt(keys)
@@ -107,7 +107,7 @@ def set_password(token: str):
     link = services.find_account_link(token)
     if link is None:
         return render_template("auth/link_invalid.html"), 404
-    form = SetPasswordForm()
+    form = SetPasswordForm(account=link.user)
     if form.validate_on_submit():
         services.use_account_link(link, form.password.data)
         db.session.commit()
