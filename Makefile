@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PORTAL_MFA_REQUIRED=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Browser tests use Debian's Chromium, never a downloaded browser.
 chromium:

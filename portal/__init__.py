@@ -168,6 +168,7 @@ def _register_models() -> None:
     import importlib
     import importlib.util
 
+    import portal.auth.mfa  # noqa: F401  (recovery_code)
     import portal.auth.models  # noqa: F401
     import portal.caching  # noqa: F401  (cache_generation)
     import portal.org.models  # noqa: F401

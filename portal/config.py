@@ -53,6 +53,11 @@ class Defaults:
     #: Lifetime of invitation and password-reset links.
     ACCOUNT_LINK_LIFETIME = timedelta(days=7)
     PASSWORD_MIN_LENGTH = 10
+    #: Second factor (TOTP) for these roles; the demo (`make run`) switches the requirement off.
+    MFA_REQUIRED = True
+    MFA_ROLES = ("admin", "leitung")
+    #: "Dieses Gerät merken": no code on this browser for this long.
+    MFA_REMEMBER = timedelta(days=30)
     #: zxcvbn's score (0–4) a new password needs: 3 = "safely unguessable" for an online attack.
     PASSWORD_MIN_SCORE = 3
 

@@ -52,6 +52,9 @@ def base_config(url: str, tmp: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp / "uploads"),
         "BASE_URL": "http://localhost",
+        # Leitung and Administration would first have to enrol a second factor; tests/test_mfa.py
+        # switches the requirement on.
+        "MFA_REQUIRED": False,
         **FAST_HASHING,
     }
 

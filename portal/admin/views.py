@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.admin import services
 from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm
+from portal.auth import mfa
 from portal.auth.models import Role, User, UserRole
 from portal.extensions import db
 from portal.forms import choices
@@ -150,6 +151,17 @@ def user_link(user_id: int):
     db.session.commit()
     purpose = "reset" if user.password_hash else "invite"
     return render_template("admin/link_created.html", user=user, link=link, purpose=purpose)
+
+
+@bp.post("/users/<int:user_id>/mfa-reset")
+def user_mfa_reset(user_id: int):
+    """Switch a person's second factor off (lost phone); they enrol again at the next login."""
+    user = _get_user(user_id)
+    mfa.reset(user, current_user)
+    db.session.commit()
+    flash(f"Die Zwei-Faktor-Anmeldung von {user.display_name} ist zurückgesetzt; {user.display_name} ist überall "
+          "abgemeldet und richtet sie bei der nächsten Anmeldung neu ein.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
 # --- Träger, Sozialräume, Ortsteile: the same list + form, driven by a small table ----------

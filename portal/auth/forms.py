@@ -1,5 +1,5 @@
 from flask import current_app
-from wtforms import EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from portal.forms import Form
@@ -56,3 +56,9 @@ class SetPasswordForm(Form):
 
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField("Bisheriges Passwort", validators=[DataRequired("Bitte gib dein bisheriges Passwort ein.")])
+
+
+class CodeForm(Form):
+    code = StringField("Code aus der Authenticator-App (oder ein Wiederherstellungscode)",
+                       validators=[DataRequired("Bitte gib den Code ein.")])
+    remember = BooleanField("Dieses Gerät 30 Tage lang merken (nur auf eigenen Geräten)")

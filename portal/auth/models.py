@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import UTCDateTime, db, str_enum, utcnow
@@ -73,6 +73,12 @@ class User(UserMixin, db.Model):
     sozialraum_id: Mapped[int | None] = mapped_column(ForeignKey("sozialraum.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Base32 TOTP secret of the second factor (portal.auth.mfa); None when not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: When the second factor was confirmed; None = off.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Last accepted TOTP time step: a code is accepted once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role

@@ -1,12 +1,15 @@
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from portal.access import public
 from portal.auth import services
-from portal.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from portal.auth import mfa
+from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm, SetPasswordForm
 from portal.auth.models import User
 from portal.extensions import db, utcnow
 from portal import security
@@ -43,14 +46,16 @@ def login():
         if ok and user.active:
             if security.password_needs_rehash(user.password_hash):
                 user.password_hash = security.hash_password(form.password.data)
-            user.last_login_at = utcnow()
             security.attempt_succeeded(attempt, keys)
-            db.session.commit()
-            session.clear()  # no session fixation: a fresh cookie at login
-            session.permanent = True
-            login_user(user)
-            security.start_session()
-            response = redirect(_safe_next(request.args.get("next")), code=303)
+            next_url = _safe_next(request.args.get("next"))
+            if mfa.enabled(user) and not mfa.remembered(user):
+                db.session.commit()
+                session.clear()
+                session["mfa_pending"] = {"user": user.id, "version": user.session_version, "next": next_url,
+                                          "at": int(time.time())}
+                response = redirect(url_for("auth.login_code"), code=303)
+            else:
+                response = _signed_in(user, next_url)
             security.remember_device(response, email)
             return response
         form.password.errors = [LOGIN_FAILED]
@@ -58,6 +63,91 @@ def login():
     elif form.is_submitted():
         status = 422
     return render_template("auth/login.html", form=form, blocked=False), status
+
+
+#: What a person who must enrol a second factor can still reach before doing so.
+_BEFORE_ENROLMENT = {"auth.mfa_setup", "auth.logout", "auth.logout_confirm", "auth.login", "auth.login_code",
+                     "pages.legal", "ops.healthz", "static"}
+
+
+@bp.before_app_request
+def _second_factor_required():
+    """Leitung and Administration work only after enrolling a second factor (MFA_REQUIRED)."""
+    if (request.endpoint in _BEFORE_ENROLMENT or not current_user.is_authenticated
+            or mfa.enabled(current_user) or not mfa.required_for(current_user)):
+        return None
+    flash("Für deine Rolle ist die Anmeldung mit zweitem Faktor Pflicht. Bitte richte sie jetzt ein.", "info")
+    return redirect(url_for("auth.mfa_setup"), code=303 if request.method != "GET" else 302)
+
+
+def _signed_in(user: User, next_url: str):
+    """Open the session (a fresh cookie: no session fixation) and go on."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    security.start_session()
+    return redirect(next_url, code=303)
+
+
+#: How long the code step waits after the password step.
+CODE_STEP_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    """Second step for accounts with a second factor: a code from the authenticator app."""
+    pending = session.get("mfa_pending")
+    user = db.session.get(User, pending["user"]) if isinstance(pending, dict) else None
+    if (user is None or not user.active or user.session_version != pending.get("version")
+            or time.time() - pending.get("at", 0) > CODE_STEP_SECONDS):
+        session.pop("mfa_pending", None)
+        flash("Bitte melde dich erneut an.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        keys = [(f"mfa:{user.id}", current_app.config["LOGIN_MAX_FAILURES"])]
+        attempt = security.begin_attempt(keys)
+        if attempt is None:
+            form.code.errors = ["Zu viele falsche Codes. Bitte warte 15 Minuten."]
+            return render_template("auth/login_code.html", form=form), 429
+        if mfa.check_code(user, form.code.data):
+            security.attempt_succeeded(attempt, keys)
+            response = _signed_in(user, pending.get("next") or url_for("pages.index"))
+            if form.remember.data:
+                mfa.remember(response, user)
+            return response
+        form.code.errors = ["Dieser Code stimmt nicht (oder wurde schon benutzt). Bitte nimm den aktuellen Code."]
+        status = 422
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/login_code.html", form=form), status
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+def mfa_setup():
+    """Enrol the second factor: scan the QR code, confirm with a first code, note the recovery codes."""
+    user = current_user._get_current_object()
+    secret = session.get("mfa_secret") or mfa.new_secret()
+    session["mfa_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = mfa.enrol(user, secret, form.code.data)
+        if codes is not None:
+            session.pop("mfa_secret", None)
+            db.session.commit()
+            response = make_response(render_template("auth/mfa_codes.html", codes=codes))
+            if form.remember.data:
+                mfa.remember(response, user)
+            return response
+        form.code.errors = ["Dieser Code stimmt nicht. Prüfe die Uhrzeit des Telefons und nimm den aktuellen Code."]
+    uri = mfa.provisioning_uri(user, secret)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/mfa_setup.html", form=form, qr=mfa.qr_svg(uri), secret=secret,
+                           required=mfa.required_for(user), enabled=mfa.enabled(user)), status
 
 
 @bp.get("/logout")
