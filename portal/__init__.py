@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -16,6 +17,13 @@ from portal.extensions import csrf, db, login_manager, migrate, render_migration
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: non-negative and at most 2**31 - 1 unless the rule says otherwise."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     urls.init_app(app)
     errors.init_app(app)
+    # Ids are 32-bit integers on PostgreSQL and at most 64 bits on SQLite: a larger number in a path
+    # is no id of anything (404), not a database error.
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_models()
     _connect_features()
