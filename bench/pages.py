@@ -72,15 +72,15 @@ def _more_posts() -> str:
     from sqlalchemy import select
 
     from portal.auth.models import User
-    from portal.board import services
+    from portal.board import queries
     from portal.extensions import db
     from portal.org.models import Ortsteil
 
     user = db.session.scalar(select(User).where(User.email == EHRENAMT))
     ortsteil = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach"))
-    page = services.list_posts(services.PostFilter(ortsteil=ortsteil), user)
+    page = queries.list_posts(queries.PostFilter(ortsteil=ortsteil), user)
     with current_app.test_request_context("/"):
-        return url_for("board.ortsteil", slug="taubach", vor=page.next_cursor)
+        return url_for("board.ortsteil", slug="taubach", nach=page.next_cursor)
 
 
 def _feed() -> str:
