@@ -80,6 +80,7 @@ def test_readers_are_pointed_to_the_boards_they_write_on(client_as):
     ({"body": "x" * 5001}, "höchstens 5000 Zeichen"),
     ({"visible_until": "2020-01-01"}, "Das Datum liegt in der Vergangenheit."),
     ({"category": "werbung"}, "Keine gültige Auswahl."),
+    ({"visible_until": "31.12.2099"}, "Kein gültiges Datum."),  # WTForms' own messages come out German
 ])
 def test_bad_input_gets_a_message_and_keeps_what_was_typed(client_as, fields, message):
     data = post_data(body="Mein langer Text bleibt erhalten.", **{k: v for k, v in fields.items() if k != "body"})

@@ -10,7 +10,7 @@ from portal.board import services
 from portal.board.models import Attachment, Category, Comment, Post, PostStatus, Report
 from portal.extensions import db
 from portal.uploads import upload_root
-from tests.board_helpers import HX, image_bytes, post_data, upload
+from tests.board_helpers import image_bytes, post_data, upload
 from tests.conftest import ROLE_LOGINS, get_user
 from tests.factories.board import make_comment, make_post, ortsteil
 

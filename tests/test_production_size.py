@@ -2,7 +2,6 @@
 whatever the volume, and the fixes the benchmark led to keep doing their job (no timings here)."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
