@@ -158,13 +158,14 @@ class Post(db.Model):
         return self.status == PostStatus.PUBLISHED or self.is_author(user) or is_moderator(user)
 
     @classmethod
-    def visible_to(cls, user):
-        """SQL condition: the posts ``can_view(user)`` allows."""
+    def visible_to(cls, user, entity=None):
+        """SQL condition: the posts ``can_view(user)`` allows (of ``entity``, an alias of Post if given)."""
+        post = entity if entity is not None else cls
         if is_moderator(user):
             return true()
         if not (user and user.is_authenticated):
-            return cls.status == PostStatus.PUBLISHED
-        return or_(cls.status == PostStatus.PUBLISHED, cls.author_id == user.id)
+            return post.status == PostStatus.PUBLISHED
+        return or_(post.status == PostStatus.PUBLISHED, post.author_id == user.id)
 
     def can_edit(self, user) -> bool:
         """Authors edit their own posts; the Moderation hides, it does not rewrite."""

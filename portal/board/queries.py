@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, sele
 
 from portal.auth.models import Role, User
 from portal.board.models import (BoardSettings, Category, Comment, ModerationLogEntry, Post, PostStatus, Reaction,
-                                 Report, is_moderator, today)
+                                 Report, today)
 from portal.extensions import db
 from portal.org.models import Ortsteil
 from portal.paging import Page, keyset_page
@@ -157,10 +157,8 @@ def _kth_newest(k: int, user):
     rank every pair of Ortsteil and post: seconds at 100,000 posts.)
     """
     newest = aliased(Post, name=f"newest_{k}")
-    conditions = [newest.ortsteil_id == Ortsteil.id,
+    conditions = [newest.ortsteil_id == Ortsteil.id, Post.visible_to(user, newest),
                   or_(newest.visible_until.is_(None), newest.visible_until >= today())]
-    if not is_moderator(user):
-        conditions.append(or_(newest.status == PostStatus.PUBLISHED, newest.author_id == user.id))
     return (select(newest.id).where(*conditions).order_by(newest.pinned.desc(), newest.id.desc())
             .limit(1).offset(k).correlate(Ortsteil).scalar_subquery())
 
