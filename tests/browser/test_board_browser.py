@@ -215,3 +215,24 @@ def test_every_board_page_is_accessible(page_as, live_server):
     expect(anna.locator("#post-list").get_by_role("heading", name="Bastelmaterial gesucht (Test)")).to_be_visible()
     expect(anna.locator("#post-list").get_by_role("heading", name="Familiencafé (Test)")).to_have_count(0)
     check_page(anna)
+
+
+def test_stale_moderation_shows_the_current_card_in_place(page_as, live_server):
+    """Another moderator acted first: the 409 answer replaces the card with its current state."""
+    from portal.board.models import Post
+
+    with live_server.app.app_context():
+        post_id = make_post("ehrenamt", "taubach", title="Angeheftet zum Lösen", pinned=True).id
+        db.session.commit()
+    moderation = page_as("moderation")
+    moderation.goto("/board/taubach")
+    card = moderation.locator(f"#post-{post_id}")
+    card.locator("summary", has_text="Moderation").click()
+    with live_server.app.app_context():  # meanwhile someone else changes the post
+        post = db.session.get(Post, post_id)
+        post.hidden_reason = "von anderswo"
+        db.session.commit()
+    card.get_by_role("button", name="Lösen", exact=True).click()
+    expect(card.get_by_text("Inzwischen hat jemand anderes diesen Beitrag geändert")).to_be_visible()
+    expect(card.get_by_role("button", name="Lösen", exact=True)).to_be_visible()  # still pinned: nothing was overwritten
+    check_page(moderation)
