@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
@@ -47,7 +47,10 @@ def _after(order: Sequence[tuple[ColumnElement, Direction]], values: Sequence) -
     alternatives = []
     for i, (column, direction) in enumerate(order):
         equal = [c == v for (c, _), v in zip(order[:i], values[:i])]
-        step = column < values[i] if direction == "desc" else column > values[i]
+        # A bound literal of the column's type: SQLAlchemy refuses ``<``/``>`` against a plain
+        # Python True/False (boolean sort keys such as "pinned").
+        value = literal(values[i], column.type)
+        step = column < value if direction == "desc" else column > value
         alternatives.append(and_(*equal, step))
     return or_(*alternatives)
 

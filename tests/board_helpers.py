@@ -1,4 +1,4 @@
-"""Small builders for Pinnwand tests: images, form data, demo lookups."""
+"""Small builders for Pinnwand tests: images and form data (objects: tests/factories/board.py)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +10,6 @@ from portal.board.models import Post
 from portal.extensions import db
 from portal.org.models import Ortsteil
 
-STOVE = "Neuer Herd im Gemeindehaus – Plätzchenbacken im Advent"
-WAITING = "Hobby-Horse-Treffen aller Ortsteile im Frühjahr?"
 HX = {"HX-Request": "true"}
 
 
@@ -41,6 +39,7 @@ def post_data(**overrides) -> dict:
 
 
 def post_by_title(title: str) -> Post:
+    """A post a test created through the app under a title of its own."""
     return db.session.scalar(select(Post).where(Post.title == title))
 
 

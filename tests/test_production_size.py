@@ -2,7 +2,6 @@
 whatever the volume, and the fixes the benchmark led to keep doing their job (no timings here)."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -99,27 +98,8 @@ def test_benchmarked_pages_answer_with_the_same_number_of_queries_at_more_data(a
 
 # --- the fixes ------------------------------------------------------------------------------------
 
-def test_board_overview_reads_each_board_through_its_index(app, client_as, request):
-    """The newest posts per Ortsteil come from index ranges, not from ranking every post."""
-    if request.config.getoption("--db") != "sqlite":
-        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-    seen = statements_run(app, client_as("ehrenamt"), "/board/", lambda sql: "FROM ortsteil JOIN board_post" in sql)
-    assert len(seen) == 1, "the overview asks for its posts in one query"
-    plan = query_plan(app, *seen[0])
-    assert any("ix_board_post_ortsteil_list" in line for line in plan), plan
-    assert not any(re.fullmatch(r"SCAN board_post", line.strip()) for line in plan), plan
-
-
-def test_board_first_page_takes_the_newest_post_from_the_page(app, client_as, count_queries):
-    client = client_as("ehrenamt")
-    client.get("/board/taubach")
-    with count_queries() as q:
-        html = client.get("/board/taubach").get_data(as_text=True)
-    assert not any("max(board_post.id)" in s for s in q.statements)
-    with app.app_context():
-        newest = db.session.scalar(select(func.max(Post.id)).join(Post.ortsteil).where(
-            Post.ortsteil.has(slug="taubach"), Post.status == "published"))
-    assert f"after={newest}" in html, "the poller asks for posts after the newest one"
+# The board's SQL checks (overview through its index, no max() on the first page) are in
+# bench/plans_board.py; tests/test_board*.py keep the behaviour and the query counts.
 
 
 def test_calendar_feed_is_built_once_until_an_event_changes(app, monkeypatch):

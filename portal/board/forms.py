@@ -2,6 +2,7 @@
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
 from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
@@ -38,6 +39,8 @@ class PostForm(Form):
     visible_until = DateField("Sichtbar bis (freiwillig)", validators=[Optional(), not_in_past],
                               description="Danach verschwindet der Beitrag von der Pinnwand und steht im Archiv.")
     remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
+    #: The version the edit form was loaded with (a post changed since then answers 409).
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class CommentForm(Form):

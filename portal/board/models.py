@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, func, or_, select, true
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.auth.models import Role, User
@@ -80,6 +80,11 @@ def can_post_in(user, ortsteil: Ortsteil) -> bool:
     return user.has_role(Role.EHRENAMT) and any(o.id == ortsteil.id for o in user.ortsteile)
 
 
+def can_change_settings(user) -> bool:
+    """Only the Moderation switches "Beiträge vor Veröffentlichung prüfen"."""
+    return is_moderator(user)
+
+
 class BoardSettings(db.Model):
     """Settings of one Ortsteil's board; a missing row means the defaults."""
 
@@ -147,7 +152,20 @@ class Post(db.Model):
         return bool(user and user.is_authenticated and self.author_id == user.id)
 
     def can_view(self, user) -> bool:
+        """Published posts for everyone; waiting or hidden ones for their author and the Moderation.
+
+        ``Post.visible_to(user)`` is the same rule as SQL for the lists (a test ties both)."""
         return self.status == PostStatus.PUBLISHED or self.is_author(user) or is_moderator(user)
+
+    @classmethod
+    def visible_to(cls, user, entity=None):
+        """SQL condition: the posts ``can_view(user)`` allows (of ``entity``, an alias of Post if given)."""
+        post = entity if entity is not None else cls
+        if is_moderator(user):
+            return true()
+        if not (user and user.is_authenticated):
+            return post.status == PostStatus.PUBLISHED
+        return or_(post.status == PostStatus.PUBLISHED, post.author_id == user.id)
 
     def can_edit(self, user) -> bool:
         """Authors edit their own posts; the Moderation hides, it does not rewrite."""
@@ -162,6 +180,10 @@ class Post(db.Model):
     def can_interact(self, user) -> bool:
         """Comment, thank and report only on published posts."""
         return self.status == PostStatus.PUBLISHED and bool(user and user.is_authenticated)
+
+    def can_report(self, user) -> bool:
+        """Anyone who may comment may ask the Moderation to look at a post (not at their own)."""
+        return self.can_interact(user) and not self.is_author(user)
 
     # --- display ------------------------------------------------------------------------
     @property
@@ -244,6 +266,10 @@ class Comment(db.Model):
     def can_moderate(self, user) -> bool:
         return is_moderator(user)
 
+    def can_report(self, user) -> bool:
+        return (not self.hidden and not self.is_author(user) and bool(user and user.is_authenticated)
+                and self.post.can_view(user))
+
     @property
     def author_name(self) -> str:
         return self.author.display_name if self.author else "gelöschtes Konto"
@@ -278,6 +304,9 @@ class Report(db.Model):
     post: Mapped[Post | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+
+    def can_resolve(self, user) -> bool:
+        return is_moderator(user)
 
 
 class ModerationAction(enum.StrEnum):

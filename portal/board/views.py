@@ -1,7 +1,9 @@
-"""Pinnwand der Ortsteile: boards, posts, conversation and moderation.
+"""Pinnwand der Ortsteile: boards, posts, conversation and files (moderation: moderation_views.py,
+on the same blueprint).
 
 Every signed-in user reads every board; who may post, edit and moderate is decided by the
-models' ``can_*`` rules. htmx requests get the region they target, everything else the page.
+models' ``can_*`` rules. Views parse the form, call one operation of ``services``, commit once and
+respond: 303 after a plain form, the updated region plus an ``HX-Trigger`` event for htmx.
 """
 from __future__ import annotations
 
@@ -9,94 +11,95 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.board import services
-from portal.board.forms import CommentForm, ModerationForm, PostForm, ReasonForm, SettingsForm
-from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, Report, can_post_in,
-                                 is_moderator)
+from portal.board import queries, services
+from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
+from portal.board.models import MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in, is_moderator
 from portal.calendar.services import upcoming_for_ortsteil
+from portal.errors import Conflict
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil
+from portal.paging import CURSOR_ARG, parse_cursor
+from portal.search import clean_query
 from portal.uploads import UploadError, send_upload
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
-STALE = "Inzwischen hat jemand anderes diesen Beitrag geändert. Du siehst jetzt den aktuellen Stand."
-NOT_YOURS = "Du kannst nur in deinen eigenen Ortsteilen Beiträge schreiben."
 
+# --- helpers (also used by moderation_views) --------------------------------------------------------
 
-# --- helpers ---------------------------------------------------------------------------------------
-
-def _ortsteil_or_404(slug: str) -> Ortsteil:
+def ortsteil_or_404(slug: str) -> Ortsteil:
     ortsteil = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == slug))
     if ortsteil is None:
         abort(404)
     return ortsteil
 
 
-def _post_or_404(post_id: int, with_comments: bool = False) -> Post:
+def post_or_404(post_id: int, with_comments: bool = False) -> Post:
     """The post if the user may see it; 404 for waiting or hidden posts of others."""
-    post = services.get_post(post_id, with_comments=with_comments)
+    post = queries.get_post(post_id, with_comments=with_comments)
     if post is None or not post.can_view(current_user):
         abort(404)
     return post
 
 
-def _comment_or_404(comment_id: int) -> Comment:
+def comment_or_404(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None or not comment.post.can_view(current_user):
         abort(404)
     return comment
 
 
-def _require_moderator() -> None:
-    if not is_moderator(current_user):
-        abort(403, description="Das darf nur die Moderation.")
-
-
-def _filter(ortsteil: Ortsteil | None) -> services.PostFilter:
-    raw = request.args.get("kategorie", "")
-    category = Category(raw) if raw in {c.value for c in Category} else None
-    return services.PostFilter(ortsteil=ortsteil, category=category, q=request.args.get("q", "").strip()[:100],
-                               archive=request.args.get("archiv") == "1")
-
-
-def _safe_next(default: str) -> str:
+def safe_next(default: str) -> str:
     """Where to go back after a plain form post: only our own board pages."""
     target = request.form.get("next") or request.args.get("next") or ""
     return target if target.startswith("/board") and not target.startswith("//") else default
 
 
-def _card(post: Post, status: int = 200, notice: str | None = None, trigger=None, **ctx):
-    return render("board/post_detail.html", "board/_post.html", status=status, trigger=trigger, post=post,
-                  thanked=post.id in services.thanked_by(current_user, [post]), notice=notice,
-                  detail=request.form.get("detail") == "1", comment_form=CommentForm(formdata=None), **ctx)
+def thanked(post: Post) -> bool:
+    return post.id in queries.thanked_by(current_user, [post])
+
+
+def comments_response(post_id: int, message: str, event: str, status: int = 200, **ctx):
+    """After a change to the comments: 303 to the post, or the comments region for htmx."""
+    if not wants_fragment() and status == 200:
+        flash(message, "success")
+        return redirect(url_for("board.post_detail", post_id=post_id, _anchor="comments"), code=303)
+    post = post_or_404(post_id, with_comments=True)
+    return render("board/post_detail.html", "board/_comments.html", status=status, post=post, detail=True,
+                  thanked=thanked(post), comment_form=CommentForm(formdata=None),
+                  trigger={event: post_id, "announce": message} if status == 200 else None, **ctx)
+
+
+def _filter(ortsteil: Ortsteil | None) -> queries.PostFilter:
+    raw = request.args.get("kategorie", "")
+    category = Category(raw) if raw in {c.value for c in Category} else None
+    return queries.PostFilter(ortsteil=ortsteil, category=category, q=clean_query(request.args.get("q"))[:100],
+                              archive=request.args.get("archiv") == "1")
 
 
 # --- boards ----------------------------------------------------------------------------------------
 
 @bp.get("/")
 def index():
-    return render_template("board/index.html", boards=services.overview(current_user),
-                           unpublished=services.my_unpublished(current_user),
-                           premoderated=services.premoderated_ortsteil_ids(),
-                           queue_size=services.queue_size() if is_moderator(current_user) else 0)
+    return render_template("board/index.html", boards=queries.overview(current_user),
+                           unpublished=queries.my_unpublished(current_user),
+                           premoderated=queries.premoderated_ortsteil_ids(),
+                           queue_size=queries.queue_size() if is_moderator(current_user) else 0)
 
 
 def _board(ortsteil: Ortsteil | None):
     f = _filter(ortsteil)
-    cursor = request.args.get("vor") if services.decode_cursor(request.args.get("vor")) else None
-    page = services.list_posts(f, current_user, cursor=cursor)
+    page = queries.list_posts(f, current_user, cursor=parse_cursor(request.args.get(CURSOR_ARG)))
     endpoint_args = {"slug": ortsteil.slug} if ortsteil else {}
     endpoint = "board.ortsteil" if ortsteil else "board.stream"
 
     def board_url(**args) -> str:
         return url_for(endpoint, **endpoint_args, **args)
 
-    ctx = dict(ortsteil=ortsteil, f=f, page=page, cursor=cursor, board_url=board_url, categories=list(Category),
+    ctx = dict(ortsteil=ortsteil, f=f, page=page, board_url=board_url, categories=list(Category),
                list_url=board_url(**f.args()))
     more = hx_request.htmx.target == "post-list"
     partial = "board/_post_items.html" if more else "board/_posts.html"
@@ -106,12 +109,12 @@ def _board(ortsteil: Ortsteil | None):
             ctx["can_post"] = can_post_in(current_user, ortsteil)  # the empty list invites to write
         return render("board/board.html", partial, **ctx)
     if ortsteil is not None:
-        settings = services.settings_for(ortsteil)
-        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings, own_boards=services.own_boards(current_user),
-                   upcoming=upcoming_for_ortsteil(ortsteil.id),
+        settings = queries.settings_for(ortsteil)
+        ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
+                   own_boards=queries.own_boards(current_user), upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
     if is_moderator(current_user):
-        ctx["queue_size"] = services.queue_size()
+        ctx["queue_size"] = queries.queue_size()
     return render("board/board.html", partial, **ctx)
 
 
@@ -122,17 +125,17 @@ def stream():
 
 @bp.get("/<slug>")
 def ortsteil(slug: str):
-    return _board(_ortsteil_or_404(slug))
+    return _board(ortsteil_or_404(slug))
 
 
 @bp.get("/new-posts")
 def new_posts():
     """The light poll of an open board: 204 while nothing new arrived, else a small notice."""
     slug = request.args.get("ortsteil")
-    board = _ortsteil_or_404(slug) if slug else None
+    board = ortsteil_or_404(slug) if slug else None
     f = _filter(board)
     after = request.args.get("after", type=int) or 0
-    count = services.count_new_posts(f, current_user, after)
+    count = queries.count_new_posts(f, current_user, after)
     if not count:
         return "", 204
     list_url = url_for("board.ortsteil", slug=board.slug, **f.args()) if board else url_for("board.stream", **f.args())
@@ -163,7 +166,7 @@ def _store_files(form: PostForm, files: list, already: int) -> tuple[list, int]:
             stored.append(services.store_attachment(file, already + i))
     except UploadError as e:
         for a in stored:
-            services.discard_files(a)
+            services.forget_files(a)
         form.files.errors = [*form.files.errors, str(e)]
         return [], e.status
     return stored, 200
@@ -176,9 +179,9 @@ def _files_lost_hint(form: PostForm, files: list) -> None:
 
 @bp.route("/<slug>/new", methods=["GET", "POST"])
 def post_new(slug: str):
-    ortsteil = _ortsteil_or_404(slug)
+    ortsteil = ortsteil_or_404(slug)
     if not can_post_in(current_user, ortsteil):
-        abort(403, description=NOT_YOURS)
+        abort(403, description=services.NOT_YOURS)
     form = _new_post_form(submitted=request.method == "POST")
     status = 200
     if form.validate_on_submit():
@@ -206,15 +209,14 @@ def post_new(slug: str):
 
 @bp.get("/posts/<int:post_id>")
 def post_detail(post_id: int):
-    post = _post_or_404(post_id, with_comments=True)
-    return render_template("board/post_detail.html", post=post, detail=True,
-                           thanked=post.id in services.thanked_by(current_user, [post]),
+    post = post_or_404(post_id, with_comments=True)
+    return render_template("board/post_detail.html", post=post, detail=True, thanked=thanked(post),
                            comment_form=CommentForm(formdata=None))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def post_edit(post_id: int):
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id)
     if not post.can_edit(current_user):
         abort(403, description="Nur wer den Beitrag geschrieben hat, kann ihn bearbeiten.")
     form = PostForm(obj=post if request.method == "GET" else None)
@@ -225,18 +227,24 @@ def post_edit(post_id: int):
     if form.validate_on_submit():
         remove = set(form.remove_attachments.data or [])
         keep = len([a for a in post.attachments if a.id not in remove])
-        attachments, status = _store_files(form, _chosen_files(form), keep)
+        files = _chosen_files(form)
+        attachments, status = _store_files(form, files, keep)
         if status == 200:
-            back_to_queue = services.update_post(
-                post, current_user, title=form.title.data, body=form.body.data, category=Category(form.category.data),
-                visible_until=form.visible_until.data, remove_ids=remove, new_attachments=attachments)
             try:
+                back_to_queue = services.update_post(
+                    post, current_user, title=form.title.data, body=form.body.data,
+                    category=Category(form.category.data), visible_until=form.visible_until.data,
+                    remove_ids=remove, new_attachments=attachments, version=form.version.data)
                 db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
-                for a in attachments:
-                    services.discard_files(a)
-                abort(409, description=STALE)
+            except Conflict as e:
+                # Someone changed the post since the form was loaded: keep what was typed, show why.
+                db.session.rollback()  # also removes the files stored for this attempt
+                post = post_or_404(post_id)
+                form.remove_attachments.choices = choices((a.id, a.original_name) for a in post.attachments)
+                # Saving again (after a look at the current post) applies the edit to the current version.
+                form.version.data, form.version.raw_data = post.version, [str(post.version)]
+                _files_lost_hint(form, files)
+                return render_template("board/post_edit.html", form=form, post=post, conflict=e.message), 409
             flash("Änderungen gespeichert. Der Beitrag wartet wieder auf die Freigabe durch die Moderation."
                   if back_to_queue else "Änderungen gespeichert.", "success")
             return redirect(url_for("board.post_detail", post_id=post.id), code=303)
@@ -248,7 +256,7 @@ def post_edit(post_id: int):
 
 @bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 def post_delete(post_id: int):
-    post = _post_or_404(post_id)
+    post = post_or_404(post_id)
     if not post.can_delete(current_user):
         abort(403, description="Nur wer den Beitrag geschrieben hat oder die Moderation kann ihn löschen.")
     as_moderator = not post.is_author(current_user)
@@ -265,73 +273,52 @@ def post_delete(post_id: int):
 
 # --- conversation ----------------------------------------------------------------------------------
 
-def _interactive_post(post_id: int, with_comments: bool = False) -> Post:
-    post = _post_or_404(post_id, with_comments=with_comments)
-    if not post.can_interact(current_user):
-        abort(409, description="Dieser Beitrag ist nicht veröffentlicht; Kommentare und Danke sind erst danach möglich.")
-    return post
-
-
 @bp.post("/posts/<int:post_id>/comments")
 def comment_new(post_id: int):
-    post = _interactive_post(post_id, with_comments=True)
+    post = post_or_404(post_id, with_comments=True)
     form = CommentForm()
     if form.validate_on_submit():
         comment = services.add_comment(post, current_user, form.body.data)
         db.session.commit()
         if not wants_fragment():
             return redirect(url_for("board.post_detail", post_id=post.id, _anchor=f"comment-{comment.id}"), code=303)
-        db.session.refresh(post, ["comments"])
-        return render("board/post_detail.html", "board/_comments.html", post=post,
-                      comment_form=CommentForm(formdata=None),
-                      trigger={"comment-created": comment.id, "announce": "Dein Kommentar ist veröffentlicht."})
+        return comments_response(post.id, "Dein Kommentar ist veröffentlicht.", "comment-created")
+    if not post.can_interact(current_user):
+        raise Conflict(services.NOT_PUBLISHED)
     return render("board/post_detail.html", "board/_comments.html", status=422, post=post, detail=True,
-                  thanked=post.id in services.thanked_by(current_user, [post]), comment_form=form)
+                  thanked=thanked(post), comment_form=form)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
 def comment_delete(comment_id: int):
-    comment = _comment_or_404(comment_id)
-    if not comment.can_delete(current_user):
-        abort(403, description="Nur wer den Kommentar geschrieben hat oder die Moderation kann ihn löschen.")
+    comment = comment_or_404(comment_id)
     post_id = comment.post_id
     services.delete_comment(comment, current_user, reason=request.form.get("reason", ""))
     db.session.commit()
-    return _comments_response(post_id, "Der Kommentar ist gelöscht.", "comment-deleted")
-
-
-def _comments_response(post_id: int, message: str, event: str, status: int = 200, **ctx):
-    if not wants_fragment():
-        if status == 200:
-            flash(message, "success")
-            return redirect(url_for("board.post_detail", post_id=post_id, _anchor="comments"), code=303)
-    post = _post_or_404(post_id, with_comments=True)
-    return render("board/post_detail.html", "board/_comments.html", status=status, post=post, detail=True,
-                  thanked=post.id in services.thanked_by(current_user, [post]),
-                  comment_form=CommentForm(formdata=None),
-                  trigger={event: post_id, "announce": message} if status == 200 else None, **ctx)
+    return comments_response(post_id, "Der Kommentar ist gelöscht.", "comment-deleted")
 
 
 @bp.post("/posts/<int:post_id>/thanks")
 def thanks(post_id: int):
-    post = _interactive_post(post_id)
-    thanked = services.toggle_thanks(post, current_user)
+    post = post_or_404(post_id)
+    given = services.toggle_thanks(post, current_user)
     db.session.commit()
-    message = "Danke gesagt." if thanked else "Danke zurückgenommen."
+    message = "Danke gesagt." if given else "Danke zurückgenommen."
     if not wants_fragment():
-        return redirect(_safe_next(url_for("board.post_detail", post_id=post.id)), code=303)
-    return render("board/post_detail.html", "board/_thanks.html", post=post, thanked=thanked,
-                  count=services.thanks_count(post.id), trigger={"announce": message})
+        return redirect(safe_next(url_for("board.post_detail", post_id=post.id)), code=303)
+    return render("board/post_detail.html", "board/_thanks.html", post=post, thanked=given,
+                  count=queries.thanks_count(post.id), trigger={"announce": message})
 
 
 def _report(post: Post | None, comment: Comment | None):
-    form = ReasonForm()
     target = post or comment.post
+    if not (comment.can_report(current_user) if comment else post.can_report(current_user)):
+        abort(403, description="Das kannst du nicht melden.")
+    form = ReasonForm()
     if form.validate_on_submit():
         services.report(current_user, form.reason.data, post=post, comment=comment)
         db.session.commit()
-        message = "Danke für deine Meldung. Die Moderation sieht sich das an."
-        flash(message, "success")
+        flash("Danke für deine Meldung. Die Moderation sieht sich das an.", "success")
         return redirect_after_post(url_for("board.post_detail", post_id=target.id))
     status = 422 if form.is_submitted() else 200
     return render_template("board/report.html", form=form, post=target, comment=comment), status
@@ -339,155 +326,15 @@ def _report(post: Post | None, comment: Comment | None):
 
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
 def post_report(post_id: int):
-    return _report(_post_or_404(post_id), None)
+    return _report(post_or_404(post_id), None)
 
 
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
 def comment_report(comment_id: int):
-    comment = _comment_or_404(comment_id)
+    comment = comment_or_404(comment_id)
     if not comment.can_view_text(current_user):
         abort(404)
     return _report(None, comment)
-
-
-# --- moderation ------------------------------------------------------------------------------------
-
-def _moderation_done(post: Post, message: str, event: str, stale: bool):
-    if wants_fragment():
-        return _card(post, notice=STALE if stale else None,
-                     trigger={event: post.id, "announce": STALE if stale else message})
-    flash(STALE if stale else message, "info" if stale else "success")
-    return redirect(_safe_next(url_for("board.post_detail", post_id=post.id)), code=303)
-
-
-MODERATION_MESSAGES = {
-    "approve": ("Der Beitrag ist freigegeben.", "post-approved"),
-    "restore": ("Der Beitrag ist wieder sichtbar.", "post-restored"),
-    "pin": ("Der Beitrag ist oben angeheftet.", "post-pinned"),
-    "unpin": ("Der Beitrag ist nicht mehr angeheftet.", "post-unpinned"),
-    "hide": ("Der Beitrag ist ausgeblendet.", "post-hidden"),
-}
-
-
-@bp.post("/posts/<int:post_id>/<any(approve, restore, pin, unpin):action>")
-def post_moderate(post_id: int, action: str):
-    _require_moderator()
-    post = _post_or_404(post_id)
-    form = ModerationForm()
-    stale = False
-    try:
-        services.moderate_post(post, current_user, action, form.version.data)
-        db.session.commit()
-    except services.StaleState:
-        stale = True
-        post = _post_or_404(post_id)
-    message, event = MODERATION_MESSAGES[action]
-    return _moderation_done(post, message, event, stale)
-
-
-@bp.route("/posts/<int:post_id>/hide", methods=["GET", "POST"])
-def post_hide(post_id: int):
-    _require_moderator()
-    post = _post_or_404(post_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
-        stale = False
-        try:
-            services.moderate_post(post, current_user, "hide", version, reason=form.reason.data)
-            db.session.commit()
-        except services.StaleState:
-            stale = True
-            post = _post_or_404(post_id)
-        return _moderation_done(post, *MODERATION_MESSAGES["hide"], stale)
-    status = 422 if form.is_submitted() else 200
-    if wants_fragment() and status == 422:
-        return _card(post, status=422, hide_form=form)
-    return render_template("board/hide.html", form=form, post=post, comment=None), status
-
-
-@bp.route("/comments/<int:comment_id>/hide", methods=["GET", "POST"])
-def comment_hide(comment_id: int):
-    _require_moderator()
-    comment = _comment_or_404(comment_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.hide_comment(comment, current_user, form.reason.data)
-            db.session.commit()
-            message = "Der Kommentar ist ausgeblendet."
-        except services.StaleState:
-            message = "Der Kommentar war schon ausgeblendet."
-        if not wants_fragment() and request.form.get("next"):  # came from the queue: back there
-            flash(message, "success")
-            return redirect(_safe_next(url_for("board.post_detail", post_id=comment.post_id)), code=303)
-        return _comments_response(comment.post_id, message, "comment-hidden")
-    status = 422 if form.is_submitted() else 200
-    if wants_fragment() and status == 422:
-        return _comments_response(comment.post_id, "", "", status=422, hide_comment_id=comment.id, hide_form=form)
-    return render_template("board/hide.html", form=form, post=comment.post, comment=comment), status
-
-
-@bp.post("/comments/<int:comment_id>/restore")
-def comment_restore(comment_id: int):
-    _require_moderator()
-    comment = _comment_or_404(comment_id)
-    try:
-        services.restore_comment(comment, current_user)
-        db.session.commit()
-        message = "Der Kommentar ist wieder sichtbar."
-    except services.StaleState:
-        message = "Der Kommentar war schon sichtbar."
-    return _comments_response(comment.post_id, message, "comment-restored")
-
-
-@bp.post("/<slug>/settings")
-def settings(slug: str):
-    _require_moderator()
-    ortsteil = _ortsteil_or_404(slug)
-    form = SettingsForm()
-    if form.validate_on_submit():
-        changed = services.set_premoderation(ortsteil, bool(form.premoderation.data), current_user)
-        db.session.commit()
-        if changed:
-            flash(f"Pinnwand {ortsteil.name}: Beiträge werden " +
-                  ("jetzt vor der Veröffentlichung geprüft." if form.premoderation.data else
-                   "wieder sofort veröffentlicht."), "success")
-    return redirect(url_for("board.ortsteil", slug=ortsteil.slug), code=303)
-
-
-@bp.get("/moderation")
-def queue():
-    _require_moderator()
-    # Two independent keyset pages (oldest first); each link keeps the other list's position.
-    warten_nach = request.args.get("warten_nach", type=int)
-    meldungen_nach = request.args.get("meldungen_nach", type=int)
-    pending = services.pending_posts(warten_nach)
-    reports = services.open_reports(meldungen_nach)
-    return render_template("board/queue.html", pending=pending, reports=reports,
-                           warten_nach=warten_nach, meldungen_nach=meldungen_nach,
-                           thanked=services.thanked_by(current_user, pending.items))
-
-
-@bp.post("/reports/<int:report_id>/dismiss")
-def report_dismiss(report_id: int):
-    _require_moderator()
-    item = db.get_or_404(Report, report_id)
-    try:
-        services.dismiss_report(item, current_user, request.form.get("note", "").strip()[:500])
-        db.session.commit()
-        flash("Die Meldung ist erledigt.", "success")
-    except services.StaleState:
-        flash("Diese Meldung hat schon jemand erledigt.", "info")
-    # Back to the same page of the queue (a moderator working through page 2 stays there).
-    return redirect_after_post(_safe_next(url_for("board.queue")))
-
-
-@bp.get("/moderation/log")
-def log():
-    _require_moderator()
-    entries, next_before = services.moderation_log(request.args.get("vor", type=int))
-    return render_template("board/log.html", entries=entries, next_before=next_before)
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -511,3 +358,7 @@ def thumbnail(attachment_id: int):
     if not a.thumb_name:
         abort(404)
     return send_upload(a.thumb_name, a.original_name.rsplit(".", 1)[0] + ".webp", "image/webp", inline=True)
+
+
+# The moderation routes live on the same blueprint.
+from portal.board import moderation_views  # noqa: E402,F401

@@ -10,6 +10,12 @@
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }
+    // A moderation decision on a stale card answers 409 with the card as it is now (and a notice):
+    // show that instead of reloading the whole page.
+    if (evt.detail.xhr.status === 409 && elt && elt.closest && elt.closest(".modtools")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
   });
   document.addEventListener("htmx:afterSwap", function (evt) {
     var xhr = evt.detail.xhr;

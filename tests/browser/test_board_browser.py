@@ -7,7 +7,10 @@ import re
 from PIL import Image
 from playwright.sync_api import expect
 
+from portal.board.models import Category
+from portal.extensions import db
 from tests.browser.conftest import check_page
+from tests.factories.board import make_post, make_report, set_premoderation
 
 TITLE = "Neue Backbleche für die Adventsbäckerei"
 
@@ -113,7 +116,10 @@ def test_post_comment_hide_at_phone_width(page_as):
     check_page(moderation)
 
 
-def test_pre_moderated_post_waits_until_approved(page_as):
+def test_pre_moderated_post_waits_until_approved(page_as, live_server):
+    with live_server.app.app_context():
+        set_premoderation("legefeld")
+        db.session.commit()
     peter = page_as("ehrenamt_legefeld", phone=True)
     peter.goto("/board/legefeld")
     write_post(peter, "Steckenpferde-Nähnachmittag am Samstag", "Wir nähen neue Steckenpferde. Stoffreste willkommen!")
@@ -155,21 +161,28 @@ def test_pre_moderated_post_waits_until_approved(page_as):
     expect(anna.get_by_role("heading", name="Steckenpferde-Nähnachmittag am Samstag")).to_be_visible()
 
 
-def test_every_board_page_is_accessible(page_as):
+def test_every_board_page_is_accessible(page_as, live_server):
+    with live_server.app.app_context():
+        for i in range(21):  # more than one page of "Alle Beiträge"
+            make_post("ehrenamt_legefeld", "legefeld", title=f"Füllbeitrag {i}")
+        make_post("ehrenamt", "taubach", title="Bastelmaterial gesucht (Test)", category=Category.GESUCH)
+        make_post("ehrenamt", "taubach", title="Familiencafé (Test)", category=Category.ANGEBOT)
+        make_report(post=make_post("ehrenamt", "taubach", title="Herd zum Testen", files=1))
+        db.session.commit()
     moderation = page_as("moderation", phone=True)
     for path in ["/board/", "/board/alle", "/board/alle?archiv=1", "/board/gaberndorf?archiv=1",
                  "/board/gelmeroda?kategorie=gesuch", "/board/taubach?q=keinTreffer", "/board/legefeld",
-                 "/board/taubach/new", "/board/moderation", "/board/moderation/log"]:
+                 "/board/taubach/new", "/board/moderation", "/board/moderation/meldungen", "/board/moderation/log"]:
         assert moderation.goto(path).status == 200, path
         check_page(moderation)
     moderation.goto("/board/taubach")
-    moderation.get_by_role("link", name=re.compile("^Neuer Herd")).click()
+    moderation.get_by_role("link", name="Herd zum Testen", exact=True).click()
     check_page(moderation)
     for link in ["Löschen", "Melden"]:
         moderation.get_by_role("link", name=re.compile(f"^{link}")).first.click()
         check_page(moderation)
         moderation.go_back()
-    moderation.goto("/board/moderation")
+    moderation.goto("/board/moderation/meldungen")
     moderation.get_by_role("link", name=re.compile("^Ausblenden …")).first.click()
     moderation.get_by_label(re.compile("^Grund")).fill("   ")  # only blanks: the server asks for a reason
     moderation.get_by_role("button", name="Ausblenden").click()
@@ -188,7 +201,7 @@ def test_every_board_page_is_accessible(page_as):
     anna.get_by_role("link", name="Archiv: abgelaufene Beiträge").click()
     check_page(anna)
 
-    # The combined stream has more than one page of demo posts: "Mehr laden" appends in place.
+    # The combined stream has more than one page of posts: "Mehr laden" appends in place.
     anna.goto("/board/alle")
     before = anna.locator("#post-list > li").count()
     anna.get_by_role("link", name="Mehr laden").click()
@@ -199,6 +212,27 @@ def test_every_board_page_is_accessible(page_as):
     # Filter by category updates the list and the address.
     anna.get_by_label("Art", exact=True).select_option(label="Gesuch")
     expect(anna).to_have_url(re.compile(r"kategorie=gesuch"))
-    expect(anna.locator("#post-list").get_by_role("heading", name="Bastelmaterial für die Weihnachtsfeier gesucht")).to_be_visible()
-    expect(anna.locator("#post-list").get_by_role("heading", name="Familiencafé jeden Freitag")).to_have_count(0)
+    expect(anna.locator("#post-list").get_by_role("heading", name="Bastelmaterial gesucht (Test)")).to_be_visible()
+    expect(anna.locator("#post-list").get_by_role("heading", name="Familiencafé (Test)")).to_have_count(0)
     check_page(anna)
+
+
+def test_stale_moderation_shows_the_current_card_in_place(page_as, live_server):
+    """Another moderator acted first: the 409 answer replaces the card with its current state."""
+    from portal.board.models import Post
+
+    with live_server.app.app_context():
+        post_id = make_post("ehrenamt", "taubach", title="Angeheftet zum Lösen", pinned=True).id
+        db.session.commit()
+    moderation = page_as("moderation")
+    moderation.goto("/board/taubach")
+    card = moderation.locator(f"#post-{post_id}")
+    card.locator("summary", has_text="Moderation").click()
+    with live_server.app.app_context():  # meanwhile someone else changes the post
+        post = db.session.get(Post, post_id)
+        post.hidden_reason = "von anderswo"
+        db.session.commit()
+    card.get_by_role("button", name="Lösen", exact=True).click()
+    expect(card.get_by_text("Inzwischen hat jemand anderes diesen Beitrag geändert")).to_be_visible()
+    expect(card.get_by_role("button", name="Lösen", exact=True)).to_be_visible()  # still pinned: nothing was overwritten
+    check_page(moderation)
