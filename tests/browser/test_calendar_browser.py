@@ -10,7 +10,7 @@ import pytest
 import recurring_ical_events
 from playwright.sync_api import expect
 
-from portal.calendar import services
+from portal.calendar import occurrences
 from tests.browser.conftest import check_page
 
 NOW = datetime(2026, 11, 21, 11, 0, tzinfo=timezone.utc)
@@ -19,7 +19,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(services, "utcnow", lambda: NOW)
+    monkeypatch.setattr(occurrences, "utcnow", lambda: NOW)
 
 
 def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_list(page_as):
