@@ -47,7 +47,7 @@ class VersionField(HiddenField):
     """The version (SEQUENCE) of the event the form was opened with; a stale one is a 409."""
 
     def process_formdata(self, valuelist):
-        self.data = int(valuelist[0]) if valuelist and valuelist[0].isdigit() else None
+        self.data = int(valuelist[0]) if valuelist and valuelist[0].isascii() and valuelist[0].isdigit() else None
 
 
 class EventForm(Form):

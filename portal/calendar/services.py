@@ -132,10 +132,6 @@ def _copy(data: EventData, event: Event) -> None:
     event.until, event.count = schedule.until, schedule.count
 
 
-def _change_for(event: Event, original_start: datetime) -> OccurrenceChange | None:
-    return next((c for c in event.exceptions if c.original_start == original_start), None)
-
-
 def _check_occurrence(event: Event, original_start: datetime) -> None:
     if not is_occurrence(event, original_start):
         raise Conflict("Diesen Termin gibt es in der Serie nicht (mehr).")
@@ -146,8 +142,8 @@ def is_occurrence(event: Event, original_start: datetime) -> bool:
 
 
 def change_for(event: Event, original_start: datetime) -> OccurrenceChange | None:
-    """The single-date change of ``original_start`` (for the move form's current values)."""
-    return _change_for(event, original_start)
+    """The single-date change of ``original_start`` (also for the move form's current values)."""
+    return next((c for c in event.exceptions if c.original_start == original_start), None)
 
 
 # --- operations ------------------------------------------------------------------------------------
@@ -206,7 +202,7 @@ def cancel_occurrence(event: Event, user, original_start: datetime, note: str = 
     """One date of a series does not take place (iCalendar EXDATE)."""
     _check_edit(event, user, version)
     _check_occurrence(event, original_start)
-    change = _change_for(event, original_start) or OccurrenceChange(original_start=original_start)
+    change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
     change.cancelled, change.starts_at, change.ends_at = True, None, None
     change.note, change.updated_at = note, utcnow()
     if change not in event.exceptions:
@@ -223,7 +219,7 @@ def move_occurrence(event: Event, user, original_start: datetime, start: datetim
     """One date of a series takes place at another time (iCalendar RECURRENCE-ID override)."""
     _check_edit(event, user, version)
     _check_occurrence(event, original_start)
-    change = _change_for(event, original_start) or OccurrenceChange(original_start=original_start)
+    change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
     change.cancelled, change.starts_at, change.ends_at = False, start, end
     change.note, change.updated_at = note, utcnow()
     if change not in event.exceptions:
@@ -239,7 +235,7 @@ def restore_occurrence(event: Event, user, original_start: datetime, version: in
     """A cancelled or moved date is again as the series says."""
     _check_edit(event, user, version)
     _check_occurrence(event, original_start)
-    change = _change_for(event, original_start)
+    change = change_for(event, original_start)
     if change is None:
         return  # nothing to undo
     event.exceptions.remove(change)

@@ -177,7 +177,7 @@ def event_ics(event_id: int):
 def _version() -> int | None:
     """The version (SEQUENCE) a button's form was rendered with, if it sent one."""
     raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def _event_form(event: Event | None):
