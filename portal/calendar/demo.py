@@ -34,13 +34,17 @@ def _traeger(short: str) -> Traeger:
     return db.session.scalar(select(Traeger).where(Traeger.short_name == short))
 
 
-def _event(uid: str, creator: str, **values) -> Event | None:
-    """Create the event unless its UID exists; returns it only when it was created now."""
+def _event(uid: str, creator: str, cancelled: bool = False, weekdays: str = "", **values) -> Event | None:
+    """Create the event unless its UID exists (through the same operation as the form); returns it
+    only when it was created now."""
     uid = f"demo-{uid}@traegerportal"
     if db.session.scalar(select(Event.id).where(Event.uid == uid)) is not None:
         return None
-    event = Event(uid=uid, **values)
-    services.save_event(event, _user(creator))
+    user = _user(creator)
+    event = services.create_event(user, services.EventData(weekdays=tuple(filter(None, weekdays.split(","))),
+                                                           **values), uid=uid)
+    if cancelled:
+        services.set_cancelled(event, user, True)
     return event
 
 
@@ -60,9 +64,10 @@ def seed(password: str | None = None, reset_passwords: bool = False) -> None:
         repeat=Repeat.WEEKLY, weekdays="FR", until=date(2027, 7, 16),
     )
     if cafe is not None:
-        services.cancel_occurrence(cafe, _at("2026-12-25 15:00"), "Weihnachten")
-        services.move_occurrence(cafe, _at("2026-12-04 15:00"), _at("2026-12-05 10:00"), _at("2026-12-05 12:00"),
-                                 "diesmal am Samstag auf dem Adventsmarkt")
+        volunteer = _user("ehrenamt.taubach@portal.example")
+        services.cancel_occurrence(cafe, volunteer, _at("2026-12-25 15:00"), "Weihnachten")
+        services.move_occurrence(cafe, volunteer, _at("2026-12-04 15:00"), _at("2026-12-05 10:00"),
+                                 _at("2026-12-05 12:00"), "diesmal am Samstag auf dem Adventsmarkt")
 
     _event(
         "jugendtreff-legefeld", "ehrenamt.legefeld@portal.example",

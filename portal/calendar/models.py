@@ -16,7 +16,6 @@ from portal.extensions import UTCDateTime, db, str_enum, utcnow
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
 
-
 class Category(enum.StrEnum):
     TREFFEN = "treffen"
     ANGEBOT = "angebot"
@@ -56,8 +55,8 @@ class Repeat(enum.StrEnum):
 class Event(db.Model):
     __tablename__ = "calendar_event"
     __table_args__ = (
-        # The month grid, agenda and feed ask "which events touch [start, end)?", and whether any
-        # of them changed (count, sum of ids, newest updated_at, sum of sequence: from the index alone).
+        # The month grid, agenda and feed ask "which events touch [start, end)?" (span_end first:
+        # most events of a long-running calendar lie in the past).
         Index("ix_calendar_event_span", "span_end", "span_start", "updated_at", "sequence"),
     )
 
@@ -99,17 +98,21 @@ class Event(db.Model):
     count: Mapped[int | None] = mapped_column()
 
     #: Earliest start and latest end of all occurrences (moved ones included); kept up to date by
-    #: services.save_event so that window queries need no expansion.
+    #: the operations in services.py so that window queries need no expansion.
     span_start: Mapped[datetime] = mapped_column(UTCDateTime)
     span_end: Mapped[datetime] = mapped_column(UTCDateTime)
 
     #: The whole event (every occurrence) is called off; it stays visible, struck through.
     cancelled: Mapped[bool] = mapped_column(default=False)
-    #: iCalendar SEQUENCE, raised on every change so clients take the new version.
+    #: iCalendar SEQUENCE, raised by every operation so clients take the new version; the edit
+    #: forms also send it back as the version they started from (a stale one is a 409).
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # SEQUENCE doubles as the version for optimistic locking: an UPDATE or DELETE of a version another
+    # writer has replaced in the meantime fails (StaleDataError -> 409 in services._flush).
+    __mapper_args__ = {"version_id_col": sequence, "version_id_generator": False}
 
     sozialraum: Mapped[Sozialraum | None] = relationship()
     ortsteil: Mapped[Ortsteil | None] = relationship()
@@ -134,19 +137,84 @@ class Event(db.Model):
         return organiser(self.traeger.short_name if self.traeger else None,
                          self.ortsteil.name if self.ortsteil else None)
 
-    # --- permissions -------------------------------------------------------------------------
+    # --- permissions: the one rule for who may write calendar events ------------------------
     def can_view(self, user) -> bool:
         # One shared calendar: every signed-in user sees every event.
         return bool(user and user.is_authenticated)
 
     def can_edit(self, user) -> bool:
-        """The creator (while the event lies in their scope) and Moderation/Administration."""
+        """The creator (while the event lies in a scope they may write in) and Moderation/Administration.
+
+        Editing covers everything done to an event: its fields, calling it (or one date) off, moving
+        a date, deleting it."""
         if not (user and user.is_authenticated):
             return False
         if user.has_role(Role.MODERATION, Role.ADMIN):
             return True
-        return self.created_by_id == user.id and may_write(user, self.scope, self.sozialraum_id,
-                                                            self.ortsteil, self.traeger_id)
+        return self.created_by_id == user.id and Event.may_create(user, self.scope, self.sozialraum_id,
+                                                                   self.ortsteil, self.traeger_id)
+
+    @staticmethod
+    def may_create(user, scope: Scope, sozialraum_id: int | None, ortsteil: Ortsteil | None,
+                   traeger_id: int | None) -> bool:
+        """May ``user`` put an event with this scope and organiser into the calendar?
+
+        Volunteers for their Ortsteile, Fachkraft for their Träger (anywhere), Koordination for its
+        Sozialraum (and its Ortsteile), Moderation and Administration everywhere. ``ortsteil`` is the
+        Ortsteil of scope "ortsteil" (its Sozialraum counts), ``sozialraum_id`` that of scope
+        "sozialraum". The form's choices (``writable_choices``), the "Termin eintragen" button
+        (``may_create_any``) and ``can_edit`` derive from this rule.
+        """
+        if not (user and user.is_authenticated):
+            return False
+        if user.has_role(Role.MODERATION, Role.ADMIN):
+            return True
+        if user.has_role(Role.EHRENAMT) and scope == Scope.ORTSTEIL and ortsteil is not None \
+                and any(o.id == ortsteil.id for o in user.ortsteile):
+            return True
+        if user.has_role(Role.FACHKRAFT) and user.traeger_id and traeger_id == user.traeger_id:
+            return True
+        if user.has_role(Role.KOORDINATION) and user.sozialraum_id:
+            if scope == Scope.SOZIALRAUM and sozialraum_id == user.sozialraum_id:
+                return True
+            if scope == Scope.ORTSTEIL and ortsteil is not None and ortsteil.sozialraum_id == user.sozialraum_id:
+                return True
+        return False
+
+    @staticmethod
+    def writable_choices(user, sozialraeume, ortsteile, traeger) -> tuple[list[tuple[str, str]], list[int | None]]:
+        """Where ``user`` may put an event and for which Träger, derived from ``may_create``.
+
+        Returns (scope choices as (value, label), Träger ids with None for "kein Träger"): a place is
+        offered when some offered organiser makes it writable, an organiser when some place does.
+        """
+        organisers: list[int | None] = [None, *(t.id for t in traeger)]
+        places = [("stadt", "Ganze Stadt", Scope.STADT, None, None)]
+        places += [(f"sozialraum:{s.id}", f"Sozialraum {s.name}", Scope.SOZIALRAUM, s.id, None) for s in sozialraeume]
+        places += [(f"ortsteil:{o.id}", f"Ortsteil {o.name}", Scope.ORTSTEIL, o.sozialraum_id, o) for o in ortsteile]
+        scopes, allowed = [], set()
+        for value, label, scope, sozialraum_id, ortsteil in places:
+            ok = [t for t in organisers if Event.may_create(user, scope, sozialraum_id, ortsteil, t)]
+            if ok:
+                scopes.append((value, label))
+                allowed.update(ok)
+        return scopes, [t for t in organisers if t in allowed]
+
+    @staticmethod
+    def may_create_any(user) -> bool:
+        """Has ``user`` any place to write in (the "Termin eintragen" button, the form page)?
+
+        The same as ``writable_choices`` offering something, without reading every place: each
+        branch of ``may_create`` holds for some place exactly when its condition here holds
+        (tests/test_calendar.py ties both for every demo role)."""
+        if not (user and user.is_authenticated):
+            return False
+        return bool(
+            user.has_role(Role.MODERATION, Role.ADMIN)
+            or (user.has_role(Role.EHRENAMT) and user.ortsteile)
+            or (user.has_role(Role.FACHKRAFT) and user.traeger_id)
+            or (user.has_role(Role.KOORDINATION) and user.sozialraum_id)
+        )
 
     def __str__(self) -> str:
         return self.title
@@ -168,38 +236,6 @@ def organiser(traeger_short_name: str | None, ortsteil_name: str | None) -> str:
     if ortsteil_name:
         return f"Ehrenamtliche {ortsteil_name}"
     return ""
-
-
-def may_write(user, scope: Scope, sozialraum_id: int | None, ortsteil: Ortsteil | None,
-              traeger_id: int | None) -> bool:
-    """May ``user`` put an event with this scope and organiser into the calendar?
-
-    Volunteers for their Ortsteile, Fachkraft for their Träger, Koordination for its Sozialraum
-    (and its Ortsteile), Moderation and Administration everywhere.
-    """
-    if user.has_role(Role.MODERATION, Role.ADMIN):
-        return True
-    if user.has_role(Role.EHRENAMT) and scope == Scope.ORTSTEIL and ortsteil is not None \
-            and ortsteil.id in {o.id for o in user.ortsteile}:
-        return True
-    if user.has_role(Role.FACHKRAFT) and user.traeger_id and traeger_id == user.traeger_id:
-        return True
-    if user.has_role(Role.KOORDINATION) and user.sozialraum_id:
-        if scope == Scope.SOZIALRAUM and sozialraum_id == user.sozialraum_id:
-            return True
-        if scope == Scope.ORTSTEIL and ortsteil is not None and ortsteil.sozialraum_id == user.sozialraum_id:
-            return True
-    return False
-
-
-def may_create_events(user) -> bool:
-    """Has ``user`` any scope to write in (shows the "Termin eintragen" button)?"""
-    return bool(
-        user.has_role(Role.MODERATION, Role.ADMIN)
-        or (user.has_role(Role.EHRENAMT) and user.ortsteile)
-        or (user.has_role(Role.FACHKRAFT) and user.traeger_id)
-        or (user.has_role(Role.KOORDINATION) and user.sozialraum_id)
-    )
 
 
 class OccurrenceChange(db.Model):

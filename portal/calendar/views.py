@@ -6,22 +6,19 @@ from datetime import date, datetime, timedelta, timezone
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from portal.access import public
-from portal.auth.models import Role
-from portal.calendar import ical, services
-from portal.calendar.forms import CancelOccurrenceForm, EventForm, FeedFilterForm, MoveForm
-from portal.calendar.models import (CATEGORY_LABELS, Category, Event, Repeat, Scope, may_create_events,
-                                    may_write)
+from portal.caching import generation, kept
+from portal.calendar import feeds, ical, occurrences, queries, services
+from portal.calendar.forms import CancelOccurrenceForm, EventForm, FeedFilterForm, MoveForm, field_error
+from portal.calendar.models import CATEGORY_LABELS, Event, Repeat
+from portal.calendar.queries import Filters, parse_id
 from portal.calendar.recurrence import RecurrenceError, Schedule, local_midnight, to_aware
-from portal.calendar.services import Filters, parse_id
+from portal.errors import Conflict
 from portal.extensions import db
 from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
-from portal.org.models import Ortsteil, Sozialraum, Traeger
-from portal.urls import id_url
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -38,11 +35,8 @@ def _filters() -> Filters:
 
 def _places() -> dict:
     """Sozialräume and Ortsteile for the filter selects (two queries)."""
-    return {
-        "sozialraeume": db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all(),
-        "ortsteile": db.session.scalars(select(Ortsteil).order_by(Ortsteil.name)).all(),
-        "categories": CATEGORY_LABELS,
-    }
+    sozialraeume, ortsteile = queries.places()
+    return {"sozialraeume": sozialraeume, "ortsteile": ortsteile, "categories": CATEGORY_LABELS}
 
 
 def _month_arg() -> tuple[int, int]:
@@ -54,7 +48,7 @@ def _month_arg() -> tuple[int, int]:
             return year, month
     except ValueError:
         pass
-    today = services.today_local()
+    today = occurrences.today_local()
     return today.year, today.month
 
 
@@ -65,36 +59,44 @@ def _shift(year: int, month: int, delta: int) -> str:
 
 # --- month and agenda ------------------------------------------------------------------------------
 
-def _view_key(kind: str, window_start: datetime, window_end: datetime, filters: Filters, externals: list,
-              *more) -> tuple:
-    """Everything a cached month grid or agenda page shows (see services.cached_view)."""
-    return (kind, *more, filters, request.script_root, services.window_stamp(window_start, window_end, filters),
-            services.org_names_stamp(), tuple(externals))
+#: Rendered month grids and agenda pages per worker (portal.caching.kept).
+VIEW_CACHE_SIZE = 48
+
+
+def _kept_view(key_parts: tuple, externals: list, build) -> str:
+    """The HTML ``build()`` makes, kept per worker.
+
+    The key holds everything the HTML shows: ``key_parts`` (the window, filters, the day it is), the
+    calendar's cache generation (raised by every write to events, their single dates, AG meetings
+    and groups, places and Träger), the address prefix, and other features' dates as this user sees
+    them (with their links: users who may open different AG meetings never share an entry).
+    Nothing in the kept HTML depends on the user beyond that."""
+    key = (*key_parts, request.script_root, generation("calendar"), tuple(externals))
+    return kept("calendar_view_cache", VIEW_CACHE_SIZE, key, build)
 
 
 @bp.get("/")
 def index():
     year, month = _month_arg()
     filters = _filters()
-    today = services.today_local()
-    window_start, window_end, _ = services.month_window(year, month)
-    externals = services.shared_dates(window_start, window_end, current_user, filters)
+    today = occurrences.today_local()
+    window_start, window_end, _ = occurrences.month_window(year, month)
+    externals = queries.shared_dates(window_start, window_end, current_user, filters)
     month_name = f"{MONTHS[month - 1]} {year}"
 
     def build() -> str:
-        found = services.occurrences(window_start, window_end, current_user, filters, externals=externals)
+        found = occurrences.occurrences(window_start, window_end, current_user, filters, externals=externals)
         in_month = sum(1 for o in found if any(d.year == year and d.month == month for d in o.days))
         return render_template(
-            "calendar/_month_view.html", weeks=services.month_weeks(year, month, found, today),
+            "calendar/_month_view.html", weeks=occurrences.month_weeks(year, month, found, today),
             month_name=month_name, month_value=f"{year:04d}-{month:02d}",
             prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
             this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters)
 
-    html = services.cached_view(_view_key("month", window_start, window_end, filters, externals, year, month, today),
-                                build)
+    html = _kept_view(("month", year, month, today, filters), externals, build)
     return render(
         "calendar/month.html", "calendar/_month.html", calendar_view=Markup(html), month_name=month_name,
-        filters=filters, may_create=may_create_events(current_user), view="month", fragment=wants_fragment(),
+        filters=filters, may_create=Event.may_create_any(current_user), view="month", fragment=wants_fragment(),
         **_places(),
     )
 
@@ -107,20 +109,20 @@ def agenda():
         if not 1900 <= start_day.year <= 2200:
             raise ValueError("out of range")
     except ValueError:
-        start_day = services.today_local()
-    window_start = services.local_day_start(start_day)
-    quarter_end = window_start + timedelta(days=services.AGENDA_DAYS)
-    externals = services.shared_dates(window_start, quarter_end, current_user, filters)
+        start_day = occurrences.today_local()
+    window_start = occurrences.local_day_start(start_day)
+    quarter_end = window_start + timedelta(days=occurrences.AGENDA_DAYS)
+    externals = queries.shared_dates(window_start, quarter_end, current_user, filters)
 
     def build() -> str:
-        days, next_day = services.agenda_page(start_day, current_user, filters, externals)
+        days, next_day = occurrences.agenda_page(start_day, current_user, filters, externals)
         return render_template("calendar/_agenda_view.html", days=days, start_day=start_day, next_day=next_day,
                                filters=filters)
 
-    html = services.cached_view(_view_key("agenda", window_start, quarter_end, filters, externals, start_day), build)
+    html = _kept_view(("agenda", start_day, occurrences.today_local(), filters), externals, build)
     return render(
         "calendar/agenda.html", "calendar/_agenda.html", calendar_view=Markup(html), filters=filters,
-        may_create=may_create_events(current_user), view="agenda", fragment=wants_fragment(), **_places(),
+        may_create=Event.may_create_any(current_user), view="agenda", fragment=wants_fragment(), **_places(),
     )
 
 
@@ -129,17 +131,17 @@ def agenda():
 def _get_event(event_id: int) -> Event:
     if event_id > 2**31:  # larger than any id; the database would refuse to compare it
         abort(404, description="Diesen Termin gibt es nicht (mehr).")
-    event = services.get_event(event_id)
+    event = queries.get_event(event_id)
     if event is None:
         abort(404, description="Diesen Termin gibt es nicht (mehr).")
     return event
 
 
 def _editable_event(event_id: int) -> Event:
+    """The event, for a page that changes it: 403 before any form is shown (the operations check again)."""
     event = _get_event(event_id)
     if not event.can_edit(current_user):
-        abort(403, description="Diesen Termin dürfen nur die Person, die ihn eingetragen hat, und die "
-                               "Moderation ändern.")
+        abort(403, description=services.NOT_YOURS)
     return event
 
 
@@ -150,9 +152,9 @@ def event(event_id: int):
     dates = []
     if event.is_recurring:
         # The coming dates of the series (or its last ones when it is over), changes applied.
-        today = services.local_day_start(services.today_local())
+        today = occurrences.local_day_start(occurrences.today_local())
         start = today if event.span_end > today else event.span_start
-        dates = services.expand(event, start, event.span_end + timedelta(days=1))
+        dates = occurrences.expand(event, start, event.span_end + timedelta(days=1))
         dates = sorted(dates, key=lambda o: o.start)[:12]
     return render("calendar/event.html", "calendar/_event.html", event=event, schedule=schedule,
                   dates=dates, can_edit=event.can_edit(current_user), title=event.title, berlin=BERLIN,
@@ -172,176 +174,51 @@ def event_ics(event_id: int):
 
 # --- writing -----------------------------------------------------------------------------------------
 
-def _scope_choices(event: Event | None) -> list[tuple[str, str]]:
-    """Where the user may put an event: only those places are offered."""
-    user = current_user
-    raeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all()
-    ortsteile = db.session.scalars(select(Ortsteil).order_by(Ortsteil.name)).all()
-    anywhere = user.has_role(Role.MODERATION, Role.ADMIN) or (user.has_role(Role.FACHKRAFT) and user.traeger_id)
-    pairs = []
-    if anywhere:
-        pairs.append(("stadt", "Ganze Stadt"))
-    for raum in raeume:
-        if anywhere or (user.has_role(Role.KOORDINATION) and raum.id == user.sozialraum_id):
-            pairs.append((f"sozialraum:{raum.id}", f"Sozialraum {raum.name}"))
-    mine = {o.id for o in user.ortsteile} if user.has_role(Role.EHRENAMT) else set()
-    for ortsteil in ortsteile:
-        if anywhere or ortsteil.id in mine or (user.has_role(Role.KOORDINATION)
-                                               and ortsteil.sozialraum_id == user.sozialraum_id):
-            pairs.append((f"ortsteil:{ortsteil.id}", f"Ortsteil {ortsteil.name}"))
-    if event is not None and _scope_value(event) not in {v for v, _ in pairs}:
-        pairs.append((_scope_value(event), event.scope_label))
-    return pairs
-
-
-def _scope_value(event: Event) -> str:
-    if event.scope == Scope.ORTSTEIL:
-        return f"ortsteil:{event.ortsteil_id}"
-    if event.scope == Scope.SOZIALRAUM:
-        return f"sozialraum:{event.sozialraum_id}"
-    return "stadt"
-
-
-def _writes_only_for_own_traeger(user) -> bool:
-    """A Fachkraft without another scope may enter events only for her own Träger."""
-    return bool(user.has_role(Role.FACHKRAFT) and user.traeger_id
-                and not user.has_role(Role.MODERATION, Role.ADMIN)
-                and not (user.has_role(Role.EHRENAMT) and user.ortsteile)
-                and not (user.has_role(Role.KOORDINATION) and user.sozialraum_id))
-
-
-def _prepare(form: EventForm, event: Event | None) -> None:
-    form.scope.choices = choices(_scope_choices(event))
-    traeger = db.session.scalars(select(Traeger).order_by(Traeger.short_name)).all()
-    if _writes_only_for_own_traeger(current_user):
-        # Any other choice would be refused with 403 and lose what was typed: offer only theirs.
-        form.traeger.choices = choices([(t.id, t.name) for t in traeger if t.id == current_user.traeger_id])
-    else:
-        form.traeger.choices = choices([(0, "– kein Träger: die Ehrenamtlichen des Ortsteils –")]
-                                       + [(t.id, t.name) for t in traeger])
-    if request.method != "GET":
-        return
-    if event is None:
-        if current_user.traeger_id and current_user.has_role(Role.FACHKRAFT):
-            form.traeger.data = current_user.traeger_id
-        if len(form.scope.choices) == 1:
-            form.scope.data = form.scope.choices[0].value
-        return
-    start, end = event.starts_at.astimezone(BERLIN), event.ends_at.astimezone(BERLIN)
-    form.title.data, form.place.data, form.contact.data = event.title, event.place, event.contact
-    form.description.data, form.category.data = event.description, event.category.value
-    form.scope.data, form.traeger.data = _scope_value(event), event.traeger_id or 0
-    form.all_day.data, form.start_date.data = event.all_day, start.date()
-    if event.all_day:
-        last_day = (end - timedelta(days=1)).date()
-        form.end_date.data = last_day if last_day != start.date() else None
-    else:
-        form.start_time.data, form.end_time.data = start.time(), end.time()
-        form.end_date.data = end.date() if end.date() != start.date() else None
-    form.repeat.data, form.interval.data = event.repeat.value, event.interval
-    form.weekdays.data = [d for d in event.weekdays.split(",") if d]
-    form.until.data, form.count.data = event.until, event.count
-
-
-def _error(field, message: str) -> bool:
-    field.errors = [*field.errors, message]
-    return False
-
-
-def _apply(form: EventForm, event: Event) -> bool:
-    """Check the form beyond field validators and copy it onto ``event``.
-
-    False with a German message at the field when something does not fit; 403 when the event
-    would lie outside the user's scope.
-    """
-    kind, _, raw_id = (form.scope.data or "").partition(":")
-    ortsteil = sozialraum = None
-    if kind == "ortsteil":
-        ortsteil = db.session.get(Ortsteil, parse_id(raw_id) or 0)
-        if ortsteil is None:
-            return _error(form.scope, "Diesen Ortsteil gibt es nicht. Bitte einen aus der Liste wählen.")
-    elif kind == "sozialraum":
-        sozialraum = db.session.get(Sozialraum, parse_id(raw_id) or 0)
-        if sozialraum is None:
-            return _error(form.scope, "Diesen Sozialraum gibt es nicht. Bitte einen aus der Liste wählen.")
-    elif kind != "stadt":
-        return _error(form.scope, "Bitte auswählen, für wen der Termin ist.")
-    traeger = None
-    if form.traeger.data:
-        traeger = db.session.get(Traeger, form.traeger.data)
-        if traeger is None:
-            return _error(form.traeger, "Diesen Träger gibt es nicht. Bitte einen aus der Liste wählen.")
-
-    start_day = form.start_date.data
-    end_day = form.end_date.data or start_day
-    if form.all_day.data:
-        start, end = local_midnight(start_day), local_midnight(end_day + timedelta(days=1))
-        if end_day < start_day:
-            return _error(form.end_date, "Das Ende liegt vor dem Beginn.")
-    else:
-        if form.start_time.data is None:
-            return _error(form.start_time, "Bitte eine Uhrzeit angeben oder „Ganztägig“ wählen.")
-        if form.end_time.data is None:
-            return _error(form.end_time, "Bitte angeben, wann der Termin endet.")
-        start = to_aware(datetime.combine(start_day, form.start_time.data))
-        end = to_aware(datetime.combine(end_day, form.end_time.data))
-        if end <= start:
-            return _error(form.end_time if end_day == start_day else form.end_date,
-                          "Das Ende liegt vor dem Beginn (oder ist gleich). Bitte prüfen.")
-
-    repeat = Repeat(form.repeat.data)
-    schedule = Schedule(start=start, end=end, all_day=form.all_day.data, repeat=repeat,
-                        interval=form.interval.data or 1, weekdays=form.weekdays.data or [],
-                        until=form.until.data if repeat != Repeat.NONE else None,
-                        count=form.count.data if repeat != Repeat.NONE else None)
-    try:
-        schedule.validate()
-    except RecurrenceError as e:
-        return _error(getattr(form, e.field), e.message)
-
-    scope = Scope(kind)
-    if not may_write(current_user, scope, sozialraum.id if sozialraum else (ortsteil.sozialraum_id if ortsteil else None),
-                     ortsteil, traeger.id if traeger else None):
-        abort(403, description="Für diesen Ort oder Träger darfst du keine Termine eintragen.")
-
-    event.title = form.title.data.strip()
-    event.description = form.description.data or ""
-    event.place = (form.place.data or "").strip()
-    event.contact = (form.contact.data or "").strip()
-    event.category = Category(form.category.data)
-    event.scope = scope
-    event.ortsteil_id = ortsteil.id if ortsteil else None
-    event.sozialraum_id = sozialraum.id if sozialraum else (ortsteil.sozialraum_id if ortsteil else None)
-    event.traeger_id = traeger.id if traeger else None
-    event.all_day, event.starts_at, event.ends_at = schedule.all_day, start, end
-    event.repeat, event.interval = repeat, schedule.interval if repeat != Repeat.NONE else 1
-    event.weekdays = ",".join(schedule.weekdays) if repeat == Repeat.WEEKLY else ""
-    event.until, event.count = schedule.until, schedule.count
-    return True
+def _version() -> int | None:
+    """The version (SEQUENCE) a button's form was rendered with, if it sent one."""
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def _event_form(event: Event | None):
     form = EventForm()
-    _prepare(form, event)
+    sozialraeume, ortsteile = queries.places()
+    form.offer(current_user, event, sozialraeume, ortsteile, queries.all_traeger())
+    if request.method == "GET":
+        if event is None:
+            form.fill_new(current_user)
+        else:
+            form.fill_from(event)
+    status = 422 if form.is_submitted() else 200
+    conflict = None
     if form.validate_on_submit():
-        target = event or Event()
-        old_schedule = services.schedule_key(event) if event else None
-        if _apply(form, target):
-            services.save_event(target, current_user, old_schedule)
-            flash(f"Termin „{target.title}“ gespeichert.", "success")
-            return redirect_after_post(url_for("calendar.event", event_id=target.id))
+        data = form.to_data(db.session.get)
+        if data is not None:
+            try:
+                if event is None:
+                    saved = services.create_event(current_user, data)
+                else:
+                    saved = services.update_event(event, current_user, data, form.version.data)
+            except RecurrenceError as e:
+                field_error(getattr(form, e.field), e.message)
+            except Conflict as e:
+                conflict, status = e.message, 409
+            else:
+                db.session.commit()
+                flash(f"Termin „{saved.title}“ gespeichert.", "success")
+                return redirect_after_post(url_for("calendar.event", event_id=saved.id),
+                                           trigger="event-created" if event is None else "event-updated")
         db.session.rollback()
         if event is not None:
             event = _get_event(event.id)
-    status = 422 if form.is_submitted() else 200
-    return render("calendar/form.html", "calendar/_form.html", status=status, form=form, event=event,
+    return render("calendar/form.html", "calendar/_form.html", status=status, form=form, event=event, conflict=conflict,
                   title=f"„{event.title}“ bearbeiten" if event else "Termin eintragen",
                   open_repeat=form.repeat.data not in (None, "", Repeat.NONE.value))
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def event_new():
-    if not may_create_events(current_user):
+    if not Event.may_create_any(current_user):
         abort(403, description="Termine tragen Ehrenamtliche für ihre Ortsteile, Fachkräfte für ihren Träger "
                                "und die Koordination für ihren Sozialraum ein.")
     return _event_form(None)
@@ -354,27 +231,30 @@ def event_edit(event_id: int):
 
 @bp.post("/events/<int:event_id>/cancel")
 def event_cancel(event_id: int):
-    event = _editable_event(event_id)
-    services.set_cancelled(event, True)
+    event = _get_event(event_id)
+    services.set_cancelled(event, current_user, True, _version())
+    db.session.commit()
     flash(f"„{event.title}“ ist abgesagt. Der Termin bleibt durchgestrichen sichtbar.", "success")
-    return redirect_after_post(url_for("calendar.event", event_id=event.id))
+    return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="event-cancelled")
 
 
 @bp.post("/events/<int:event_id>/reinstate")
 def event_reinstate(event_id: int):
-    event = _editable_event(event_id)
-    services.set_cancelled(event, False)
+    event = _get_event(event_id)
+    services.set_cancelled(event, current_user, False, _version())
+    db.session.commit()
     flash(f"„{event.title}“ findet wieder statt.", "success")
-    return redirect_after_post(url_for("calendar.event", event_id=event.id))
+    return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="event-restored")
 
 
 @bp.post("/events/<int:event_id>/delete")
 def event_delete(event_id: int):
-    event = _editable_event(event_id)
+    event = _get_event(event_id)
     title = event.title
-    services.delete_event(event)
+    services.delete_event(event, current_user, _version())
+    db.session.commit()
     flash(f"„{title}“ ist gelöscht.", "success")
-    return redirect_after_post(url_for("calendar.index"))
+    return redirect_after_post(url_for("calendar.index"), trigger="event-deleted")
 
 
 # --- single dates of a series -------------------------------------------------------------------------
@@ -394,17 +274,48 @@ def _occurrence(event_id: int, key: str) -> tuple[Event, datetime]:
     return event, original
 
 
+def _occurrence_page(form, event: Event, original: datetime, key: str, action: str, status: int,
+                     conflict: str | None = None):
+    title = (f"Einen Termin von „{event.title}“ absagen" if action == "cancel"
+             else f"Einen Termin von „{event.title}“ verschieben")
+    return render("calendar/occurrence.html", "calendar/_occurrence.html", status=status, form=form, event=event,
+                  original=original, key=key, action=action, title=title, conflict=conflict)
+
+
 @bp.route("/events/<int:event_id>/dates/<key>/cancel", methods=["GET", "POST"])
 def occurrence_cancel(event_id: int, key: str):
     event, original = _occurrence(event_id, key)
     form = CancelOccurrenceForm()
+    if request.method == "GET":
+        form.version.data = event.sequence
     if form.validate_on_submit():
-        services.cancel_occurrence(event, original, (form.note.data or "").strip())
+        try:
+            services.cancel_occurrence(event, current_user, original, (form.note.data or "").strip(),
+                                       form.version.data)
+        except Conflict as e:
+            db.session.rollback()
+            return _occurrence_page(form, _get_event(event_id), original, key, "cancel", 409, e.message)
+        db.session.commit()
         flash(f"Der Termin am {original.astimezone(BERLIN):%d.%m.%Y} fällt aus.", "success")
-        return redirect_after_post(url_for("calendar.event", event_id=event.id))
-    return render("calendar/occurrence.html", "calendar/_occurrence.html", status=422 if form.is_submitted() else 200,
-                  form=form, event=event, original=original, key=key, action="cancel",
-                  title=f"Einen Termin von „{event.title}“ absagen")
+        return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="occurrence-cancelled")
+    return _occurrence_page(form, event, original, key, "cancel", 422 if form.is_submitted() else 200)
+
+
+def _moved_to(form: MoveForm, event: Event, schedule: Schedule, original: datetime) -> tuple[datetime, datetime] | None:
+    """The new start and end from the move form, or None with a German message at the field."""
+    day = form.start_date.data
+    if event.all_day:
+        start = local_midnight(day)
+        end = start + (schedule.occurrence_end(original) - original)
+        return start, local_midnight(end.astimezone(BERLIN).date())
+    if form.start_time.data is None or form.end_time.data is None:
+        return field_error(form.start_time if form.start_time.data is None else form.end_time,
+                           "Bitte Beginn und Ende angeben.") or None
+    start = to_aware(datetime.combine(day, form.start_time.data))
+    end = to_aware(datetime.combine(day, form.end_time.data))
+    if end <= start:
+        return field_error(form.end_time, "Das Ende liegt vor dem Beginn (oder ist gleich). Bitte prüfen.") or None
+    return start, end
 
 
 @bp.route("/events/<int:event_id>/dates/<key>/move", methods=["GET", "POST"])
@@ -420,38 +331,29 @@ def occurrence_move(event_id: int, key: str):
         if not event.all_day:
             form.start_time.data, form.end_time.data = start.time(), end.time()
         form.note.data = change.note if change else ""
+        form.version.data = event.sequence
     if form.validate_on_submit():
-        day = form.start_date.data
-        if event.all_day:
-            start = local_midnight(day)
-            end = start + (schedule.occurrence_end(original) - original)
-            end = local_midnight((end.astimezone(BERLIN)).date())
-            ok = True
-        else:
-            ok = form.start_time.data is not None and form.end_time.data is not None
-            if not ok:
-                _error(form.start_time if form.start_time.data is None else form.end_time,
-                       "Bitte Beginn und Ende angeben.")
-            else:
-                start = to_aware(datetime.combine(day, form.start_time.data))
-                end = to_aware(datetime.combine(day, form.end_time.data))
-                if end <= start:
-                    ok = _error(form.end_time, "Das Ende liegt vor dem Beginn (oder ist gleich). Bitte prüfen.")
-        if ok:
-            services.move_occurrence(event, original, start, end, (form.note.data or "").strip())
+        moved = _moved_to(form, event, schedule, original)
+        if moved is not None:
+            try:
+                services.move_occurrence(event, current_user, original, *moved, (form.note.data or "").strip(),
+                                         form.version.data)
+            except Conflict as e:
+                db.session.rollback()
+                return _occurrence_page(form, _get_event(event_id), original, key, "move", 409, e.message)
+            db.session.commit()
             flash(f"Der Termin vom {original.astimezone(BERLIN):%d.%m.%Y} ist verschoben.", "success")
-            return redirect_after_post(url_for("calendar.event", event_id=event.id))
-    return render("calendar/occurrence.html", "calendar/_occurrence.html", status=422 if form.is_submitted() else 200,
-                  form=form, event=event, original=original, key=key, action="move",
-                  title=f"Einen Termin von „{event.title}“ verschieben")
+            return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="occurrence-moved")
+    return _occurrence_page(form, event, original, key, "move", 422 if form.is_submitted() else 200)
 
 
 @bp.post("/events/<int:event_id>/dates/<key>/restore")
 def occurrence_restore(event_id: int, key: str):
     event, original = _occurrence(event_id, key)
-    services.restore_occurrence(event, original)
+    services.restore_occurrence(event, current_user, original, _version())
+    db.session.commit()
     flash(f"Der Termin am {original.astimezone(BERLIN):%d.%m.%Y} gilt wieder wie in der Serie.", "success")
-    return redirect_after_post(url_for("calendar.event", event_id=event.id))
+    return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="occurrence-restored")
 
 
 # --- subscribing ---------------------------------------------------------------------------------------
@@ -473,7 +375,7 @@ def _known_feed_choices(form: FeedFilterForm) -> bool:
                            (form.ortsteil, "Diesen Ortsteil gibt es nicht. Bitte einen aus der Liste wählen."),
                            (form.category, "Diese Art gibt es nicht. Bitte eine aus der Liste wählen.")):
         if field.data and field.data not in {c.value for c in field.choices}:
-            ok = _error(field, message)
+            ok = field_error(field, message)
     return ok
 
 
@@ -485,6 +387,7 @@ def subscribe():
     feed_url = webcal_url = None
     if form.validate_on_submit() and _known_feed_choices(form):
         token = services.create_feed_token(current_user)
+        db.session.commit()
         category = form.category.data if form.category.data in CATEGORY_LABELS else None
         filters = Filters(sozialraum_id=form.sozialraum.data or None, ortsteil_id=form.ortsteil.data or None,
                           category=category, only_here=bool(form.only_here.data))
@@ -492,7 +395,7 @@ def subscribe():
         feed_url = _absolute(url_for("calendar.feed", token=token, **args))
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     status = 422 if form.is_submitted() and not feed_url else 200
-    return render_template("calendar/subscribe.html", form=form, token=services.feed_token_of(current_user),
+    return render_template("calendar/subscribe.html", form=form, token=feeds.feed_token_of(current_user),
                            feed_url=feed_url, webcal_url=webcal_url, title="Kalender abonnieren"), status
 
 
@@ -500,13 +403,13 @@ def subscribe():
 @public
 def feed(token: str):
     """A personal iCalendar feed: the token stands in for the session (calendar apps send no cookie)."""
-    user = services.feed_user(token)
+    user = feeds.feed_user(token)
     if user is None:
         abort(404, description="Diese Abo-Adresse gibt es nicht (mehr). Bitte im Portal unter "
                                "„Kalender abonnieren“ eine neue erzeugen.")
     name = current_app.config["PORTAL_NAME"] + " – Kalender"
-    body, modified, etag = services.feed_body(_filters(), user, name,
-                                        lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
+    body, modified, etag = feeds.feed_body(_filters(), user, name,
+                                     lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
     response.set_etag(etag)
     response.last_modified = modified or datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -525,11 +428,10 @@ def date_key_filter(value: datetime) -> str:
 
 @bp.app_template_global("calendar_href")
 def calendar_href(occ) -> str:
-    """Page of a date: the event's page (one url_for per request, then the id appended), or the
-    page another feature gave for it."""
+    """Page of a date: the event's page, or the page another feature gave for it."""
     if occ.event_id is None:
         return occ.url or ""
-    return id_url("calendar.event", event_id=occ.event_id)
+    return url_for("calendar.event", event_id=occ.event_id)
 
 
 @bp.app_template_global("calendar_month_of")

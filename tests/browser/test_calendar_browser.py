@@ -10,8 +10,9 @@ import pytest
 import recurring_ical_events
 from playwright.sync_api import expect
 
-from portal.calendar import services
+from portal.calendar import occurrences
 from tests.browser.conftest import check_page
+from tests.factories.calendar import make_event, make_ortsteil, move_date, weekly_cafe
 
 NOW = datetime(2026, 11, 21, 11, 0, tzinfo=timezone.utc)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -19,7 +20,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(services, "utcnow", lambda: NOW)
+    monkeypatch.setattr(occurrences, "utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def cafe(live_server):
+    """The Taubach volunteer's weekly Friday series ("Wochencafé"), 4 December moved to Saturday 10:00."""
+    with live_server.app.app_context():
+        event = weekly_cafe("ehrenamt")
+        move_date(event, "2026-12-04 15:00", "2026-12-05 10:00")
+        return {"uid": event.uid, "title": event.title, "ortsteil": event.ortsteil.name}
 
 
 def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_list(page_as):
@@ -65,17 +75,20 @@ def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_li
     check_page(page)
 
 
-def test_volunteer_filters_on_her_phone_and_keeps_the_dates_for_everybody(page_as):
+def test_volunteer_filters_on_her_phone_and_keeps_the_dates_for_everybody(page_as, live_server, cafe):
+    with live_server.app.app_context():
+        make_event(ortsteil=make_ortsteil("Anderort"), title="Kinderdisco", start="2027-01-12 18:00")
     page = page_as("ehrenamt", phone=True)
     page.goto("/calendar/?month=2027-01")
     day_list = page.locator(".cal-daylist")
     # the filters fold away on a phone
     expect(page.get_by_label("Ortsteil")).to_be_hidden()
     page.get_by_text("Termine filtern").click()
-    page.get_by_label("Ortsteil").select_option(label="Taubach")
+    expect(day_list.get_by_role("link", name="Kinderdisco")).to_have_count(1)
+    page.get_by_label("Ortsteil").select_option(label=cafe["ortsteil"])
     expect(page).to_have_url(re.compile(r"ortsteil=\d+"))
-    expect(day_list.get_by_role("link", name="Familiencafé").first).to_be_visible()
-    expect(day_list.get_by_role("link", name="Jugendtreff")).to_have_count(0)  # Legefeld
+    expect(day_list.get_by_role("link", name="Wochencafé").first).to_be_visible()
+    expect(day_list.get_by_role("link", name="Kinderdisco")).to_have_count(0)  # another Ortsteil
     # AG dates concern everybody; the meeting itself only opens for members, so no link for her
     expect(day_list.locator(".cal-occ__title", has_text=re.compile("AG 78"))).to_have_count(1)
     expect(day_list.get_by_role("link", name=re.compile("AG 78"))).to_have_count(0)
@@ -83,11 +96,13 @@ def test_volunteer_filters_on_her_phone_and_keeps_the_dates_for_everybody(page_a
     page.get_by_label("Nur Termine genau dieses Orts").check()
     expect(page).to_have_url(re.compile(r"only_here=1"))
     expect(day_list.locator(".cal-occ__title", has_text=re.compile("AG 78"))).to_have_count(0)
-    expect(day_list.get_by_role("link", name="Familiencafé").first).to_be_visible()
+    expect(day_list.get_by_role("link", name="Wochencafé").first).to_be_visible()
     check_page(page)
 
 
-def test_staff_subscribes_and_the_feed_has_exactly_the_dates_the_portal_shows(page_as):
+def test_staff_subscribes_and_the_feed_has_exactly_the_dates_the_portal_shows(page_as, live_server, cafe):
+    with live_server.app.app_context():
+        fest = make_event(title="Lichterfest", category="fest", start="2026-12-12 16:00").uid
     page = page_as("fachkraft")
     page.goto("/calendar/?month=2026-12")
     check_page(page)
@@ -96,12 +111,15 @@ def test_staff_subscribes_and_the_feed_has_exactly_the_dates_the_portal_shows(pa
     for item in grid.locator("[data-occurrence]").all():
         if item.get_attribute("data-dropped") is None:
             portal_dates.add(item.get_attribute("data-occurrence"))
-    expect(grid.get_by_text("Familiencafé").first).to_be_visible()
+    expect(grid.get_by_text("Wochencafé").first).to_be_visible()
+    assert any(d.startswith(fest) for d in portal_dates)
 
-    # filtering via htmx updates the address
+    # filtering via htmx updates the address and leaves only that kind
     page.get_by_label("Art").select_option("fest")
     expect(page).to_have_url(re.compile(r"category=fest"))
-    expect(grid.locator("[data-occurrence]")).to_have_count(1)
+    expect(grid.locator(f'[data-occurrence^="{fest}"]')).to_have_count(1)
+    expect(grid.locator("[data-occurrence]:not(.cal-occ--fest)")).to_have_count(0)
+    expect(grid.get_by_text("Wochencafé")).to_have_count(0)
     check_page(page)
 
     page.get_by_role("link", name="Kalender abonnieren").click()
@@ -117,13 +135,13 @@ def test_staff_subscribes_and_the_feed_has_exactly_the_dates_the_portal_shows(pa
     feed_dates = {f"{e['UID']}|{e.decoded('DTSTART').astimezone(timezone.utc).isoformat()}"
                   for e in recurring_ical_events.of(cal).between(start, end)}
     assert feed_dates == portal_dates
-    assert any(d.startswith("demo-familiencafe") and "2026-12-05T09:00" in d for d in feed_dates)  # moved
+    assert f"{cafe['uid']}|2026-12-05T09:00:00+00:00" in feed_dates  # the moved date
 
 
-def test_creator_moves_one_date_of_the_series(page_as):
+def test_creator_moves_one_date_of_the_series(page_as, cafe):
     page = page_as("ehrenamt")
     page.goto("/calendar/?month=2027-01")
-    page.locator(".cal-grid").get_by_role("link", name="Familiencafé").first.click()
+    page.locator(".cal-grid").get_by_role("link", name="Wochencafé").first.click()
     page.get_by_role("link", name="Verschieben (08.01.2027)").click()
     check_page(page)
     page.get_by_label("Beginn").fill("16:00")
@@ -139,4 +157,5 @@ def test_creator_moves_one_date_of_the_series(page_as):
     page.get_by_text("Löschen …").click()
     check_page(page)
     page.get_by_role("button", name="Ja, endgültig löschen").click()
-    expect(page.get_by_text("„Familiencafé“ ist gelöscht.")).to_be_visible()
+    expect(page.get_by_text("„Wochencafé“ ist gelöscht.")).to_be_visible()
+    expect(page.locator(".cal-grid").get_by_role("link", name="Wochencafé")).to_have_count(0)

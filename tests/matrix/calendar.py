@@ -1,20 +1,27 @@
 """Routes of the shared calendar. Everybody signed in reads; writers by scope; the creator
-(Familiencafé: the Taubach volunteer) and Moderation/Administration edit; feeds use a token."""
+(a weekly series of the Taubach volunteer, made by the factory) and Moderation/Administration edit;
+feeds use a token."""
 from sqlalchemy import select
 
 from portal.calendar.models import Event
 from portal.extensions import db
+from tests.factories.calendar import weekly_cafe
 from tests.matrix import Route
 
-#: Familiencafé in Taubach, entered by ehrenamt.taubach (see portal/calendar/demo.py).
-CAFE_UID = "demo-familiencafe-taubach@traegerportal"
+#: The series the matrix works on: Fridays 15:00 from 4 September 2026, entered by ehrenamt.taubach.
+CAFE_UID = "matrix-cafe@test"
 #: Friday 8 January 2027, 15:00 Berlin: a regular date of that series.
 CAFE_DATE = "20270108T140000Z"
 EDITORS = {"admin": 1, "moderation": 1, "ehrenamt": 1}
 
 
 def cafe(suffix=""):
-    return lambda: f"/calendar/events/{db.session.scalar(select(Event.id).where(Event.uid == CAFE_UID))}{suffix}"
+    def url():
+        event_id = db.session.scalar(select(Event.id).where(Event.uid == CAFE_UID))
+        if event_id is None:
+            event_id = weekly_cafe("ehrenamt", uid=CAFE_UID).id
+        return f"/calendar/events/{event_id}{suffix}"
+    return url
 
 
 def editors_only(endpoint, method, url, ok, **kw):
