@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import abort, flash
-from flask_login import current_user
 
 from portal.ag import meetings
 from portal.ag.forms import AttachmentForm
 from portal.ag.models import MeetingAttachment
-from portal.ag.view_support import (Ctx, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
+from portal.ag.view_support import (actor, Ctx, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
                                     meeting_url, refuse_frozen)
 from portal.ag.views import bp
 from portal.extensions import db
@@ -29,7 +28,7 @@ def attachment_add(slug: str, meeting_id: int):
         form.file.errors = ["Bitte wähle eine Datei aus."]
         return meeting_page_with_errors(ctx, m, ("attachment", None), form)
     try:
-        attachment = meetings.add_attachment(m, current_user, file, form.agenda_item.data or None)
+        attachment = meetings.add_attachment(m, actor(), file, form.agenda_item.data or None)
     except UploadError as e:
         form.file.errors = [str(e)]
         return meeting_page_with_errors(ctx, m, ("attachment", None), form, status=e.status)
@@ -59,7 +58,7 @@ def attachment_delete(slug: str, attachment_id: int):
     m = a.meeting
     refuse_frozen(ctx, m)
     name = a.original_name
-    meetings.delete_attachment(a, current_user)
+    meetings.delete_attachment(a, actor())
     db.session.commit()
     flash(f"Anlage „{name}“ gelöscht.", "success")
     return redirect_after_post(meeting_url(m, "anlagen"))

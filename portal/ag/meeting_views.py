@@ -3,12 +3,11 @@ agenda with the minutes text of each TOP, decisions and tasks."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
-from flask_login import current_user
 
 from portal.ag import meetings, services
 from portal.ag.forms import ActionItemForm, AgendaItemForm, AttendanceForm, DecisionForm, MeetingForm, MinutesForm
 from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingStatus, MinutesStatus, Presence
-from portal.ag.view_support import (Ctx, editor_ctx, load_ctx, load_item, load_meeting, meeting_page_ctx,
+from portal.ag.view_support import (actor, Ctx, editor_ctx, load_ctx, load_item, load_meeting, meeting_page_ctx,
                                     meeting_page_with_errors, meeting_url, refuse_frozen)
 from portal.ag.views import bp
 from portal.errors import Conflict, Invalid
@@ -55,7 +54,7 @@ def _meeting_form(ctx: Ctx, meeting: Meeting):
         form.status.data = (MeetingStatus.GEPLANT if is_new else meeting.status).value
     if form.validate_on_submit():
         try:
-            meetings.save_meeting(ctx.group, meeting, current_user, number=form.number.data, day=form.date.data,
+            meetings.save_meeting(ctx.group, meeting, actor(), number=form.number.data, day=form.date.data,
                                   start_time=form.start_time.data, end_time=form.end_time.data,
                                   place=form.place.data, status=MeetingStatus(form.status.data))
         except Invalid as e:
@@ -90,7 +89,7 @@ def attendance(slug: str, meeting_id: int):
             except ValueError:
                 errors[ms.id] = "Bitte wähle anwesend, entschuldigt oder fehlt."
         if form.validate_on_submit() and not errors:
-            meetings.save_attendance(m, current_user, chosen, form.guests.data or "")
+            meetings.save_attendance(m, actor(), chosen, form.guests.data or "")
             db.session.commit()
             q = services.quorum(m, members)
             flash(f"Anwesenheit gespeichert: {q.voting_present} von {q.voting_members} stimmberechtigten "
@@ -112,7 +111,7 @@ def agenda_add(slug: str, meeting_id: int):
     form = AgendaItemForm(prefix="agenda")
     if not form.validate_on_submit():
         return meeting_page_with_errors(ctx, m, ("agenda", None), form)
-    item = meetings.add_agenda_item(m, current_user, title=form.title.data, description=form.description.data)
+    item = meetings.add_agenda_item(m, actor(), title=form.title.data, description=form.description.data)
     db.session.commit()
     flash(f"{item.label} „{item.title}“ angelegt.", "success")
     return redirect_after_post(meeting_url(m, f"top-{item.id}"))
@@ -129,7 +128,7 @@ def agenda_edit(slug: str, meeting_id: int, item_id: int):
         form.version.data = str(item.version)
     if form.validate_on_submit():
         try:
-            meetings.update_agenda_item(item, current_user, version=form.version.data, title=form.title.data,
+            meetings.update_agenda_item(item, actor(), version=form.version.data, title=form.title.data,
                                         description=form.description.data, minutes=form.minutes.data)
         except Conflict:
             # Someone saved in between: show their text, keep ours in the form, save again deliberately.
@@ -154,7 +153,7 @@ def agenda_move(slug: str, meeting_id: int, item_id: int):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    meetings.move_agenda_item(item, current_user, direction)
+    meetings.move_agenda_item(item, actor(), direction)
     db.session.commit()
     return redirect_after_post(meeting_url(m, "tagesordnung"),
                                trigger={"announce": f"„{item.title}“ ist jetzt {item.label}."})
@@ -167,7 +166,7 @@ def agenda_delete(slug: str, meeting_id: int, item_id: int):
     item = load_item(m, item_id)
     refuse_frozen(ctx, m)
     title = item.title
-    meetings.delete_agenda_item(item, current_user)
+    meetings.delete_agenda_item(item, actor())
     db.session.commit()
     flash(f"„{title}“ ist von der Tagesordnung entfernt.", "success")
     return redirect_after_post(meeting_url(m, "tagesordnung"))
@@ -190,7 +189,7 @@ def decision_add(slug: str, meeting_id: int, item_id: int):
     form = DecisionForm(prefix=f"decision{item.id}")
     if form.validate_on_submit():
         try:
-            decision = meetings.add_decision(item, current_user, text=form.text.data, yes=form.yes.data,
+            decision = meetings.add_decision(item, actor(), text=form.text.data, yes=form.yes.data,
                                              no=form.no.data, abstain=form.abstain.data)
         except Invalid as e:
             db.session.rollback()
@@ -214,7 +213,7 @@ def decision_delete(slug: str, meeting_id: int, decision_id: int):
     if decision is None or decision.agenda_item.meeting_id != m.id:
         abort(404)
     item_id = decision.agenda_item_id
-    meetings.delete_decision(decision, current_user)
+    meetings.delete_decision(decision, actor())
     db.session.commit()
     flash("Beschluss gelöscht.", "success")
     return redirect_after_post(meeting_url(m, f"top-{item_id}"))
@@ -229,7 +228,7 @@ def action_add(slug: str, meeting_id: int, item_id: int):
     form = ActionItemForm(prefix=f"action{item.id}")
     if not form.validate_on_submit():
         return _item_response(ctx, m, item, 422, forms={("action", item.id): form})
-    meetings.add_action_item(item, current_user, task=form.task.data, responsible=form.responsible.data,
+    meetings.add_action_item(item, actor(), task=form.task.data, responsible=form.responsible.data,
                              due_on=form.due_on.data)
     db.session.commit()
     message = f"Aufgabe unter {item.label} eingetragen."
@@ -252,7 +251,7 @@ def action_done(slug: str, action_id: int):
     ctx = editor_ctx(slug)
     action = _action(ctx, action_id)
     done = request.form.get("done", "1") == "1"
-    meetings.set_action_done(action, current_user, done)
+    meetings.set_action_done(action, actor(), done)
     db.session.commit()
     flash(f"Aufgabe „{action.task[:60]}“ ist {'erledigt' if done else 'wieder offen'}.", "success")
     back = request.form.get("next", "")
@@ -268,7 +267,7 @@ def action_delete(slug: str, action_id: int):
     m = load_meeting(ctx, action.meeting_id)
     refuse_frozen(ctx, m)
     anchor = f"top-{action.agenda_item_id}" if action.agenda_item_id else None
-    meetings.delete_action_item(action, current_user)
+    meetings.delete_action_item(action, actor())
     db.session.commit()
     flash("Aufgabe gelöscht.", "success")
     return redirect_after_post(meeting_url(m, anchor))

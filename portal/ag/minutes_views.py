@@ -3,12 +3,11 @@ requests of members; read receipts and who has read."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template
-from flask_login import current_user
 
 from portal.ag import minutes, services
 from portal.ag.forms import ChangeRequestForm, CorrectionForm, TransitionForm
 from portal.ag.models import MinutesStatus
-from portal.ag.view_support import (editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
+from portal.ag.view_support import (actor, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
                                     meeting_url)
 from portal.ag.views import bp
 from portal.errors import Invalid
@@ -25,7 +24,7 @@ def minutes_transition(slug: str, meeting_id: int, name: str):
     form = TransitionForm(prefix=f"transition-{name}")
     if form.validate_on_submit():
         try:
-            transition = minutes.change_status(m, name, current_user, form.reason.data)
+            transition = minutes.change_status(m, name, actor(), form.reason.data)
         except Invalid as e:
             db.session.rollback()
             form.reason.errors = [*form.reason.errors, e.message]
@@ -46,7 +45,7 @@ def correction_add(slug: str, meeting_id: int):
     form = CorrectionForm()
     form.agenda_item.choices = item_choices(m, "– die ganze Niederschrift –")
     if form.validate_on_submit():
-        minutes.add_correction(m, current_user, agenda_item_id=form.agenda_item.data or None, text=form.text.data)
+        minutes.add_correction(m, actor(), agenda_item_id=form.agenda_item.data or None, text=form.text.data)
         db.session.commit()
         flash("Die Berichtigung ist mit Datum angefügt.", "success")
         return redirect_after_post(meeting_url(m, "berichtigungen"))
@@ -67,7 +66,7 @@ def change_request_add(slug: str, meeting_id: int):
     form = ChangeRequestForm(prefix="change")
     if not form.validate_on_submit():
         return meeting_page_with_errors(ctx, m, ("change", None), form)
-    minutes.request_change(m, current_user, form.text.data)
+    minutes.request_change(m, actor(), form.text.data)
     db.session.commit()
     flash("Dein Änderungswunsch ist eingetragen. Das Protokoll sieht ihn vor der Genehmigung.", "success")
     return redirect_after_post(meeting_url(m, "aenderungswuensche"))
@@ -79,7 +78,7 @@ def mark_read(slug: str, meeting_id: int):
     m = load_meeting(ctx, meeting_id)
     if not ctx.member:
         abort(403, description="Lesebestätigungen geben die Mitglieder der AG.")
-    minutes.confirm_read(m, current_user)
+    minutes.confirm_read(m, actor())
     db.session.commit()
     flash("Danke – du hast die Niederschrift als gelesen bestätigt.", "success")
     return redirect_after_post(meeting_url(m, "niederschrift"))

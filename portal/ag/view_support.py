@@ -37,6 +37,12 @@ class Ctx:
         return WorkingGroup.can_manage(current_user)
 
 
+def actor():
+    """The signed-in user as the object itself (not Flask-Login's proxy): operations hand it to
+    the listeners of their events, which may keep it beyond the request."""
+    return current_user._get_current_object()
+
+
 def load_ctx(slug: str) -> Ctx:
     group, functions = services.group_with_functions(slug, current_user)
     if group is None or not group.can_view(current_user, functions):

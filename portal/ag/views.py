@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.ag import meetings, minutes, oparl, services
 from portal.ag.forms import GroupForm, MembershipForm
 from portal.ag.models import Function, Membership, WorkingGroup
-from portal.ag.view_support import load_ctx, manager_ctx
+from portal.ag.view_support import actor, load_ctx, manager_ctx
 from portal.auth.models import User
 from portal.extensions import db
 from portal.formatting import BERLIN
@@ -85,7 +85,7 @@ def _group_form(group: WorkingGroup):
     form = GroupForm(obj=group if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            meetings.save_group(group, current_user, name=form.name.data, short_name=form.short_name.data,
+            meetings.save_group(group, actor(), name=form.name.data, short_name=form.short_name.data,
                                 slug=form.slug.data, description=form.description.data, rules=form.rules.data,
                                 rules_adopted_on=form.rules_adopted_on.data)
             db.session.commit()
@@ -116,7 +116,7 @@ def _membership_form(ctx, membership: Membership):
         form.function.data = (membership.function or Function.MITGLIED).value
         form.valid_from.data = membership.valid_from or services.today()
     if form.validate_on_submit():
-        meetings.save_membership(ctx.group, membership, current_user, user_id=form.user.data,
+        meetings.save_membership(ctx.group, membership, actor(), user_id=form.user.data,
                                  traeger_id=form.traeger.data, function=Function(form.function.data),
                                  voting=form.voting.data, valid_from=form.valid_from.data,
                                  valid_to=form.valid_to.data)
