@@ -11,12 +11,21 @@ from flask import current_app
 
 from portal.ag.models import (ActionItem, AgendaItem, Decision, Function, Meeting, MeetingAttachment, MeetingStatus,
                               Membership, MinutesStatus, WorkingGroup)
+from portal.auth.models import User
 from portal.extensions import db
 from portal.text import render_markdown
 from tests.conftest import get_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _numbers = itertools.count(1)
+
+
+def make_person(display_name: str) -> User:
+    """A person without roles or password (an AG member who never signs in during the test)."""
+    user = User(email=f"person{next(_numbers)}@ag.example", display_name=display_name, password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def make_group(short_name: str | None = None, **values) -> WorkingGroup:
@@ -33,8 +42,8 @@ def add_member(group: WorkingGroup, role_or_user, function: Function = Function.
                valid_from: date = date(2020, 1, 1), valid_to: date | None = None) -> Membership:
     """``role_or_user``: a demo role ("protokoll", "ag_mitglied") or a User."""
     user = get_user(role_or_user) if isinstance(role_or_user, str) else role_or_user
-    membership = Membership(group=group, user_id=user.id, function=function, voting=voting,
-                            valid_from=valid_from, valid_to=valid_to)
+    membership = Membership(group=group, user_id=user.id, traeger_id=user.traeger_id, function=function,
+                            voting=voting, valid_from=valid_from, valid_to=valid_to)
     db.session.add(membership)
     db.session.flush()
     return membership
