@@ -8,6 +8,7 @@ import io
 import re
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -15,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from portal import signals
 from portal.ag import meetings, minutes, services
-from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
-                              Meeting, MeetingAttachment, MeetingStatus, Membership, MinutesStatus, Presence,
-                              WorkingGroup)
+from portal.ag.models import (AgendaItem, Attendance, Function, Meeting, MeetingAttachment, Membership, MinutesStatus,
+                              Presence, WorkingGroup)
 from portal.errors import Conflict, NotAllowed
 from portal.extensions import db
 from tests.conftest import ROLES, get_user
@@ -287,10 +287,7 @@ def test_a_refused_deletion_409_keeps_rows_and_files(app, client_as, ag):
 
 
 def test_an_upload_whose_commit_fails_leaves_no_file(app, client_as, ag):
-    folder = None
-    with app.app_context():
-        from flask import current_app
-        folder = __import__("pathlib").Path(current_app.config["UPLOAD_DIR"]) / "ag" / str(ag["group"])
+    folder = Path(app.config["UPLOAD_DIR"]) / "ag" / str(ag["group"])
     before = set(folder.iterdir())
     client = client_as("protokoll")
     with failing_commit():

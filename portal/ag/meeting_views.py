@@ -6,7 +6,7 @@ from flask import abort, flash, render_template, request, url_for
 
 from portal.ag import meetings, services
 from portal.ag.forms import ActionItemForm, AgendaItemForm, AttendanceForm, DecisionForm, MeetingForm, MinutesForm
-from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingStatus, MinutesStatus, Presence
+from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingStatus, Presence
 from portal.ag.view_support import (actor, Ctx, editor_ctx, load_ctx, load_item, load_meeting, meeting_page_ctx,
                                     meeting_page_with_errors, meeting_url, refuse_frozen)
 from portal.ag.views import bp

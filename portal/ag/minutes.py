@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from portal import signals
 from portal.ag.models import (AgendaItem, ChangeRequest, Correction, Decision, Meeting, MinutesEvent, MinutesStatus,

@@ -4,15 +4,19 @@ may be made members; nothing here depends on the demo AG's titles."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
-from portal.ag.models import (ActionItem, AgendaItem, Decision, Function, Meeting, MeetingAttachment, MeetingStatus,
-                              Membership, MinutesStatus, WorkingGroup)
+from portal.ag import services
+from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingAttachment,
+                              MeetingStatus, Membership, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
 from portal.auth.models import User
-from portal.extensions import db
+from portal.extensions import db, utcnow
+from portal.org.models import Traeger
 from portal.text import render_markdown
 from tests.conftest import get_user
 
@@ -114,3 +118,100 @@ def make_attachment(meeting: Meeting, item: AgendaItem | None = None, name: str 
 
 def upload_path(attachment: MeetingAttachment) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / attachment.storage_name
+
+
+# --- the AG of tests/test_ag.py and tests/test_ag_meetings.py -------------------------------------------
+
+VOTING_PEOPLE = ["Anna Adler", "Bernd Berg", "Carla Conrad", "Dieter Dorn"]
+GO_DECISION = "Die Geschäftsordnung der Prüfgruppe wird mit den besprochenen Änderungen beschlossen."
+
+
+@dataclass
+class AG:
+    slug: str
+    group_id: int
+    meetings: dict[int, int] = field(default_factory=dict)  # number -> id
+
+    @property
+    def base(self) -> str:
+        return f"/ag/{self.slug}"
+
+    def url(self, number: int, suffix: str = "") -> str:
+        return f"{self.base}/meetings/{self.meetings[number]}/{suffix}"
+
+    def first_item(self, number: int) -> int:
+        return db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == self.meetings[number])
+                                 .order_by(AgendaItem.position))
+
+
+def build_ag(app) -> AG:
+    """"AG Prüf": 7 members, 6 of them voting (the Protokoll, the member, four more) and a guest.
+    1. Sitzung: minutes approved, everybody present, a decision, an open and a done task.
+    2. Sitzung: minutes published (new to the member, read by the Protokoll), an open task.
+    3. Sitzung: planned, minutes a draft, three TOPs."""
+    with app.app_context():
+        yesterday = services.today() - timedelta(days=1)
+        for role in ("protokoll", "ag_mitglied"):  # members of this AG only
+            for ms in db.session.scalars(select(Membership).where(Membership.user_id == get_user(role).id)):
+                ms.valid_to = yesterday
+        group = make_group(short_name="AG Prüf", name="AG Prüf – Arbeitsgemeinschaft für Tests", slug="pruef")
+        protokoll = add_member(group, "protokoll", Function.PROTOKOLL)
+        member = add_member(group, "ag_mitglied", Function.MITGLIED)
+        member.traeger_id = db.session.scalar(select(Traeger.id).where(Traeger.short_name == "AWO"))
+        for i, name in enumerate(VOTING_PEOPLE):
+            add_member(group, make_person(name), Function.SPRECHER if i == 0 else Function.MITGLIED)
+        add_member(group, make_person("Gisela Gast"), Function.GAST, voting=False)
+
+        first = make_meeting(group, 1, date(2026, 1, 27), MinutesStatus.GENEHMIGT)
+        first.approved_at, first.approved_by_id = datetime(2026, 5, 12, 12, tzinfo=timezone.utc), protokoll.user_id
+        first.approval_note = "in der 2. Sitzung am 12.05.2026 einstimmig"
+        make_item(first, "Begrüßung und Tagesordnung", minutes="Alle sind da.")
+        go = make_item(first, "Geschäftsordnung", minutes="Die Geschäftsordnung wird besprochen.")
+        make_decision(go, GO_DECISION, yes=6)
+        make_action(go, "Übersicht der Fachleistungsstunden erstellen", "Anna Adler", date(2026, 3, 1))
+        done = make_action(go, "Raum für den Workshop buchen", "Bernd Berg")
+        done.done_at = datetime(2026, 2, 1, tzinfo=timezone.utc)
+        for ms in group.memberships:
+            db.session.add(Attendance(meeting=first, membership_id=ms.id, presence=Presence.ANWESEND))
+
+        second = make_meeting(group, 2, date(2026, 5, 12), MinutesStatus.VEROEFFENTLICHT)
+        report = make_item(second, "Bericht aus dem Jugendhilfeausschuss", minutes="Der Ausschuss tagte im April.")
+        make_item(second, "Zielvorgabe 15 % Sozialraumangebote", minutes="Die 15 % werden erreicht.")
+        make_action(report, "Empfehlung für die Dezembersitzung vorbereiten", "Carla Conrad")
+
+        third = make_meeting(group, 3, date(2026, 9, 1), MinutesStatus.ENTWURF, status=MeetingStatus.GEPLANT)
+        make_item(third, "Niederschrift der 2. Sitzung")
+        make_item(third, "Jugendhilfeplanung", minutes="Entwurf zur Jugendhilfeplanung.")
+        make_item(third, "Verschiedenes")
+
+        now = utcnow()
+        db.session.add_all([ReadReceipt(meeting_id=first.id, user_id=protokoll.user_id, read_at=now),
+                            ReadReceipt(meeting_id=second.id, user_id=protokoll.user_id, read_at=now),
+                            ReadReceipt(meeting_id=first.id, user_id=member.user_id, read_at=now)])
+        db.session.commit()
+        return AG(group.slug, group.id, {1: first.id, 2: second.id, 3: third.id})
+
+
+def meeting(ag: AG, number: int) -> Meeting:
+    return db.session.get(Meeting, ag.meetings[number])
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def first_item(app, ag: AG, number: int) -> int:
+    with app.app_context():
+        return ag.first_item(number)
+
+
+def record_attendance(app, ag: AG, client, number: int, absent: int = 0):
+    """All members present except the first ``absent`` voting members (excused)."""
+    with app.app_context():
+        m = meeting(ag, number)
+        members = services.members_on(m.group_id, m.date)
+        voting = [ms.id for ms in members if ms.voting][:absent]
+        data = {f"m-{ms.id}": ("entschuldigt" if ms.id in voting else "anwesend") for ms in members}
+    data["guests"] = "Gerda Winkler (Vorsitzende JHA)"
+    return client.post(ag.url(number, "attendance"), data=data)
+
