@@ -11,9 +11,10 @@ from flask_login import current_user
 from portal.ag import services
 from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestForm, DecisionForm,
                              TransitionForm)
-from portal.ag.meetings import DRAFT_ONLY, frozen_message
+from portal.ag.meetings import DRAFT_ONLY, require_open
 from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
+from portal.errors import Conflict
 from portal.forms import choices
 
 
@@ -87,17 +88,18 @@ _FREE_TEXT_FIELDS = ("title", "description", "minutes", "text", "task", "respons
 
 
 def refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=DRAFT_ONLY) -> None:
-    """409 with the way forward (Berichtigung or withdrawal) unless the minutes are in ``allowed``.
-    The operations refuse the same (Conflict); this page keeps what was typed for copying."""
-    if meeting.minutes_status in allowed:
-        return
-    typed = "\n\n".join(value.strip() for key, value in request.form.items()
-                         if key.endswith(_FREE_TEXT_FIELDS) and value.strip())
-    response = make_response(render_template(
-        "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx, typed=typed,
-        message=frozen_message(meeting),
-        title=f"Die Niederschrift ist {meeting.minutes_status.label.lower()}"), 409)
-    abort(response)
+    """409 with the way forward (Berichtigung or withdrawal) unless the minutes are in ``allowed``
+    (the rule is ``meetings.require_open``, which the operations apply too). What was typed is shown
+    for copying, not lost."""
+    try:
+        require_open(meeting, allowed)
+    except Conflict as refusal:
+        typed = "\n\n".join(value.strip() for key, value in request.form.items()
+                             if key.endswith(_FREE_TEXT_FIELDS) and value.strip())
+        response = make_response(render_template(
+            "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx, typed=typed, message=refusal.message,
+            title=f"Die Niederschrift ist {meeting.minutes_status.label.lower()}"), 409)
+        abort(response)
 
 
 def item_choices(meeting: Meeting, empty: str):
