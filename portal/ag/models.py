@@ -57,7 +57,7 @@ class MeetingStatus(enum.StrEnum):
 
 
 class MinutesStatus(enum.StrEnum):
-    """Lifecycle of a Niederschrift; the allowed steps are in services.TRANSITIONS."""
+    """Lifecycle of a Niederschrift; the allowed steps are in portal.ag.minutes.TRANSITIONS."""
 
     ENTWURF = "entwurf"
     VEROEFFENTLICHT = "veroeffentlicht"
@@ -174,7 +174,7 @@ class Meeting(db.Model):
     status: Mapped[MeetingStatus] = mapped_column(str_enum(MeetingStatus), default=MeetingStatus.GEPLANT)
     #: Guests who are not members, one per line (name and function, no private data).
     guests: Mapped[str] = mapped_column(Text, default="")
-    #: iCalendar SEQUENCE: raised whenever date, time, place or status change.
+    #: iCalendar SEQUENCE: raised whenever date, time, place or status change (portal.ag.meetings).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -224,11 +224,6 @@ class Meeting(db.Model):
     def minutes_visible(self, editor: bool) -> bool:
         """Readers see the minutes once published; editors see the draft as well."""
         return editor or self.minutes_status != MinutesStatus.ENTWURF
-
-    def touch(self) -> None:
-        """Record a change that calendar subscribers must pick up."""
-        self.sequence += 1
-        self.updated_at = utcnow()
 
 
 class AgendaItem(db.Model):

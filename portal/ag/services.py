@@ -1,30 +1,43 @@
-"""AG 78 logic: who holds which function, the minutes lifecycle, quorum and votes, shared queries."""
+"""AG 78 queries shared by the views and other parts of the portal: who holds which function,
+members, quorum, open tasks, what is new to read, the meeting page's data, and the AG dates of the
+shared calendar.
+
+What changes state lives beside this module, one operation per user-visible change:
+``portal.ag.meetings`` (AG, memberships, meetings, agenda, attendance, decisions, tasks, Anlagen)
+and ``portal.ag.minutes`` (the minutes lifecycle, Berichtigungen, change requests, read receipts,
+search).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 
 from flask import has_request_context, url_for
-from sqlalchemy import Date, and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.ag.models import (ActionItem, AgendaItem, Attendance, ChangeRequest, Correction, Decision, Function,
-                              Meeting, MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus,
-                              Presence, ReadReceipt, WorkingGroup)
+from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Function, Meeting,
+                              MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
+                              ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent
-from portal.extensions import db, utcnow
+from portal.errors import NotAllowed
+from portal.extensions import db
 from portal.formatting import BERLIN
+from portal.paging import Page, keyset_page
 from portal.text import render_markdown
+
+#: Loader option for a relationship to User on pages that show only the person's name: their
+#: roles (loaded with every User by default) are not needed there.
+NAME_ONLY = lazyload(User.role_rows)
 
 
 def today() -> date:
     return datetime.now(BERLIN).date()
 
 
-# --- membership -----------------------------------------------------------------------------
+# --- membership and permissions ------------------------------------------------------------------
 
 def active_membership_filter(day: date):
     return and_(Membership.valid_from <= day, or_(Membership.valid_to.is_(None), Membership.valid_to >= day))
@@ -32,7 +45,7 @@ def active_membership_filter(day: date):
 
 def functions_of(user, group: WorkingGroup) -> frozenset[Function]:
     """The functions ``user`` holds in ``group`` today (empty: not a member)."""
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return frozenset()
     rows = db.session.scalars(select(Membership.function).where(
         Membership.group_id == group.id, Membership.user_id == user.id, active_membership_filter(today())))
@@ -52,26 +65,34 @@ def group_with_functions(slug: str, user) -> tuple[WorkingGroup | None, frozense
     return rows[0][0], frozenset(function for _, function in rows if function is not None)
 
 
-def group_html(group: WorkingGroup) -> dict[str, str]:
-    """Description and Geschäftsordnung as sanitised HTML (rendered once per text, then cached)."""
-    return {"description": render_markdown(group.description),
-            "rules": render_markdown(group.rules)}
+def require_editor(group: WorkingGroup, actor) -> frozenset[Function]:
+    """The operations' check for meeting work (WorkingGroup.can_edit); NotAllowed otherwise."""
+    functions = functions_of(actor, group)
+    if not WorkingGroup.can_edit(functions):
+        raise NotAllowed("Das dürfen nur das Protokoll und die Sprecher:innen der AG.")
+    return functions
 
 
-def _people():
-    """Loader options for a relationship to User whose page shows only names: the user's roles
-    (a relationship loaded with every User) are not needed there."""
-    return lazyload(User.role_rows)
+def require_member(group: WorkingGroup, actor) -> frozenset[Function]:
+    """Members (any function) only: read receipts and change requests."""
+    functions = functions_of(actor, group)
+    if not functions:
+        raise NotAllowed("Das können die Mitglieder der AG.")
+    return functions
 
 
-def is_member(user, group: WorkingGroup) -> bool:
-    return bool(functions_of(user, group))
+def require_manager(actor) -> None:
+    if not WorkingGroup.can_manage(actor):
+        raise NotAllowed("AGs und Mitgliedschaften verwaltet die Administration.")
 
 
 def visible_group_ids(user):
-    """Subquery (or None for "all") of the AGs whose content ``user`` may see."""
+    """Subquery (or None for "all") of the AGs whose content ``user`` may see: the SQL form of
+    ``WorkingGroup.can_view`` (tests/test_ag.py ties both together for every demo role)."""
     if WorkingGroup.sees_all(user):
         return None
+    if user is None or not user.is_authenticated:
+        return select(Membership.group_id).where(false())
     return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
 
 
@@ -83,16 +104,36 @@ def groups_for(user) -> list[WorkingGroup]:
     return list(db.session.scalars(stmt))
 
 
+def member_group_ids(user) -> set[int]:
+    """The AGs ``user`` is a member of today."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(select(Membership.group_id).where(
+        Membership.user_id == user.id, active_membership_filter(today()))))
+
+
 def members_on(group_id: int, day: date) -> list[Membership]:
     """Members on ``day``, Sprecher:innen first, then by name; one query."""
     order = {f: i for i, f in enumerate(Function)}
     rows = db.session.scalars(
         select(Membership).join(Membership.user)
         .where(Membership.group_id == group_id, active_membership_filter(day))
-        .options(contains_eager(Membership.user).options(_people()), joinedload(Membership.traeger))
+        .options(contains_eager(Membership.user).options(NAME_ONLY), joinedload(Membership.traeger))
         .order_by(User.display_name)
     ).all()
     return sorted(rows, key=lambda m: order[m.function])
+
+
+def group_html(group: WorkingGroup) -> dict[str, str]:
+    """Description and Geschäftsordnung as sanitised HTML."""
+    return {"description": render_markdown(group.description), "rules": render_markdown(group.rules)}
+
+
+def meetings_page(group: WorkingGroup, cursor: int | None, per_page: int = 20) -> Page:
+    """One page of the AG's meetings, newest first (portal.paging, ``?nach=<meeting id>``)."""
+    stmt = select(Meeting).where(Meeting.group_id == group.id)
+    return keyset_page(stmt, [(Meeting.date, "desc"), (Meeting.number, "desc"), (Meeting.id, "desc")],
+                       cursor, per_page, id_column=Meeting.id)
 
 
 # --- quorum and votes ---------------------------------------------------------------------------
@@ -142,100 +183,7 @@ def vote_problems(q: Quorum, yes: int, no: int, abstain: int) -> str | None:
     return None
 
 
-def add_decision(item: AgendaItem, text: str, yes: int, no: int, abstain: int) -> Decision:
-    decision = Decision(agenda_item=item, text=text.strip(), yes=yes, no=no, abstain=abstain, accepted=yes > no)
-    db.session.add(decision)
-    return decision
-
-
-def save_attendance(meeting: Meeting, presence: dict[int, Presence], guests: str) -> None:
-    current = {a.membership_id: a for a in meeting.attendance}
-    for membership_id, value in presence.items():
-        if membership_id in current:
-            current[membership_id].presence = value
-        else:
-            meeting.attendance.append(Attendance(membership_id=membership_id, presence=value))
-    meeting.guests = guests.strip()
-    if meeting.status in (MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN):
-        meeting.status = MeetingStatus.DURCHGEFUEHRT
-        meeting.touch()
-
-
-# --- minutes lifecycle ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    source: MinutesStatus
-    target: MinutesStatus
-    #: Button text.
-    label: str
-    #: Is a reason (why / where approved) required?
-    reason_required: bool
-    reason_label: str
-    #: Message after the step.
-    done: str
-
-
-#: The only ways minutes may change state. Who may take them: the AG's Protokoll and
-#: Sprecher:innen (WorkingGroup.can_edit). Genehmigt is final; corrections are Berichtigungen.
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    Transition("publish", MinutesStatus.ENTWURF, MinutesStatus.VEROEFFENTLICHT, "Veröffentlichen",
-               False, "Hinweis an die Mitglieder (optional)",
-               "Die Niederschrift ist veröffentlicht. Die Mitglieder sehen sie jetzt als neu."),
-    Transition("withdraw", MinutesStatus.VEROEFFENTLICHT, MinutesStatus.ENTWURF, "Zur Überarbeitung zurückziehen",
-               True, "Warum wird die Niederschrift zurückgezogen?",
-               "Die Niederschrift ist wieder ein Entwurf."),
-    Transition("approve", MinutesStatus.VEROEFFENTLICHT, MinutesStatus.GENEHMIGT, "Als genehmigt eintragen",
-               True, "Genehmigt wo und wie? (z. B. „in der 2. Sitzung am 12.05.2026 einstimmig“)",
-               "Die Niederschrift ist genehmigt. Ab jetzt gibt es Korrekturen nur noch als Berichtigung."),
-]}
-
-
-class TransitionError(Exception):
-    """The step is not possible from the current state (the view answers 409)."""
-
-
-def transitions_from(status: MinutesStatus) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if t.source == status]
-
-
-def apply_transition(meeting: Meeting, name: str, actor, reason: str = "") -> Transition:
-    transition = TRANSITIONS.get(name)
-    if transition is None or transition.source != meeting.minutes_status:
-        raise TransitionError(
-            f"Die Niederschrift ist „{meeting.minutes_status.label}“; dieser Schritt ist jetzt nicht möglich.")
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
-        raise ValueError("Bitte gib eine Begründung an.")
-    now = utcnow()
-    db.session.add(MinutesEvent(meeting=meeting, from_status=transition.source, to_status=transition.target,
-                                actor_id=actor.id, reason=reason, created_at=now))
-    meeting.minutes_status = transition.target
-    if transition.target == MinutesStatus.VEROEFFENTLICHT:
-        meeting.minutes_changed_at = now
-        db.session.flush()
-        mark_read(meeting, actor)  # the author knows the text
-    if transition.target == MinutesStatus.GENEHMIGT:
-        meeting.approved_at = now
-        meeting.approved_by_id = actor.id
-        meeting.approval_note = reason
-    return transition
-
-
-def frozen_message(meeting: Meeting) -> str:
-    if meeting.minutes_status == MinutesStatus.GENEHMIGT:
-        return ("Diese Niederschrift ist genehmigt und kann nicht mehr geändert werden. "
-                "Eine Korrektur wird als datierte Berichtigung angefügt.")
-    return ("Diese Niederschrift ist veröffentlicht. Um sie zu ändern, ziehe sie zuerst zur Überarbeitung "
-            "zurück.")
-
-
-def render_minutes(item: AgendaItem) -> None:
-    item.minutes_html = str(render_markdown(item.minutes))
-
-
-# --- reading -----------------------------------------------------------------------------------
+# --- what is new to read --------------------------------------------------------------------------
 
 def _new_to_member(user_id, day) -> tuple:
     """Conditions on Membership (within a query over Meeting): ``user_id`` is a member on ``day``
@@ -258,33 +206,20 @@ def unread_meeting_ids(user, meeting_ids: list[int]) -> set[int]:
     return {mid for mid, changed, read in rows if read is None or (changed and read < changed)}
 
 
-def mark_read(meeting: Meeting, user) -> None:
-    receipt = db.session.get(ReadReceipt, (meeting.id, user.id))
-    if receipt is None:
-        db.session.add(ReadReceipt(meeting_id=meeting.id, user_id=user.id, read_at=utcnow()))
-    else:
-        receipt.read_at = utcnow()
-
-
-@cache
-def _unread_statement():
-    """Built once per worker: every page's navigation asks for this count (the AG badge)."""
-    user_id = bindparam("user_id")
-    member_of = select(Membership.group_id).where(*_new_to_member(user_id, bindparam("day", type_=Date)))
-    return (select(Meeting.group_id, func.count(Meeting.id))
-            .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user_id))
-            .where(Meeting.group_id.in_(member_of), Meeting.minutes_status != MinutesStatus.ENTWURF,
-                   or_(ReadReceipt.read_at.is_(None), ReadReceipt.read_at < Meeting.minutes_changed_at))
-            .group_by(Meeting.group_id))
-
-
 def unread_by_group(user) -> dict[int, int]:
     """AG id -> number of published minutes that are new to ``user`` (members only); one query."""
-    rows = db.session.execute(_unread_statement(), {"user_id": user.id, "day": today()})
+    member_of = select(Membership.group_id).where(*_new_to_member(user.id, today()))
+    rows = db.session.execute(
+        select(Meeting.group_id, func.count(Meeting.id))
+        .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
+        .where(Meeting.group_id.in_(member_of), Meeting.minutes_status != MinutesStatus.ENTWURF,
+               or_(ReadReceipt.read_at.is_(None), ReadReceipt.read_at < Meeting.minutes_changed_at))
+        .group_by(Meeting.group_id))
     return {group_id: count for group_id, count in rows}
 
 
 def unread_count(user) -> int:
+    """The navigation badge "neu zu lesen" (registered in create_app)."""
     return sum(unread_by_group(user).values())
 
 
@@ -300,7 +235,7 @@ def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:
     return [(m, receipts.get(m.user_id)) for m in once.values()]
 
 
-# --- action items ------------------------------------------------------------------------------
+# --- tasks ----------------------------------------------------------------------------------------
 
 def open_actions(group_id: int, before: Meeting | None = None, limit: int | None = None) -> list[ActionItem]:
     """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first."""
@@ -316,19 +251,14 @@ def open_actions(group_id: int, before: Meeting | None = None, limit: int | None
     return list(db.session.scalars(stmt))
 
 
-def set_action_done(action: ActionItem, done: bool, user) -> None:
-    action.done_at = utcnow() if done else None
-    action.done_by_id = user.id if done else None
-
-
-# --- meetings -------------------------------------------------------------------------------------
+# --- the meeting page -----------------------------------------------------------------------------
 
 #: Lists of a meeting that most meetings do not have (a Berichtigung, a change request, an Anlage; the
 #: history only once the minutes are published): relationship, model, loader options.
 _SELDOM = (
-    ("events", MinutesEvent, (joinedload(MinutesEvent.actor).options(_people()),)),
-    ("corrections", Correction, (joinedload(Correction.author).options(_people()),)),
-    ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(_people()),)),
+    ("events", MinutesEvent, (joinedload(MinutesEvent.actor).options(NAME_ONLY),)),
+    ("corrections", Correction, (joinedload(Correction.author).options(NAME_ONLY),)),
+    ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(NAME_ONLY),)),
     ("attachments", MeetingAttachment, ()),
 )
 
@@ -343,8 +273,7 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
             selectinload(Meeting.agenda).selectinload(AgendaItem.action_items),
             selectinload(Meeting.attendance),
-            # the people on the page are shown by name: joined to their rows, without their roles
-            joinedload(Meeting.approved_by).options(_people()),
+            joinedload(Meeting.approved_by).options(NAME_ONLY),
         )).first()
     if row is None:
         return None
@@ -360,22 +289,10 @@ def next_number(group: WorkingGroup) -> int:
     return (db.session.scalar(select(func.max(Meeting.number)).where(Meeting.group_id == group.id)) or 0) + 1
 
 
-def renumber(meeting: Meeting) -> None:
-    for i, item in enumerate(sorted(meeting.agenda, key=lambda a: a.position), start=1):
-        item.position = i
-
-
-def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
-    """Swap a TOP with its neighbour above ("up") or below ("down")."""
-    items = sorted(meeting.agenda, key=lambda a: a.position)
-    i = items.index(item)
-    j = i - 1 if direction == "up" else i + 1
-    if 0 <= j < len(items):
-        items[i].position, items[j].position = items[j].position, items[i].position
-
+# --- dates --------------------------------------------------------------------------------------
 
 def meetings_in(start: datetime, end: datetime) -> list[Meeting]:
-    """Meetings overlapping [start, end) (aware datetimes), for the calendar; one query."""
+    """Meetings overlapping [start, end) (aware datetimes), for the AG overview; one query."""
     first = (start.astimezone(BERLIN) - timedelta(days=1)).date()
     last = end.astimezone(BERLIN).date()
     rows = db.session.scalars(
@@ -385,73 +302,29 @@ def meetings_in(start: datetime, end: datetime) -> list[Meeting]:
 
 
 def meeting_dates_in(start: datetime, end: datetime) -> list:
-    """Meetings overlapping [start, end) as plain rows for the shared calendar, one query.
-
-    The calendar asks on every month, agenda and feed request, a feed for a year of meetings:
-    rows with the dozen columns a date needs cost a fraction of Meeting objects and their groups.
-    """
+    """Meetings overlapping [start, end) as plain rows for the shared calendar, one query."""
     first = (start.astimezone(BERLIN) - timedelta(days=1)).date()
     last = end.astimezone(BERLIN).date()
-    rows = db.session.execute(_meeting_dates_statement(), {"first": first, "last": last})
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.group_id, Meeting.number, Meeting.date, Meeting.start_time,
+               Meeting.end_time, Meeting.place, Meeting.status, Meeting.sequence, Meeting.updated_at,
+               WorkingGroup.slug, WorkingGroup.short_name)
+        .join(WorkingGroup, WorkingGroup.id == Meeting.group_id)
+        .where(Meeting.date >= first, Meeting.date <= last)
+        .order_by(Meeting.date, Meeting.start_time))
     return [r for r in rows if datetime.combine(r.date, r.start_time, tzinfo=BERLIN) < end
             and datetime.combine(r.date, r.end_time, tzinfo=BERLIN) > start]
 
 
-@cache
-def _meeting_dates_statement():
-    return (select(Meeting.id, Meeting.group_id, Meeting.number, Meeting.date, Meeting.start_time,
-                   Meeting.end_time, Meeting.place, Meeting.status, Meeting.sequence, Meeting.updated_at,
-                   WorkingGroup.slug, WorkingGroup.short_name)
-            .join(WorkingGroup, WorkingGroup.id == Meeting.group_id)
-            .where(Meeting.date >= bindparam("first", type_=Date), Meeting.date <= bindparam("last", type_=Date))
-            .order_by(Meeting.date, Meeting.start_time))
-
-
-# --- search -------------------------------------------------------------------------------------
-
-SEARCH_LIMIT = 30
-
-
-def search_minutes(user, q: str) -> list[AgendaItem]:
-    """TOPs whose title, minutes or decisions contain ``q``, in published minutes of the user's AGs."""
-    # % and _ typed by the user are literal characters, not wildcards
-    like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-    def hit(column):
-        return func.lower(column).like(like, escape="\\")
-
-    decision_hit = select(Decision.agenda_item_id).where(hit(Decision.text))
-    stmt = (select(AgendaItem).join(AgendaItem.meeting)
-            .where(Meeting.minutes_status != MinutesStatus.ENTWURF,
-                   or_(hit(AgendaItem.title), hit(AgendaItem.minutes), AgendaItem.id.in_(decision_hit)))
-            .options(contains_eager(AgendaItem.meeting).joinedload(Meeting.group))
-            .order_by(Meeting.date.desc(), AgendaItem.position).limit(SEARCH_LIMIT))
-    ids = visible_group_ids(user)
-    if ids is not None:
-        stmt = stmt.where(Meeting.group_id.in_(ids))
-    return list(db.session.scalars(stmt))
-
-
-def snippet(text: str, q: str, width: int = 90) -> tuple[str, str, str]:
-    """(before, match, after) around the first hit of ``q`` in ``text`` (plain text)."""
-    plain = " ".join(text.replace("*", "").replace("#", "").split())
-    i = plain.lower().find(q.lower())
-    if i < 0:
-        return (plain[: width * 2] + ("…" if len(plain) > width * 2 else ""), "", "")
-    start = max(0, i - width)
-    end = min(len(plain), i + len(q) + width)
-    return (("…" if start else "") + plain[start:i], plain[i:i + len(q)],
-            plain[i + len(q):end] + ("…" if end < len(plain) else ""))
-
-
 def personal_data(user) -> list[dict]:
     """The user's AG memberships, for the DSGVO export."""
-    rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id).order_by(Membership.id))
+    rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id)
+                              .options(joinedload(Membership.group)).order_by(Membership.id))
     return [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
              "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None} for m in rows]
 
 
-# --- the shared calendar's AG dates ----------------------------------------------------------------------------------
+# --- the shared calendar's AG dates ----------------------------------------------------------------
 
 def _calendar_url(slug: str, meeting_id: int) -> str:
     """Path of the meeting page (the calendar may also run outside a request, e.g. in a CLI export)."""
@@ -485,5 +358,3 @@ def calendar_events(start: datetime, end: datetime, user) -> list[ExternalEvent]
         )
         for m in meeting_dates_in(start, end)
     ]
-
-

@@ -1,37 +1,48 @@
 """AG 78 in a real browser: the Protokoll takes the minutes of a meeting and publishes them, a member
-reads them, the Protokoll sees who read them, approval freezes the text, non-members get 404."""
+reads them, the Protokoll sees who read them, approval freezes the text, non-members get 404.
+
+Data: the AG of tests/factories/ag.py (``build_ag``: "AG Prüf", 6 voting members, meetings 1–3)."""
 import re
 
+import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from tests.browser.conftest import check_page
+from tests.factories.ag import build_ag
 
 
-def _meeting_path(live_server, number: int) -> str:
-    from portal.ag.models import Meeting
-    from portal.extensions import db
+@pytest.fixture
+def ag(live_server):
+    return build_ag(live_server.app)
+
+
+def _meeting_path(live_server, ag, number: int) -> tuple[str, int]:
+    with live_server.app.app_context():
+        return ag.url(number), ag.first_item(number)
+
+
+def _name(live_server, role: str) -> str:
+    from tests.conftest import get_user
 
     with live_server.app.app_context():
-        m = db.session.scalar(select(Meeting).where(Meeting.number == number))
-        return f"/ag/hze/meetings/{m.id}/", m.agenda[0].id
+        return get_user(role).display_name
 
 
-def test_minutes_from_attendance_to_approval(page_as, live_server):
-    path, first_top = _meeting_path(live_server, 5)
+def test_minutes_from_attendance_to_approval(page_as, live_server, ag):
+    path, first_top = _meeting_path(live_server, ag, 3)
 
     # --- the Protokoll records attendance -------------------------------------------------------------
     protokoll = page_as("protokoll")
     protokoll.goto(path)
-    expect(protokoll.get_by_role("heading", level=1)).to_contain_text("5. Sitzung")
+    expect(protokoll.get_by_role("heading", level=1)).to_contain_text("3. Sitzung")
     check_page(protokoll)
     protokoll.get_by_role("link", name="Anwesenheit erfassen").click()
     check_page(protokoll)
-    protokoll.get_by_role("group", name=re.compile("Uwe Schröder")).get_by_label("entschuldigt").check()
-    protokoll.get_by_role("group", name=re.compile("Nicole Zimmermann")).get_by_label("fehlt").check()
+    protokoll.get_by_role("group", name=re.compile("Bernd Berg")).get_by_label("entschuldigt").check()
+    protokoll.get_by_role("group", name=re.compile("Carla Conrad")).get_by_label("fehlt").check()
     protokoll.get_by_label("Gäste").fill("Gerda Winkler (Vorsitzende JHA)")
     protokoll.get_by_role("button", name="Anwesenheit speichern").click()
-    expect(protokoll.get_by_text("15 von 17 stimmberechtigten Mitgliedern anwesend").first).to_be_visible()
+    expect(protokoll.get_by_text("4 von 6 stimmberechtigten Mitgliedern anwesend").first).to_be_visible()
     check_page(protokoll)
 
     # --- writes the minutes of TOP 1 with a decision and a task ---------------------------------------
@@ -45,18 +56,18 @@ def test_minutes_from_attendance_to_approval(page_as, live_server):
     expect(top.get_by_role("listitem").filter(has_text="keine Einwände")).to_be_visible()
 
     top.get_by_text("Beschluss eintragen").click()
-    top.get_by_label("Beschlusstext").fill("Die Niederschrift der 4. Sitzung wird genehmigt.")
-    top.get_by_label(re.compile(r"^Ja\b")).fill("16")  # more than the 15 present
+    top.get_by_label("Beschlusstext").fill("Die Niederschrift der 2. Sitzung wird genehmigt.")
+    top.get_by_label(re.compile(r"^Ja\b")).fill("5")  # more than the 4 present
     top.get_by_role("button", name="Beschluss speichern").click()
     top = protokoll.get_by_role("region", name=re.compile(r"^TOP 1:"))
-    expect(top.get_by_text("aber nur 15 stimmberechtigte Mitglieder sind anwesend")).to_be_visible()
-    expect(top.get_by_label("Beschlusstext")).to_have_value("Die Niederschrift der 4. Sitzung wird genehmigt.")
+    expect(top.get_by_text("aber nur 4 stimmberechtigte Mitglieder sind anwesend")).to_be_visible()
+    expect(top.get_by_label("Beschlusstext")).to_have_value("Die Niederschrift der 2. Sitzung wird genehmigt.")
     check_page(protokoll)
-    top.get_by_label(re.compile(r"^Ja\b")).fill("14")
+    top.get_by_label(re.compile(r"^Ja\b")).fill("3")
     top.get_by_label("Enthaltung").fill("1")
     top.get_by_role("button", name="Beschluss speichern").click()
     top = protokoll.get_by_role("region", name=re.compile(r"^TOP 1:"))
-    expect(top.get_by_text("(14 Ja, 0 Nein, 1 Enthaltung)")).to_be_visible()
+    expect(top.get_by_text("(3 Ja, 0 Nein, 1 Enthaltung)")).to_be_visible()
 
     top.get_by_text("Aufgabe eintragen").click()
     top.get_by_label("Aufgabe").fill("Niederschrift an den Jugendhilfeausschuss weiterleiten")
@@ -82,25 +93,25 @@ def test_minutes_from_attendance_to_approval(page_as, live_server):
     check_page(member)
     member.goto(path)
     expect(member.get_by_text("neu für dich")).to_be_visible()
-    expect(member.get_by_text("(14 Ja, 0 Nein, 1 Enthaltung)")).to_be_visible()
+    expect(member.get_by_text("(3 Ja, 0 Nein, 1 Enthaltung)")).to_be_visible()
     check_page(member)
     member.get_by_role("button", name="Als gelesen bestätigen").click()
     expect(member.get_by_text("Du hast diese Niederschrift gelesen.")).to_be_visible()
     expect(member.get_by_text("neu für dich")).to_have_count(0)
-    expect(badge).to_have_accessible_name(re.compile("1 neu zu lesen"))  # the 4. Sitzung is still unread
+    expect(badge).to_have_accessible_name(re.compile("1 neu zu lesen"))  # the 2. Sitzung is still unread
     check_page(member)
 
     # --- the Protokoll sees who has read them ------------------------------------------------------------
     protokoll.goto(path)
     protokoll.get_by_role("link", name="Wer hat gelesen?").click()
-    expect(protokoll.get_by_role("row", name=re.compile("Martin Hoffmann"))).to_contain_text("gelesen")
-    expect(protokoll.get_by_role("row", name=re.compile("Uwe Schröder"))).to_contain_text("noch nicht gelesen")
+    expect(protokoll.get_by_role("row", name=re.compile(_name(live_server, "ag_mitglied")))).to_contain_text("gelesen")
+    expect(protokoll.get_by_role("row", name=re.compile("Bernd Berg"))).to_contain_text("noch nicht gelesen")
     check_page(protokoll)
 
     # --- approval freezes the text -------------------------------------------------------------------------
     protokoll.goto(path)
     protokoll.get_by_text("Als genehmigt eintragen", exact=True).first.click()
-    protokoll.get_by_label("Genehmigt wo und wie?").fill("in der 6. Sitzung einstimmig")
+    protokoll.get_by_label("Genehmigt wo und wie?").fill("in der 4. Sitzung einstimmig")
     protokoll.get_by_role("button", name="Als genehmigt eintragen").click()
     expect(protokoll.get_by_text("Die Niederschrift ist genehmigt.")).to_be_visible()
     expect(protokoll.get_by_role("link", name=re.compile("^Bearbeiten"))).to_have_count(0)
@@ -122,11 +133,11 @@ def test_minutes_from_attendance_to_approval(page_as, live_server):
     check_page(outsider)
 
 
-def test_member_searches_minutes_as_they_type_and_prints_a_niederschrift(page_as, live_server):
-    path, _ = _meeting_path(live_server, 1)
+def test_member_searches_minutes_as_they_type_and_prints_a_niederschrift(page_as, live_server, ag):
+    path, _ = _meeting_path(live_server, ag, 1)
     page = page_as("ag_mitglied", phone=True)
-    page.goto("/ag/hze/")
-    expect(page.get_by_role("heading", name="Mitglieder (20, davon 17 stimmberechtigt)")).to_be_visible()
+    page.goto(f"{ag.base}/")
+    expect(page.get_by_role("heading", name="Mitglieder (7, davon 6 stimmberechtigt)")).to_be_visible()
     check_page(page)
     page.goto("/ag/search")
     page.get_by_label("Suchbegriff").press_sequentially("Geschäftsordnung")
@@ -138,24 +149,24 @@ def test_member_searches_minutes_as_they_type_and_prints_a_niederschrift(page_as
     check_page(page)
 
 
-def test_administration_pages_of_an_ag_are_accessible(page_as):
+def test_administration_pages_of_an_ag_are_accessible(page_as, ag):
     page = page_as("admin")
-    for url in ["/ag/", "/ag/new", "/ag/hze/", "/ag/hze/edit", "/ag/hze/members/new"]:
+    for url in ["/ag/", "/ag/new", f"{ag.base}/", f"{ag.base}/edit", f"{ag.base}/members/new"]:
         assert page.goto(url).status == 200, url
         check_page(page)
-    page.goto("/ag/hze/members/new")
+    page.goto(f"{ag.base}/members/new")
     page.get_by_label("Person").select_option(label="Thomas Becker (fachkraft@awo.example)")
     page.get_by_label("vertritt den Träger").select_option(label="Arbeiterwohlfahrt Kreisverband e. V.")
     page.get_by_label("stimmberechtigt").check()
     page.get_by_role("button", name="Speichern").click()
-    expect(page.get_by_role("heading", name="Mitglieder (21, davon 18 stimmberechtigt)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mitglieder (8, davon 7 stimmberechtigt)")).to_be_visible()
 
 
-def test_protokoll_plans_a_meeting_with_agenda_and_attachment_and_bad_input_is_explained(page_as, tmp_path):
+def test_protokoll_plans_a_meeting_with_agenda_and_attachment_and_bad_input_is_explained(page_as, tmp_path, ag):
     page = page_as("protokoll", phone=True)
-    page.goto("/ag/hze/")
+    page.goto(f"{ag.base}/")
     page.get_by_role("link", name="Sitzung anlegen").click()
-    expect(page.get_by_label("Nummer der Sitzung")).to_have_value("6")
+    expect(page.get_by_label("Nummer der Sitzung")).to_have_value("4")
     check_page(page)
     page.get_by_label("Datum").fill("2027-05-11")
     page.get_by_label("Beginn").fill("12:00")
@@ -168,7 +179,7 @@ def test_protokoll_plans_a_meeting_with_agenda_and_attachment_and_bad_input_is_e
     page.get_by_label("Beginn").fill("09:00")
     page.get_by_label("Ende").fill("12:00")
     page.get_by_role("button", name="Speichern").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("6. Sitzung")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("4. Sitzung")
 
     page.get_by_text("Tagesordnungspunkt hinzufügen").click()
     page.get_by_label("Beschreibung").fill("Bericht der Träger")
@@ -186,11 +197,11 @@ def test_protokoll_plans_a_meeting_with_agenda_and_attachment_and_bad_input_is_e
     page.get_by_role("button", name="Anlage hochladen").click()
     expect(page.get_by_text("hat ein nicht erlaubtes Format")).to_be_visible()
     check_page(page)
-    pdf = tmp_path / "Einladung 6. Sitzung.pdf"
+    pdf = tmp_path / "Einladung 4. Sitzung.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     page.get_by_label("Datei").set_input_files(str(pdf))
     page.get_by_label("gehört zu").select_option(label="TOP 1: Berichte aus den Sozialräumen")
     page.get_by_role("button", name="Anlage hochladen").click()
     expect(page.get_by_role("region", name=re.compile("^TOP 1")).get_by_role(
-        "link", name="Einladung 6. Sitzung.pdf")).to_be_visible()
+        "link", name="Einladung 4. Sitzung.pdf")).to_be_visible()
     check_page(page)

@@ -1,0 +1,146 @@
+"""What the AG views share: the AG of the request with the user's functions, loading a meeting or
+TOP (404), the refusal of changes to settled minutes (409 with the typed text), and the context
+of the meeting page with its forms."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from portal.ag import services
+from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestForm, DecisionForm,
+                             TransitionForm)
+from portal.ag.meetings import DRAFT_ONLY, require_open
+from portal.ag.minutes import transitions_from
+from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
+from portal.errors import Conflict
+from portal.forms import choices
+
+
+@dataclass
+class Ctx:
+    """The AG of the request and what the signed-in user may do in it (the model's rules)."""
+
+    group: WorkingGroup
+    functions: frozenset[Function]
+
+    @property
+    def member(self) -> bool:
+        return bool(self.functions)
+
+    @property
+    def editor(self) -> bool:
+        return WorkingGroup.can_edit(self.functions)
+
+    @property
+    def manager(self) -> bool:
+        return WorkingGroup.can_manage(current_user)
+
+
+def actor():
+    """The signed-in user as the object itself (not Flask-Login's proxy): operations hand it to
+    the listeners of their events, which may keep it beyond the request."""
+    return current_user._get_current_object()
+
+
+def load_ctx(slug: str) -> Ctx:
+    group, functions = services.group_with_functions(slug, current_user)
+    if group is None or not group.can_view(current_user, functions):
+        abort(404)  # non-members may not learn what the AG discusses
+    return Ctx(group, functions)
+
+
+def editor_ctx(slug: str) -> Ctx:
+    ctx = load_ctx(slug)
+    if not ctx.editor:
+        abort(403, description="Das dürfen nur das Protokoll und die Sprecher:innen der AG.")
+    return ctx
+
+
+def manager_ctx(slug: str) -> Ctx:
+    ctx = load_ctx(slug)
+    if not ctx.manager:
+        abort(403, description="AGs und Mitgliedschaften verwaltet die Administration.")
+    return ctx
+
+
+def load_meeting(ctx: Ctx, meeting_id: int) -> Meeting:
+    meeting = services.load_meeting(ctx.group, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def load_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = next((i for i in meeting.agenda if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    return item
+
+
+def meeting_url(meeting: Meeting, anchor: str | None = None) -> str:
+    return url_for("ag.meeting", slug=meeting.group.slug, meeting_id=meeting.id, _anchor=anchor)
+
+
+#: Form fields (by name ending) that hold text someone wrote, as opposed to ids, numbers and dates.
+_FREE_TEXT_FIELDS = ("title", "description", "minutes", "text", "task", "responsible", "guests")
+
+
+def refuse_frozen(ctx: Ctx, meeting: Meeting, allowed=DRAFT_ONLY) -> None:
+    """409 with the way forward (Berichtigung or withdrawal) unless the minutes are in ``allowed``
+    (the rule is ``meetings.require_open``, which the operations apply too). What was typed is shown
+    for copying, not lost."""
+    try:
+        require_open(meeting, allowed)
+    except Conflict as refusal:
+        typed = "\n\n".join(value.strip() for key, value in request.form.items()
+                             if key.endswith(_FREE_TEXT_FIELDS) and value.strip())
+        response = make_response(render_template(
+            "ag/frozen.html", group=ctx.group, meeting=meeting, ctx=ctx, typed=typed, message=refusal.message,
+            title=f"Die Niederschrift ist {meeting.minutes_status.label.lower()}"), 409)
+        abort(response)
+
+
+def item_choices(meeting: Meeting, empty: str):
+    return choices([(0, empty)] + [(i.id, f"{i.label}: {i.title}") for i in meeting.agenda])
+
+
+def fresh_form(kind: str, meeting: Meeting, item: AgendaItem | None):
+    prefix = f"{kind}{item.id}" if item else kind
+    if kind == "decision":
+        return DecisionForm(prefix=prefix, formdata=None)
+    if kind == "action":
+        return ActionItemForm(prefix=prefix, formdata=None)
+    if kind == "agenda":
+        return AgendaItemForm(prefix=prefix, formdata=None)
+    if kind == "change":
+        return ChangeRequestForm(prefix=prefix, formdata=None)
+    if kind == "attachment":
+        form = AttachmentForm(prefix=prefix, formdata=None)
+        form.agenda_item.choices = item_choices(meeting, "– die ganze Sitzung –")
+        return form
+    if kind.startswith("transition-"):
+        return TransitionForm(prefix=kind, formdata=None)
+    raise KeyError(kind)
+
+
+def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
+    members = services.members_on(ctx.group.id, meeting.date)
+    presence = {a.membership_id: a.presence for a in meeting.attendance}
+    published = meeting.minutes_status != MinutesStatus.ENTWURF
+    unread = ctx.member and meeting.id in services.unread_meeting_ids(current_user, [meeting.id])
+    forms = extra.pop("forms", {})
+    return dict(
+        ctx=ctx, group=ctx.group, meeting=meeting, members=members, presence=presence,
+        quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
+        show_minutes=meeting.minutes_visible(ctx.editor),
+        carried=services.open_actions(ctx.group.id, before=meeting),
+        transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
+        form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),
+        today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
+
+
+def meeting_page_with_errors(ctx: Ctx, meeting: Meeting, key, form, status: int = 422):
+    """Re-render the meeting page with the failed form filled in, for requests without htmx."""
+    return render_template("ag/meeting.html", **meeting_page_ctx(ctx, meeting, forms={key: form})), status
