@@ -307,6 +307,9 @@ def transition(proposal_id: int):
         db.session.rollback()
         proposal = _get_visible(proposal_id, *_detail_options())
         flash(e.message, "error")
+        typed = (form.comment.data or "").strip()
+        if typed:  # the decision form may be gone in the new state: show the text, do not lose it
+            flash(f"Dein Text wurde nicht gespeichert: „{typed}“", "info")
         return _render_detail(proposal, 409, transition_form=form, focus_action=action.value)
     db.session.commit()
     flash(FLASH[action], "success")
