@@ -24,7 +24,7 @@ def make_proposal(state: ProposalState = ProposalState.ENTWURF, traeger: str = "
     t = db.session.scalar(select(Traeger).where(Traeger.short_name == traeger))
     s = db.session.scalar(select(Sozialraum).where(Sozialraum.slug == raum))
     defaults = dict(
-        title=title or f"Projekt {next(_numbers)} ({state.value})", target_group="Kinder 6–12 Jahre",
+        title=f"Projekt {next(_numbers)} ({state.value})" if title is None else title, target_group="Kinder 6–12 Jahre",
         content="Spielen, basteln, draußen sein.",
         hours_per_week=3.0, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
         expected_effect="Kinder kennen ihren Stadtteil besser.", contact_person="Thomas Becker",
