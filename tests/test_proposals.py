@@ -522,6 +522,7 @@ def next_link(response) -> str | None:
 @pytest.mark.parametrize("role, path", [
     ("fachkraft", "/proposals/"),
     ("leitung", "/proposals/?state=eingereicht"),
+    ("leitung", "/proposals/inbox"),
     ("ehrenamt", "/proposals/approved"),
 ])
 def test_deep_pages_are_keyset_paginated_with_a_fixed_number_of_queries(app, client_as, count_queries, role, path):
@@ -547,11 +548,15 @@ def titles_on(response) -> list[str]:
 
 
 @pytest.mark.parametrize("path, config_key, size", [("/proposals/", "PAGE_SIZE", 3),
-                                                    ("/proposals/approved?alle=1", "APPROVED_PAGE_SIZE", 1)])
+                                                    ("/proposals/approved?alle=1", "APPROVED_PAGE_SIZE", 1),
+                                                    ("/proposals/inbox", "PAGE_SIZE", 2)])
 def test_keyset_pages_show_every_row_exactly_once_in_order(app, client_as, path, config_key, size):
+    same_time = utcnow() - timedelta(days=3)
     for i, raum in enumerate(["nord", "west", "mitte-sued", "nord", "west", "nord"]):
         made(app, S.FREIGEGEBEN, raum=raum, title=f"Projekt {i % 3}")  # equal titles: the id decides
         made(app, S.ENTWURF, raum=raum)
+        made(app, S.EINGEREICHT if i % 2 else S.BERICHTET, raum=raum, submitted_at=same_time,
+             reported_at=same_time if i % 2 == 0 else None)  # waiting since the same moment: the id decides
     c = client_as("leitung")
     app.config[config_key] = 1000
     whole = titles_on(c.get(path))
