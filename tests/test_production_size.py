@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from bench.pages import PAGES
 from portal.board.models import Post
@@ -38,31 +38,6 @@ def page_queries(app, client_for, count_queries) -> dict[str, int]:
         assert response.status_code == 200, page.name
         counts[page.name] = q.count
     return counts
-
-
-def statements_run(app, client, path: str, wanted) -> list[tuple[str, tuple]]:
-    """The SQL statements (with parameters) a GET of ``path`` runs for which ``wanted(sql)`` holds."""
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if wanted(statement):
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    return seen
-
-
-def query_plan(app, statement: str, parameters) -> list[str]:
-    """SQLite's EXPLAIN QUERY PLAN of a statement, one line per step."""
-    with app.app_context():
-        return [row[-1] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
 
 
 def test_seed_bench_fills_every_feature_consistently(app):
@@ -177,13 +152,3 @@ def test_agenda_page_from_the_short_window_is_the_page_of_the_quarter(app, count
     assert sum(len(occ) for _, occ in days) >= calendar_occurrences.AGENDA_PAGE_SIZE
     # one pass over the events, not a second look at the quarter (the SQL itself: bench/plans_calendar.py)
     assert q.count == quiet.count
-
-
-def test_running_approved_projects_are_found_through_state_and_end(app, client_as, request):
-    """"Freigegebene Projekte" counts and lists the running projects from the (state, ends_on) index."""
-    if request.config.getoption("--db") != "sqlite":
-        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-    seen = statements_run(app, client_as("koordination"), "/proposals/approved",
-                          lambda sql: sql.lstrip().startswith("SELECT count(") and "FROM proposal" in sql)
-    plan = query_plan(app, *seen[0])
-    assert any("ix_proposal_state_ends" in line for line in plan), plan
