@@ -89,7 +89,7 @@ def queue_instant(user: User, notification: Notification) -> OutboxMail:
     """The mail of one notification, "E-Mail sofort". Joins the caller's transaction."""
     kind = KINDS[notification.kind]
     return _outbox(user, notification.kind, notification.text, "instant", notification.kind,
-                   notification=notification, link=absolute(notification.url), kind=kind)
+                   notification=notification, link=absolute(notification.url), kind_info=kind)
 
 
 # --- digests -------------------------------------------------------------------------------------------
