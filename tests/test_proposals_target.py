@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.org.models import Sozialraum
-from portal.proposals import services
+from portal.proposals import services, target
 from portal.proposals.models import APPROVED_STATES, HzeHours, Proposal, ProposalState
 from tests.conftest import get_user
-from tests.proposal_factory import make_proposal
+from tests.factories.proposals import make_proposal
 
 S = ProposalState
 
@@ -26,30 +26,30 @@ S = ProposalState
     (date(2018, 1, 1), date(2019, 6, 30), 0),        # already over
 ])
 def test_weeks_of_a_month_in_a_run(start, end, weeks):
-    assert services.weeks_in_run(2019, 7, start, end) == pytest.approx(weeks)
+    assert target.weeks_in_run(2019, 7, start, end) == pytest.approx(weeks)
 
 
 def test_february_of_a_leap_year_has_29_days_of_weeks():
-    assert services.weeks_in_run(2024, 2, date(2024, 1, 1), date(2024, 12, 31)) == pytest.approx(29 / 7)
+    assert target.weeks_in_run(2024, 2, date(2024, 1, 1), date(2024, 12, 31)) == pytest.approx(29 / 7)
 
 
 def test_share_formula_on_the_domain_figures():
     # Nord, Juli 2019: 1507,6 HzE hours; one group offer of 3 hours a week all month
-    july = services.MonthFigure(date(2019, 7, 1), project_hours=3 * 31 / 7, hze_hours=1507.6)
+    july = target.MonthFigure(date(2019, 7, 1), project_hours=3 * 31 / 7, hze_hours=1507.6)
     assert july.project_hours == pytest.approx(13.2857, abs=1e-4)
     assert july.share == pytest.approx(13.285714 / (13.285714 + 1507.6))
     assert july.share == pytest.approx(0.008736, abs=1e-6)
     # 15 % means P = 0.15/0.85 * H = 266.05 h in July, i.e. about 60 hours a week
     assert july.hours_to_target == pytest.approx(0.15 / 0.85 * 1507.6 - 13.285714)
-    enough = services.MonthFigure(date(2019, 7, 1), project_hours=0.15 / 0.85 * 1507.6, hze_hours=1507.6)
+    enough = target.MonthFigure(date(2019, 7, 1), project_hours=0.15 / 0.85 * 1507.6, hze_hours=1507.6)
     assert enough.share == pytest.approx(0.15) and enough.hours_to_target == pytest.approx(0)
     # Mitte 785,3 h and Süd 826,42 h: the same project weighs twice as much in a smaller team
-    mitte = services.MonthFigure(date(2019, 7, 1), project_hours=3 * 31 / 7, hze_hours=785.3)
+    mitte = target.MonthFigure(date(2019, 7, 1), project_hours=3 * 31 / 7, hze_hours=785.3)
     assert mitte.share == pytest.approx(13.285714 / (13.285714 + 785.3))
 
 
 def test_month_without_hze_hours_has_no_share():
-    m = services.MonthFigure(date(2019, 7, 1), project_hours=10, hze_hours=None)
+    m = target.MonthFigure(date(2019, 7, 1), project_hours=10, hze_hours=None)
     assert m.share is None and m.hours_to_target is None and not m.reached
 
 
@@ -64,7 +64,7 @@ def test_only_approved_projects_of_the_sozialraum_count(app):
         make_proposal(S.FREIGEGEBEN, raum="west", hours_per_week=10, title="anderer Sozialraum", **run)
         services.set_hze_hours(nord.id, date(2019, 7, 1), 1507.6, get_user("leitung"))
         db.session.flush()
-        [area] = services.target_figures(2019, [nord])
+        [area] = target.target_figures(2019, [nord])
         july = area.months[6]
         assert july.project_hours == pytest.approx(5 * 31 / 7)
         assert july.hze_hours == 1507.6
@@ -176,11 +176,11 @@ def test_kept_project_hours_equal_a_fresh_sum(app):
                           ends_on=date(2026, 11, 3))
         db.session.flush()
         for _ in range(2):  # computed, then kept
-            figures = services.target_figures(2026, raeume)
-            fresh = services.compute_project_hours(2026, [s.id for s in raeume])
+            figures = target.target_figures(2026, raeume)
+            fresh = target.compute_project_hours(2026, [s.id for s in raeume])
             assert {a.sozialraum.id: [m.project_hours for m in a.months] for a in figures} == fresh
             for a in figures:
-                expected = [sum(p.hours_per_week * services.weeks_in_run(2026, m, p.starts_on, p.ends_on)
+                expected = [sum(p.hours_per_week * target.weeks_in_run(2026, m, p.starts_on, p.ends_on)
                                 for p in db.session.scalars(select(Proposal).where(
                                     Proposal.sozialraum_id == a.sozialraum.id,
                                     Proposal.state.in_(APPROVED_STATES))) if p.hours_per_week)

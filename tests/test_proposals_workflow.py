@@ -4,15 +4,16 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from portal.extensions import db
-from portal.proposals import services
+from portal.errors import OperationError
+from portal.proposals import services, workflow
 from portal.proposals.models import Proposal, ProposalEvent, ProposalState
-from portal.proposals.services import Action, TransitionRefused
+from portal.proposals.workflow import Action
 from tests.conftest import get_user
-from tests.proposal_factory import make_proposal
+from tests.factories.proposals import make_proposal
 
 S = ProposalState
 
-#: The workflow of issue 5, written down independently of services.TRANSITIONS.
+#: The workflow of issue 5, written down independently of workflow.TRANSITIONS.
 EXPECTED = {
     (S.ENTWURF, Action.SUBMIT): S.EINGEREICHT,
     (S.RUECKFRAGE, Action.SUBMIT): S.EINGEREICHT,
@@ -52,7 +53,7 @@ def expected_outcome(state, action, role):
 
 
 def test_the_table_in_code_is_the_documented_workflow():
-    assert {k: t.to for k, t in services.TRANSITIONS.items()} == EXPECTED
+    assert {k: t.to for k, t in workflow.TRANSITIONS.items()} == EXPECTED
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -65,12 +66,12 @@ def test_transition_table(app, state, action, role):
         events_before = len(p.events)
         expected = expected_outcome(state, action, role)
         if isinstance(expected, int):
-            with pytest.raises(TransitionRefused) as refused:
-                services.transition(p, action, user, version=p.version, comment="Begründung")
+            with pytest.raises(OperationError) as refused:
+                services.act(p, action, user, version=p.version, comment="Begründung")
             assert refused.value.status == expected
             assert p.state == state and len(p.events) == events_before
         else:
-            event = services.transition(p, action, user, version=p.version, comment="Begründung")
+            event = services.act(p, action, user, version=p.version, comment="Begründung")
             db.session.commit()
             stored = db.session.get(Proposal, p.id, populate_existing=True)
             assert stored.state == expected
@@ -83,8 +84,8 @@ def test_transition_table(app, state, action, role):
 def test_rueckfrage_rejection_and_returned_report_need_a_reason(app, state, action):
     with app.app_context():
         p = make_proposal(state)
-        with pytest.raises(TransitionRefused) as refused:
-            services.transition(p, action, get_user("leitung"), version=p.version, comment="  ")
+        with pytest.raises(OperationError) as refused:
+            services.act(p, action, get_user("leitung"), version=p.version, comment="  ")
         assert refused.value.status == 422 and "comment" in refused.value.field_errors
         assert p.state == state and not p.events
 
@@ -93,15 +94,15 @@ def test_submission_stores_a_snapshot_and_resubmission_shows_what_changed(app):
     with app.app_context():
         p = make_proposal(S.ENTWURF)
         fachkraft, leitung = get_user("fachkraft"), get_user("leitung")
-        services.transition(p, Action.SUBMIT, fachkraft, version=p.version)
-        services.transition(p, Action.QUERY, leitung, version=p.version, comment="Bitte Zielwert nennen.")
+        services.act(p, Action.SUBMIT, fachkraft, version=p.version)
+        services.act(p, Action.QUERY, leitung, version=p.version, comment="Bitte Zielwert nennen.")
         p.hours_per_week = 4.5
         p.indicators[0].target = "10"
-        services.transition(p, Action.SUBMIT, fachkraft, version=p.version)
+        services.act(p, Action.SUBMIT, fachkraft, version=p.version)
         db.session.commit()
         assert [r.number for r in p.revisions] == [1, 2]
         assert p.revisions[0].data["hours_per_week"] == "3,0"
-        previous, latest, changed = services.latest_changes(p)
+        previous, latest, changed = workflow.latest_changes(p)
         assert {c.label: (c.before, c.after) for c in changed} == {
             "Stundenumfang pro Woche": ("3,0", "4,5"),
             "Wirkungsindikatoren": (["Kinder pro Treffen – Erhebung: Strichliste – Ausgangswert 0, Zielwert 8"],
@@ -114,8 +115,8 @@ def test_submission_stores_a_snapshot_and_resubmission_shows_what_changed(app):
 def test_submitting_an_incomplete_draft_is_refused_with_field_messages(app):
     with app.app_context():
         p = make_proposal(S.ENTWURF, title="", hours_per_week=None, indicators=[])
-        with pytest.raises(TransitionRefused) as refused:
-            services.transition(p, Action.SUBMIT, get_user("fachkraft"), version=p.version)
+        with pytest.raises(OperationError) as refused:
+            services.act(p, Action.SUBMIT, get_user("fachkraft"), version=p.version)
         assert refused.value.status == 422
         assert {"title", "hours_per_week", "indicators"} <= set(refused.value.field_errors)
 
@@ -165,8 +166,8 @@ def test_a_concurrent_write_between_read_and_update_loses_no_decision(app):
                               "comment) VALUES (:id, 'approve', 'eingereicht', 'freigegeben', CURRENT_TIMESTAMP, '')"),
                          {"id": pid})
         other.dispose()
-        with pytest.raises(TransitionRefused) as refused:
-            services.transition(p, Action.REJECT, get_user("leitung"), version=loaded_version, comment="Nein.")
+        with pytest.raises(OperationError) as refused:
+            services.act(p, Action.REJECT, get_user("leitung"), version=loaded_version, comment="Nein.")
         assert refused.value.status == 409
         assert "Freigegeben" in refused.value.message
         db.session.rollback()

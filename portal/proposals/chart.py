@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.formatting import MONTHS, zahl
-from portal.proposals.services import TARGET_SHARE, AreaYear
+from portal.proposals.target import TARGET_SHARE, AreaYear
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 80, 12, 24, 44

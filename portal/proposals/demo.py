@@ -13,9 +13,9 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.org.models import Ortsteil, Sozialraum, Traeger
-from portal.proposals import services
+from portal.proposals import workflow
 from portal.proposals.models import HzeHours, Indicator, Proposal, ProposalComment
-from portal.proposals.services import Action
+from portal.proposals.workflow import Action
 from portal.text import render_markdown
 
 DEMO_YEAR = 2026
@@ -118,7 +118,7 @@ def _create(spec: dict, applicant: User, leitung: User) -> None:
                  ortsteile=list(db.session.scalars(select(Ortsteil).where(Ortsteil.name.in_(spec["ortsteile"])))),
                  indicators=[Indicator(position=i, indicator=a, method=b, baseline=c, target=d)
                              for i, (a, b, c, d) in enumerate(spec["indicators"])])
-    services.record_creation(p, applicant, at=created)
+    workflow.record_creation(p, applicant, at=created)
     db.session.add(p)
     db.session.flush()
     flow = spec["flow"]
@@ -127,16 +127,16 @@ def _create(spec: dict, applicant: User, leitung: User) -> None:
     submitted = created + timedelta(days=14)
     if flow == "submitted":  # waiting a few days, so the inbox shows an age
         submitted = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=4)
-    services.transition(p, Action.SUBMIT, applicant, version=None, at=submitted)
+    workflow.transition(p, Action.SUBMIT, applicant, version=None, at=submitted)
     decided = submitted + timedelta(days=9)
     if flow == "approved":
-        services.transition(p, Action.APPROVE, leitung, version=None, at=decided,
+        workflow.transition(p, Action.APPROVE, leitung, version=None, at=decided,
                             comment="Passt gut zum Fachkonzept; freigegeben.",
                             conditions=spec.get("conditions", ""), documents_requested=spec.get("documents", False))
     elif flow == "rejected":
-        services.transition(p, Action.REJECT, leitung, version=None, at=decided, comment=spec["reason"])
+        workflow.transition(p, Action.REJECT, leitung, version=None, at=decided, comment=spec["reason"])
     elif flow == "query":
-        services.transition(p, Action.QUERY, leitung, version=None, at=decided, comment=spec["query"])
+        workflow.transition(p, Action.QUERY, leitung, version=None, at=decided, comment=spec["query"])
         body = "Die Räume stellt die Kirchgemeinde, das ist schon abgesprochen. Die Indikatoren überarbeiten wir."
         p.comments.append(ProposalComment(author_id=applicant.id, body=body, body_html=str(render_markdown(body)),
                                           created_at=decided + timedelta(days=1)))

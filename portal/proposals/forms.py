@@ -1,5 +1,5 @@
 """Forms of Projektanträge. Drafts save incomplete; submitting checks everything
-(services.submission_problems), and the messages land at the fields."""
+(workflow.submission_problems), and the messages land at the fields."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,6 +12,7 @@ from wtforms.widgets import TextInput
 
 from portal.forms import Form, MultiCheckboxField, RowForm, choices, no_control_chars
 from portal.proposals.models import DocumentKind
+from portal.proposals.services import TEXT_FIELDS, DraftValues
 
 NO_SOCIAL_DATA = "Bitte keine Namen oder Daten von Kindern, Familien oder Klient:innen."
 MAX_INDICATORS = 20
@@ -142,6 +143,13 @@ class ProposalForm(Form):
                 field.errors = [message]  # shown above the rows
             else:
                 field.errors = [*field.errors, message]
+
+    def draft_values(self):
+        """The typed values for ``services.create_draft`` / ``save_draft``."""
+        return DraftValues(**{name: getattr(self, name).data or "" for name in TEXT_FIELDS},
+                           hours_per_week=self.hours_per_week.data, starts_on=self.starts_on.data,
+                           ends_on=self.ends_on.data, sozialraum_id=self.sozialraum.data or None,
+                           ortsteil_ids=list(self.ortsteile.data or []), indicators=self.indicator_rows())
 
     def indicator_rows(self) -> list[dict]:
         """Non-blank rows as dicts, in order."""

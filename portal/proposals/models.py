@@ -1,18 +1,16 @@
 """Projektanträge: the Formblatt, its indicators, its history (events and snapshots), the
 discussion, the documents handed in after approval, and the monthly HzE hours for the 15 % target.
 
-Who may see or change a proposal is decided here (``can_view`` / ``can_edit`` / ``is_applicant``)
-and mirrored as SQL in ``visible_to`` so lists and detail pages agree.
+Who may see or change a proposal is decided here (``can_view`` / ``can_edit`` / ``is_applicant``);
+``visible_to`` is ``can_view`` as SQL for the lists, and a test checks that both agree.
 """
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Callable
-
 from sqlalchemy import (JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text,
-                        UniqueConstraint, and_, false, or_, true)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        UniqueConstraint, and_, false, func, or_, true)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.auth.models import Role, User
 from portal.extensions import UTCDateTime, db, str_enum, utcnow
@@ -128,6 +126,11 @@ class Proposal(db.Model):
     documents: Mapped[list[ProposalDocument]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalDocument.id")
 
+    #: Since when it waits for the Leitung: the Wirkungsbericht, else the (last) submission. The
+    #: Leitung's inbox is ordered by it.
+    waiting_since: Mapped[datetime | None] = column_property(func.coalesce(reported_at, submitted_at),
+                                                             deferred=True)
+
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         db.Index("ix_proposal_state_submitted", "state", "submitted_at"),
@@ -156,30 +159,14 @@ class Proposal(db.Model):
             and user.sozialraum_id == self.sozialraum_id
 
     def can_view(self, user) -> bool:
-        return self.viewer(user)(self)
-
-    @staticmethod
-    def viewer(user) -> Callable[[Proposal], bool]:
-        """``can_view`` for many proposals and one user: the user's roles are looked at once,
-        not once per row of a list."""
+        """The Leitung sees everything; the applying side its own proposals; a Koordination
+        everything of its Sozialraum that has left the drafting Träger. SQL: ``visible_to``."""
         if not user.is_authenticated:
-            return lambda p: False
-        if user.has_role(Role.LEITUNG):
-            return lambda p: True
-        traeger_id = user.traeger_id
-        fachkraft = user.has_role(Role.FACHKRAFT)
-        # Koordination of a Sozialraum (None: not one)
-        raum = user.sozialraum_id if user.has_role(Role.KOORDINATION) else None
-
-        def can_view(p: Proposal) -> bool:
-            # the applying side (is_applicant) ...
-            if traeger_id is not None and p.traeger_id == traeger_id and (
-                    fachkraft or (raum is not None and p.sozialraum_id == raum)):
-                return True
-            # ... and the Koordination, which watches everything of its Sozialraum that has left
-            # the drafting Träger
-            return raum is not None and p.sozialraum_id == raum and p.state != ProposalState.ENTWURF
-        return can_view
+            return False
+        if user.has_role(Role.LEITUNG) or self.is_applicant(user):
+            return True
+        return user.has_role(Role.KOORDINATION) and user.sozialraum_id is not None \
+            and self.sozialraum_id == user.sozialraum_id and self.state != ProposalState.ENTWURF
 
     def can_edit(self, user) -> bool:
         return self.state in EDITABLE_STATES and self.is_applicant(user)
@@ -192,7 +179,9 @@ class Proposal(db.Model):
 
     @classmethod
     def visible_to(cls, user):
-        """SQL condition matching ``can_view``."""
+        """SQL condition matching ``can_view`` (tests/test_proposals.py checks both agree)."""
+        if not user.is_authenticated:
+            return false()
         if user.has_role(Role.LEITUNG):
             return true()
         parts = []

@@ -14,25 +14,24 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import role_required
 from portal.auth.models import Role
+from portal.errors import Conflict
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import zahl
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum
-from portal.proposals import services
+from portal.paging import CURSOR_ARG, parse_cursor
+from portal.proposals import services, target as targets, workflow
 from portal.proposals.chart import share_chart
 from portal.proposals.forms import (CommentForm, DocumentForm, HzeHoursForm, ProposalForm, ReportForm,
                                     TransitionForm)
-from portal.proposals.models import (DocumentKind, HzeHours, Indicator, Proposal, ProposalComment,
-                                     ProposalDocument, ProposalEvent, ProposalState)
-from portal.proposals.services import Action, TransitionRefused
-from portal.text import render_markdown
-from portal.uploads import UploadError, delete_upload, save_upload, send_upload
-from portal.urls import row_url
+from portal.proposals.models import (DocumentKind, HzeHours, Proposal, ProposalComment, ProposalDocument,
+                                     ProposalEvent, ProposalState)
+from portal.proposals.workflow import Action, Incomplete
+from portal.uploads import UploadError, send_upload
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
-DOCUMENT_TYPES = {"pdf", "odt", "docx", "xlsx"}
 PER_PAGE = 25
 
 
@@ -40,17 +39,12 @@ def _page_size() -> int:
     return current_app.config.get("PAGE_SIZE", PER_PAGE)
 
 
-def _sees_proposals(user) -> bool:
-    return user.has_role(Role.LEITUNG) or services.can_draft(user) or (
-        user.has_role(Role.KOORDINATION) and user.sozialraum_id is not None)
-
-
 @bp.context_processor
 def _section_context():
     """What the sub-navigation of this section needs."""
     if not current_user.is_authenticated:
         return {}
-    return {"sees_proposals": _sees_proposals(current_user)}
+    return {"sees_proposals": services.sees_proposals(current_user)}
 
 
 def _get_visible(proposal_id: int, *extra_options) -> Proposal:
@@ -61,44 +55,40 @@ def _get_visible(proposal_id: int, *extra_options) -> Proposal:
     return proposal
 
 
-def _refuse(e: TransitionRefused):
-    abort(e.status, description=e.message)
+def _cursor() -> int | None:
+    return parse_cursor(request.args.get(CURSOR_ARG))
 
 
 # --- lists --------------------------------------------------------------------------------------
 
 @bp.get("/")
 def index():
-    if not _sees_proposals(current_user):
+    if not services.sees_proposals(current_user):
         return approved()
     state = request.args.get("state", "")
     state_filter = ProposalState(state) if state in {s.value for s in ProposalState} else None
-    page = services.visible_proposals_page(current_user, state_filter, after=services.parse_cursor(
-        request.args.get("nach")), limit=_page_size())
+    page = services.visible_proposals_page(current_user, state_filter, after=_cursor(), limit=_page_size())
     return render("proposals/index.html", "proposals/_list.html", page=page, state=state,
-                  states=list(ProposalState), can_draft=services.can_draft(current_user), now=utcnow(),
-                  detail_url=row_url("proposals.detail", "proposal_id"))
+                  states=list(ProposalState), can_draft=services.can_draft(current_user), now=utcnow())
 
 
 @bp.get("/inbox")
 @role_required(Role.LEITUNG)
 def inbox():
-    page = db.paginate(services.waiting_for_leitung(), per_page=_page_size(), error_out=False)
-    return render_template("proposals/inbox.html", page=page, now=utcnow(), age=services.age_in_days,
-                           detail_url=row_url("proposals.detail", "proposal_id"))
+    page = services.inbox_page(after=_cursor(), limit=_page_size())
+    return render_template("proposals/inbox.html", page=page, now=utcnow(), age=services.age_in_days)
 
 
 @bp.get("/approved")
 def approved():
     running_only = request.args.get("alle") is None
     page = services.approved_projects_page(date.today() if running_only else None,
-                                           after=services.parse_cursor(request.args.get("nach")),
+                                           after=_cursor(),
                                            limit=current_app.config.get("APPROVED_PAGE_SIZE", 50))
     groups: dict = {}
     for p in page.items:
         groups.setdefault(p.sozialraum, []).append(p)
-    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only,
-                           can_view=Proposal.viewer(current_user), detail_url=row_url("proposals.detail", "proposal_id"))
+    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only)
 
 
 # --- the Formblatt ---------------------------------------------------------------------------------
@@ -127,19 +117,6 @@ def _load_form(form: ProposalForm, p: Proposal) -> None:
         form.indicators.append_entry(
             {"indicator": row.indicator, "method": row.method, "baseline": row.baseline, "target": row.target}
             if row else {})
-
-
-def _apply_form(form: ProposalForm, p: Proposal) -> None:
-    for name in ("title", "target_group", "content", "extension_reason", "expected_effect", "costs",
-                 "contact_person"):
-        setattr(p, name, (getattr(form, name).data or "").strip())
-    p.hours_per_week = form.hours_per_week.data
-    p.starts_on, p.ends_on = form.starts_on.data, form.ends_on.data
-    p.sozialraum_id = form.sozialraum.data or None
-    p.sozialraum = db.session.get(Sozialraum, p.sozialraum_id) if p.sozialraum_id else None
-    p.ortsteile = list(db.session.scalars(select(Ortsteil).where(Ortsteil.id.in_(form.ortsteile.data or []))))
-    p.indicators = [Indicator(position=i, **row) for i, row in enumerate(form.indicator_rows())]
-    p.updated_at = utcnow()
 
 
 def _render_form(form: ProposalForm, proposal: Proposal | None, status: int = 200, trigger=None,
@@ -174,39 +151,35 @@ def _edit_form(proposal: Proposal | None):
             abort(400)
         return _render_form(form, proposal, trigger={"announce": "Zeile entfernt."})
 
-    valid = form.validate()
-    ortsteile = list(db.session.scalars(select(Ortsteil).where(Ortsteil.id.in_(form.ortsteile.data or []))))
-    problems = {**services.value_problems(form.hours_per_week.data, form.starts_on.data, form.ends_on.data),
-                **services.ortsteil_problems(form.sozialraum.data or None, ortsteile)}
-    form.add_errors(problems)
-    if not valid or problems:
+    if not form.validate():
         return _render_form(form, proposal, status=422)
-
     created = proposal is None
-    if created:
-        proposal = Proposal(traeger_id=current_user.traeger_id, traeger=current_user.traeger,
-                            created_by_id=current_user.id)
-        services.record_creation(proposal, current_user)
-        db.session.add(proposal)
-    elif form.version.data != str(proposal.version):
-        abort(409, description="Diesen Antrag hat inzwischen jemand anderes gespeichert. Bitte lade die Seite "
-                               "neu; deine Eingaben wurden nicht übernommen.")
-    _apply_form(form, proposal)
-    db.session.flush()
+    try:
+        if created:
+            proposal = services.create_draft(current_user, form.draft_values())
+        else:
+            services.save_draft(proposal, current_user, form.draft_values(), version=_version(form.version.data))
+    except Incomplete as e:
+        db.session.rollback()
+        form.add_errors(e.field_errors)
+        return _render_form(form, None if created else proposal, status=422)
+    except Conflict as e:
+        # Someone else saved first: the form comes back with everything typed and the current
+        # version, so that saving again is a conscious decision. (For htmx a 422, which it swaps in;
+        # it would not swap a 409.)
+        db.session.rollback()
+        db.session.refresh(proposal)
+        form.version.data = str(proposal.version)
+        form.form_errors.append(e.message)
+        return _render_form(form, proposal, status=422 if wants_fragment() else 409)
 
     if intent == "submit":
-        problems = services.submission_problems(proposal)
-        if not problems:
-            try:
-                services.transition(proposal, Action.SUBMIT, current_user, version=None)
-            except TransitionRefused as e:
-                if e.status != 422:
-                    _refuse(e)
-                problems = e.field_errors
-        if problems:
+        try:
+            services.submit(proposal, current_user, version=None)
+        except Incomplete as e:
             db.session.commit()  # the draft is kept; only the submission waits
             form.version.data = str(proposal.version)
-            form.add_errors(problems)
+            form.add_errors(e.field_errors)
             form.form_errors.append("Der Entwurf ist gespeichert, aber noch nicht eingereicht: "
                                     "bitte ergänze die markierten Angaben.")
             # a new draft now has its own address: a reload must not start an empty form
@@ -222,6 +195,13 @@ def _edit_form(proposal: Proposal | None):
     return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id), trigger="proposal-saved")
 
 
+def _version(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if not services.can_draft(current_user):
@@ -232,11 +212,7 @@ def new():
 @bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
 def edit(proposal_id: int):
     proposal = _get_visible(proposal_id, selectinload(Proposal.indicators), selectinload(Proposal.ortsteile))
-    if not proposal.is_applicant(current_user):
-        abort(403, description="Nur die antragstellende Seite kann den Antrag bearbeiten.")
-    if not proposal.is_editable:
-        abort(409, description=f"Der Antrag ist im Stand „{proposal.state.label}“ und kann nicht mehr bearbeitet "
-                               "werden.")
+    services.check_editable(proposal, current_user)
     return _edit_form(proposal)
 
 
@@ -255,7 +231,7 @@ def _render_detail(proposal: Proposal, status: int = 200, transition_form: Trans
                    focus_action: str | None = None):
     transition_form = transition_form or TransitionForm(formdata=None)
     transition_form.version.data = proposal.version
-    actions = services.allowed_actions(proposal, current_user)
+    actions = workflow.allowed_actions(proposal, current_user)
     if Action.RETURN_REPORT in actions:
         transition_form.comment.description = ("Pflicht, wenn du den Bericht zurückgibst: Was soll der Träger "
                                                "ergänzen? Die antragstellende Seite sieht den Kommentar.")
@@ -263,7 +239,7 @@ def _render_detail(proposal: Proposal, status: int = 200, transition_form: Trans
         "proposals/detail.html", proposal=proposal, actions=actions,
         transition_form=transition_form, comment_form=comment_form or CommentForm(formdata=None),
         document_form=document_form or DocumentForm(formdata=None),
-        diff=services.latest_changes(proposal), Action=Action, focus_action=focus_action,
+        diff=workflow.latest_changes(proposal), Action=Action, focus_action=focus_action,
         state_labels={s.value: s.label for s in ProposalState},
     ), status
 
@@ -311,20 +287,27 @@ def transition(proposal_id: int):
             abort(400, description="Das Formular ist unvollständig. Bitte lade die Seite neu.")
         return _render_detail(proposal, 422, transition_form=form, focus_action=action.value)
     try:
-        services.transition(proposal, action, current_user, version=form.version.data, comment=form.comment.data,
-                            conditions=form.conditions.data, documents_requested=form.documents_requested.data)
-    except TransitionRefused as e:
-        if e.status == 422 and action is not Action.SUBMIT:
+        services.act(proposal, action, current_user, version=form.version.data, comment=form.comment.data,
+                     conditions=form.conditions.data, documents_requested=form.documents_requested.data)
+    except Incomplete as e:
+        db.session.rollback()
+        proposal = _get_visible(proposal_id, *_detail_options())
+        if action is not Action.SUBMIT:
             form.comment.errors = [e.field_errors.get("comment", e.message)]
             return _render_detail(proposal, 422, transition_form=form, focus_action=action.value)
-        if e.status == 422:  # incomplete: show the Formblatt with the messages at the fields
-            flash("Zum Einreichen fehlen noch Angaben – sie sind unten markiert.", "error")
-            edit_form = ProposalForm(formdata=None)
-            _fill_choices(edit_form)
-            _load_form(edit_form, proposal)
-            edit_form.add_errors(e.field_errors)
-            return _render_form(edit_form, proposal, status=422)
-        _refuse(e)
+        # incomplete: show the Formblatt with the messages at the fields
+        flash("Zum Einreichen fehlen noch Angaben – sie sind unten markiert.", "error")
+        edit_form = ProposalForm(formdata=None)
+        _fill_choices(edit_form)
+        _load_form(edit_form, proposal)
+        edit_form.add_errors(e.field_errors)
+        return _render_form(edit_form, proposal, status=422)
+    except Conflict as e:
+        # Another decision came first: the current state, with what this user typed kept.
+        db.session.rollback()
+        proposal = _get_visible(proposal_id, *_detail_options())
+        flash(e.message, "error")
+        return _render_detail(proposal, 409, transition_form=form, focus_action=action.value)
     db.session.commit()
     flash(FLASH[action], "success")
     return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id),
@@ -336,29 +319,34 @@ def transition(proposal_id: int):
 @bp.route("/<int:proposal_id>/report", methods=["GET", "POST"])
 def report(proposal_id: int):
     proposal = _get_visible(proposal_id, selectinload(Proposal.indicators), selectinload(Proposal.events))
-    try:
-        services.check_transition(proposal, Action.REPORT, current_user)
-    except TransitionRefused as e:
-        _refuse(e)
+    workflow.check_transition(proposal, Action.REPORT, current_user)
     form = ReportForm()
     if request.method == "GET":
         form.version.data = proposal.version
         form.report_text.data = proposal.report_text
     while len(form.results.entries) < len(proposal.indicators):
         form.results.append_entry({"actual": proposal.indicators[len(form.results.entries)].actual})
-    if request.method == "POST" and form.validate():
-        for indicator, entry in zip(proposal.indicators, form.results.entries):
-            indicator.actual = (entry.form.actual.data or "").strip()
-        proposal.report_text = form.report_text.data.strip()
-        try:
-            services.transition(proposal, Action.REPORT, current_user, version=form.version.data)
-        except TransitionRefused as e:
-            _refuse(e)
-        db.session.commit()
-        flash("Der Wirkungsbericht ist eingereicht. Die Leitung bestätigt ihn.", "success")
-        return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id),
-                                   trigger="proposal-reported")
-    status = 422 if request.method == "POST" else 200
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                services.submit_report(proposal, current_user, version=form.version.data,
+                                       report_text=form.report_text.data,
+                                       actuals=[entry.form.actual.data for entry in form.results.entries])
+            except Incomplete as e:
+                db.session.rollback()
+                form.report_text.errors = [e.field_errors.get("report_text", e.message)]
+            except Conflict as e:
+                db.session.rollback()
+                proposal = _get_visible(proposal_id, selectinload(Proposal.indicators), selectinload(Proposal.events))
+                flash(e.message, "error")
+                status = 409
+            else:
+                db.session.commit()
+                flash("Der Wirkungsbericht ist eingereicht. Die Leitung bestätigt ihn.", "success")
+                return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id),
+                                           trigger="proposal-reported")
     return render_template("proposals/report.html", proposal=proposal, form=form,
                            rows=list(zip(proposal.indicators, form.results.entries))), status
 
@@ -373,9 +361,7 @@ def comment(proposal_id: int):
         if wants_fragment():
             return render_template("proposals/_discussion.html", proposal=proposal, comment_form=form), 422
         return _render_detail(proposal, 422, comment_form=form)
-    text = form.body.data.strip()
-    proposal.comments.append(ProposalComment(author_id=current_user.id, author=current_user, body=text,
-                                             body_html=str(render_markdown(text))))
+    services.add_comment(proposal, current_user, form.body.data)
     db.session.commit()
     if wants_fragment():
         response = make_response(render_template("proposals/_discussion.html", proposal=proposal,
@@ -391,10 +377,7 @@ def comment(proposal_id: int):
 @bp.post("/<int:proposal_id>/documents")
 def upload(proposal_id: int):
     proposal = _get_visible(proposal_id, *_detail_options())
-    if not proposal.is_applicant(current_user):
-        abort(403, description="Unterlagen reicht die antragstellende Seite ein.")
-    if not proposal.is_approved:
-        abort(409, description="Unterlagen können erst nach der Freigabe eingereicht werden.")
+    services.check_documents(proposal, current_user)
     form = DocumentForm()
     file = request.files.get("file")
     if form.validate():
@@ -402,32 +385,37 @@ def upload(proposal_id: int):
             form.file.errors = ["Bitte wähle eine Datei aus."]
         else:
             try:
-                stored = save_upload(file, "proposals", DOCUMENT_TYPES,
-                                     current_app.config.get("PROPOSAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+                document = services.add_document(
+                    proposal, current_user, DocumentKind(form.kind.data), file,
+                    current_app.config.get("PROPOSAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
             except UploadError as e:
                 form.file.errors = [str(e)]
                 return _render_detail(proposal, e.status, document_form=form)
-            proposal.documents.append(ProposalDocument(
-                kind=DocumentKind(form.kind.data), storage_name=stored.storage_name,
-                original_name=stored.original_name, content_type=stored.content_type, size=stored.size,
-                uploaded_by_id=current_user.id))
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                delete_upload(stored.storage_name)
-                raise
-            flash(f"{DocumentKind(form.kind.data).label} „{stored.original_name}“ ist hochgeladen.", "success")
+            db.session.commit()
+            flash(f"{document.kind.label} „{document.original_name}“ ist hochgeladen.", "success")
             return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id, _anchor="documents"))
     return _render_detail(proposal, 422, document_form=form)
 
 
-@bp.get("/<int:proposal_id>/documents/<int:document_id>")
-def document(proposal_id: int, document_id: int):
-    proposal = _get_visible(proposal_id)
+def _get_document(proposal: Proposal, document_id: int) -> ProposalDocument:
     doc = db.session.get(ProposalDocument, document_id)
     if doc is None or doc.proposal_id != proposal.id:
         abort(404)
+    return doc
+
+
+@bp.post("/<int:proposal_id>/documents/<int:document_id>/delete")
+def delete_document(proposal_id: int, document_id: int):
+    doc = _get_document(_get_visible(proposal_id), document_id)
+    services.delete_document(doc, current_user)
+    db.session.commit()
+    flash(f"{doc.kind.label} „{doc.original_name}“ ist gelöscht.", "success")
+    return redirect_after_post(url_for("proposals.detail", proposal_id=proposal_id, _anchor="documents"))
+
+
+@bp.get("/<int:proposal_id>/documents/<int:document_id>")
+def document(proposal_id: int, document_id: int):
+    doc = _get_document(_get_visible(proposal_id), document_id)
     return send_upload(doc.storage_name, doc.original_name, doc.content_type)
 
 
@@ -446,9 +434,9 @@ def _target_year() -> int:
 def target():
     year = _target_year()
     raeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all()
-    return render_template("proposals/target.html", year=year, years=services.target_years(),
-                           areas=services.target_figures(year, raeume), target_share=services.TARGET_SHARE,
-                           can_enter=services.can_enter_hze(current_user), share_chart=share_chart)
+    return render_template("proposals/target.html", year=year, years=targets.target_years(),
+                           areas=targets.target_figures(year, raeume), target_share=targets.TARGET_SHARE,
+                           can_enter=targets.can_enter_hze(current_user), share_chart=share_chart)
 
 
 @bp.get("/target.csv")
@@ -461,7 +449,7 @@ def target_csv():
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Sozialraum", "Monat", "Projektstunden", "HzE-Stunden", "Anteil Projektstunden (%)",
                      "Fehlende Projektstunden bis 15 %"])
-    for area in services.target_figures(year, raeume):
+    for area in targets.target_figures(year, raeume):
         for m in area.months:
             writer.writerow([area.sozialraum.name, m.month.strftime("%Y-%m"), zahl(m.project_hours, 2),
                              zahl(m.hze_hours, 2) if m.hze_hours is not None else "",
@@ -474,7 +462,7 @@ def target_csv():
 @bp.route("/target/hours", methods=["GET", "POST"])
 @role_required(Role.KOORDINATION, Role.LEITUNG)
 def hze_hours():
-    if not services.can_enter_hze(current_user):
+    if not targets.can_enter_hze(current_user):
         abort(403, description="HzE-Stunden trägt die Koordination eines Sozialraums oder die Leitung ein.")
     form = HzeHoursForm()
     stmt = select(Sozialraum).order_by(Sozialraum.name)

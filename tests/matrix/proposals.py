@@ -53,6 +53,7 @@ ROUTES = [
     Route("proposals.upload", "POST", url(APPROVED, "/documents"), data={"kind": "leistungsangebot"},
           expect={"fachkraft": 422, "leitung": 403, "koordination": 403}, other=404),
     Route("proposals.document", "GET", url(APPROVED, "/documents/999999"), other=404),
+    Route("proposals.delete_document", "POST", url(APPROVED, "/documents/999999/delete"), other=404),
     Route("proposals.target", "GET", "/proposals/target", expect=LEITUNG_AND_KOORDINATION, other=403),
     Route("proposals.target_csv", "GET", "/proposals/target.csv", expect=LEITUNG_AND_KOORDINATION, other=403),
     Route("proposals.hze_hours", "GET", "/proposals/target/hours", expect=LEITUNG_AND_KOORDINATION, other=403),
