@@ -433,3 +433,32 @@ def test_follow_and_unfollow_one_board(app, client_as):
         user = get_user("ehrenamt")
         assert follows_board(user, user.ortsteile[0])
     assert client.post("/notifications/boards/gibt-es-nicht/follow", data={"following": "1"}).status_code == 404
+
+
+# --- one permission rule: the list's SQL filter and Notification.can_view agree ----------------------------
+
+def test_list_filter_and_can_view_agree_for_every_role(app):
+    from tests.conftest import ROLE_LOGINS
+
+    with app.app_context():
+        people = [get_user(role) for role in ROLE_LOGINS]
+        for person in people:
+            notify([person], "post_commented", subject_key="post:1", subject_title="T", text=f"für {person.email}",
+                   url="/board/")
+        every = list(db.session.scalars(select(Notification)))
+        from portal.notifications.services import notifications_page
+
+        for person in people:
+            listed = {n.id for n in notifications_page(person, None, 1000).items}
+            allowed = {n.id for n in every if n.can_view(person)}
+            assert listed == allowed and listed, person.email
+        db.session.rollback()
+
+
+def test_postausgang_rule_matches_the_admin_role(app):
+    from portal.notifications.models import OutboxMail as Mail
+    from tests.conftest import ROLE_LOGINS
+
+    with app.app_context():
+        for role in ROLE_LOGINS:
+            assert Mail.can_view(get_user(role)) == (role == "admin"), role
