@@ -362,3 +362,55 @@ def test_unsubscribing_a_digest_turns_its_kinds_to_portal_only(app):
     with app.app_context():
         assert db.session.get(NotificationSetting, (uid, "board_post")).channel == Channel.PORTAL
         assert db.session.get(NotificationSetting, (uid, "post_commented")) is None  # sofort stays
+
+
+# --- account mails: "Passwort vergessen?" and invitations ---------------------------------------------------
+
+def test_forgot_password_mails_a_single_use_link_same_answer_for_unknown(app, smtp):
+    smtp.start()
+    with app.app_context():
+        make_user(Role.EHRENAMT, email="vergesslich@test.example").password_hash = "x"
+        db.session.commit()
+    client = app.test_client()
+    page = client.get("/account/forgot").get_data(as_text=True)
+    assert "E-Mail" in page and "verschickt keine E-Mails" not in page
+    known = client.post("/account/forgot", data={"email": "Vergesslich@test.example"})
+    unknown = client.post("/account/forgot", data={"email": "niemand@test.example"})
+    assert known.status_code == unknown.status_code == 200
+    answer = lambda r: r.get_data(as_text=True).split("<h1>")[1]  # noqa: E731
+    assert answer(known) == answer(unknown)
+    with app.app_context():
+        assert send_outbox().sent == 1
+    [msg] = smtp.to("vergesslich@test.example")
+    assert msg["Subject"].startswith("Neues Passwort") and "List-Unsubscribe" not in msg
+    link = next(line for line in msg.get_body(("plain",)).get_content().splitlines() if "/account/set-password/" in line)
+    path = link.strip().removeprefix("http://localhost")
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"password": "ein langes neues Passwort", "confirm": "ein langes neues Passwort"}
+                       ).status_code == 303
+    assert client.get(path).status_code == 404  # single use
+
+
+def test_forgot_password_is_rate_limited_per_address(app, smtp):
+    smtp.start()
+    client = app.test_client()
+    statuses = [client.post("/account/forgot", data={"email": "jemand@test.example"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_without_mail_server_forgot_page_keeps_the_administration_way(client):
+    assert "verschickt keine E-Mails" in client.get("/account/forgot").get_data(as_text=True)
+
+
+def test_admin_invitation_is_mailed_when_a_server_is_set_up(app, smtp, client_as):
+    smtp.start()
+    with app.app_context():
+        uid = make_user(Role.EHRENAMT, email="neu@test.example").id
+        db.session.commit()
+    page = client_as("admin").post(f"/admin/users/{uid}/link").get_data(as_text=True)
+    assert "per E-Mail an neu@test.example unterwegs" in page
+    with app.app_context():
+        send_outbox()
+    [msg] = smtp.to("neu@test.example")
+    assert msg["Subject"] == "Einladung zum Trägerportal"
+    assert "/account/set-password/" in msg.get_body(("plain",)).get_content()
