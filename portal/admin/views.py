@@ -10,6 +10,7 @@ from portal.text import slugify
 from portal.auth import services
 from portal.auth.models import LinkPurpose, Role, User, UserRole
 from portal.extensions import db
+from portal.notifications.accounts import mail_invitation
 from portal.forms import choices
 from portal.htmx import render
 from portal.org.models import Ortsteil, Sozialraum, Traeger, TraegerKind
@@ -160,7 +161,9 @@ def user_link(user_id: int):
         abort(409, description="Für ein deaktiviertes Konto gibt es keinen Link. Bitte erst aktivieren.")
     purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
     link = services.create_account_link(user, purpose, current_user)
-    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose.value)
+    mailed = mail_invitation(user, link, purpose)  # only with a mail server (MAIL_HOST)
+    db.session.commit()
+    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose.value, mailed=mailed)
 
 
 # --- Träger, Sozialräume, Ortsteile: the same list + form, driven by a small table ----------
