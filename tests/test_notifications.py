@@ -2,7 +2,7 @@
 list, opening an entry, "alle als gelesen markieren", the settings page and following boards."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -462,3 +462,12 @@ def test_postausgang_rule_matches_the_admin_role(app):
     with app.app_context():
         for role in ROLE_LOGINS:
             assert Mail.can_view(get_user(role)) == (role == "admin"), role
+
+
+def test_dsgvo_export_contains_notifications_and_settings(app, client_as):
+    _give(app, "ehrenamt", 1, text="Ein Eintrag für den Export")
+    client = client_as("ehrenamt")
+    client.post("/notifications/settings", data={"kind_post_commented": "portal"})
+    data = client.get("/account/export.json").get_json()["benachrichtigungen"]
+    assert [n["text"] for n in data["benachrichtigungen"]] == ["Ein Eintrag für den Export"]
+    assert data["einstellungen"]["post_commented"] == "portal"

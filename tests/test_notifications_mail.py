@@ -14,7 +14,6 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from click.testing import CliRunner  # noqa: F401  (flask's runner wraps it)
 from sqlalchemy import func, select
 
 from portal import signals

@@ -197,3 +197,19 @@ def set_board_follow(user, ortsteil: Ortsteil, following: bool) -> None:
     else:
         row.following = following
     db.session.flush()
+
+
+def personal_data(user) -> dict:
+    """DSGVO export: the person's notifications, settings and boards followed."""
+    return {
+        "benachrichtigungen": [
+            {"zeit": n.created_at.isoformat(), "art": n.kind, "text": n.text, "gelesen": n.is_read}
+            for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                        .order_by(Notification.id))
+        ],
+        "einstellungen": {kind: channel.value for kind, channel in channels_of([user.id])[user.id].items()},
+        "pinnwaende": [
+            {"ortsteil_id": f.ortsteil_id, "folgen": f.following}
+            for f in db.session.scalars(select(BoardFollow).where(BoardFollow.user_id == user.id))
+        ],
+    }
