@@ -142,6 +142,7 @@ def _connect_features() -> None:
     from portal.calendar.sources import register_source
     from portal.caching import invalidate_on_write
     from portal.navigation import register_badge
+    from portal.notifications import services as notifications
     from portal.notifications.listeners import connect_listeners
     from portal.org.models import Ortsteil, Sozialraum, Traeger
     from portal.proposals import services as proposals
@@ -155,6 +156,7 @@ def _connect_features() -> None:
     register_personal_data("kalender", calendar.personal_data)
     register_personal_data("projektantraege", proposals.personal_data)
     register_personal_data("ag_78", ag.personal_data)
+    register_personal_data("benachrichtigungen", notifications.personal_data)
 
     register_source(ag.calendar_events)
 
