@@ -27,11 +27,13 @@ def send_command(batch: int):
 @mail_cli.command("digests")
 def digests_command():
     """Write the due daily/weekly digests and the Wirkungsbericht reminders into the outbox."""
-    from portal.board.models import today
+    from datetime import datetime
+
+    from portal.formatting import BERLIN
     from portal.notifications.listeners import remind_due_reports
     from portal.notifications.mail import build_digests
 
-    reminded = remind_due_reports(today())
+    reminded = remind_due_reports(datetime.now(BERLIN).date())
     written = build_digests()
     db.session.commit()
     click.echo(f"{written} Zusammenfassungen in den Postausgang gelegt, {reminded} Erinnerungen an Wirkungsberichte.")

@@ -6,14 +6,14 @@ operation's transaction and never commit.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from portal import signals
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.formatting import datum
+from portal.formatting import BERLIN, datum
 from portal.notifications.services import (active_users, board_followers, notify, portal_path,
                                            users_with_role)
 
@@ -161,10 +161,10 @@ def on_report_filed(report, actor=None, **_):
 def _members(group) -> list[User]:
     from portal.ag.models import Membership
     from portal.ag.services import active_membership_filter
-    from portal.board.models import today
 
+    today = datetime.now(BERLIN).date()
     return active_users(User.id.in_(select(Membership.user_id).where(
-        Membership.group_id == group.id, active_membership_filter(today()))))
+        Membership.group_id == group.id, active_membership_filter(today))))
 
 
 def _can_view_group(group):

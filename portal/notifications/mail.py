@@ -74,6 +74,7 @@ def _render(name: str, **ctx) -> str:
 
 
 def _outbox(user: User, kind: str, subject: str, template: str, what: str, **ctx) -> OutboxMail:
+    subject = " ".join(subject.split())  # a header is one line, whatever a title contained
     headers, unsubscribe_url = _unsubscribe_headers(user.id, what)
     ctx.update(user=user, unsubscribe_url=unsubscribe_url, subject=subject)
     mail = OutboxMail(user_id=user.id, to_address=user.email, subject=subject[:300],
