@@ -63,8 +63,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _connect_features()
 
     from portal import cli
+    from portal.notifications import cli as mail_cli
 
     cli.init_app(app)
+    mail_cli.init_app(app)  # flask mail send | mail digests
     return app
 
 
@@ -130,10 +132,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.calendar.views import bp as calendar_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
 
-    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp):
+    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp):
         app.register_blueprint(bp)
 
 
@@ -153,6 +156,8 @@ def _connect_features() -> None:
     from portal.calendar.sources import register_source
     from portal.caching import invalidate_on_write
     from portal.navigation import register_badge
+    from portal.notifications import services as notifications
+    from portal.notifications.listeners import connect_listeners
     from portal.org.models import Ortsteil, Sozialraum, Traeger
     from portal.proposals import services as proposals
     from portal.proposals.models import Proposal, ProposalEvent
@@ -165,6 +170,7 @@ def _connect_features() -> None:
     register_personal_data("kalender", calendar.personal_data)
     register_personal_data("projektantraege", proposals.personal_data)
     register_personal_data("ag_78", ag.personal_data)
+    register_personal_data("benachrichtigungen", notifications.personal_data)
 
     register_source(ag.calendar_events)
 
@@ -172,6 +178,9 @@ def _connect_features() -> None:
     invalidate_on_write("calendar", Event, OccurrenceChange, Meeting, WorkingGroup, Ortsteil, Sozialraum, Traeger)
     # Project hours of the 15 % page: proposals (hours, run, Sozialraum, state).
     invalidate_on_write("project_hours", Proposal, ProposalEvent)
+
+    # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
+    connect_listeners()
 
 
 def _register_models() -> None:
@@ -182,6 +191,7 @@ def _register_models() -> None:
     import portal.auth.mfa  # noqa: F401  (recovery_code)
     import portal.auth.models  # noqa: F401
     import portal.caching  # noqa: F401  (cache_generation)
+    import portal.notifications.models  # noqa: F401
     import portal.org.models  # noqa: F401
     import portal.pages.models  # noqa: F401
 

@@ -72,5 +72,19 @@ class Defaults:
     #: Static files carry ?v=<hash> in their URLs (portal/assets.py), so they may be cached long.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 
+    #: Outgoing mail (notifications, digests). Without MAIL_HOST nothing is sent: mails stay in the
+    #: outbox ("nicht versendet (kein Mailserver)"), readable under Verwaltung › Postausgang.
+    MAIL_HOST = ""
+    #: 0 means the usual port: 465 with MAIL_SECURITY "tls", else 25 (587 for "starttls" is common).
+    MAIL_PORT = 0
+    #: "none", "starttls" or "tls" (implicit TLS).
+    MAIL_SECURITY = "none"
+    MAIL_USER = ""
+    MAIL_PASSWORD = ""
+    #: From address of the portal's mails.
+    MAIL_SENDER = "portal@localhost"
+    #: Seconds to wait for the mail server.
+    MAIL_TIMEOUT = 30
+
     #: Trust one proxy's X-Forwarded-* headers (set when behind nginx).
     PROXY_FIX = False

@@ -8,10 +8,11 @@ from sqlalchemy.orm import selectinload
 from portal.admin import services
 from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm
 from portal.auth import mfa
-from portal.auth.models import Role, User, UserRole
+from portal.auth.models import LinkPurpose, Role, User, UserRole
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render
+from portal.notifications.accounts import mail_invitation
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.pages.models import LEGAL_PAGES, Page
 from portal.paging import CURSOR_ARG, keyset_page, parse_cursor
@@ -91,8 +92,9 @@ def user_new():
             db.session.rollback()
             _show_problems(form, e.problems)
         else:
+            mailed = mail_invitation(user, link, LinkPurpose.INVITE)  # only with a mail server (MAIL_HOST)
             db.session.commit()
-            return render_template("admin/link_created.html", user=user, link=link, purpose="invite")
+            return render_template("admin/link_created.html", user=user, link=link, purpose="invite", mailed=mailed)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -147,10 +149,11 @@ def user_activate(user_id: int):
 def user_link(user_id: int):
     """A new invitation (no password yet) or password-reset link."""
     user = _get_user(user_id)
+    purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
     link = services.new_account_link(user, current_user)
+    mailed = mail_invitation(user, link, purpose)  # only with a mail server (MAIL_HOST)
     db.session.commit()
-    purpose = "reset" if user.password_hash else "invite"
-    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose)
+    return render_template("admin/link_created.html", user=user, link=link, purpose=purpose.value, mailed=mailed)
 
 
 @bp.post("/users/<int:user_id>/mfa-reset")

@@ -10,6 +10,10 @@ class LoginForm(Form):
     password = PasswordField("Passwort", validators=[DataRequired("Bitte gib dein Passwort ein.")])
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField("E-Mail", validators=[DataRequired("Bitte gib deine E-Mail-Adresse ein.")])
+
+
 def _long_enough(form, field):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:

@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from portal.access import public
 from portal.auth import services
+from portal import security
 from portal.auth import mfa
-from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm, SetPasswordForm
+from portal.auth.forms import ChangePasswordForm, CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.models import User
 from portal.extensions import db, utcnow
-from portal import security
+from portal.notifications.accounts import request_password_reset
+from portal.notifications.mail import smtp_configured
 
 bp = Blueprint("auth", __name__)
 
@@ -209,10 +211,21 @@ def set_password(token: str):
     return render_template("auth/set_password.html", form=form, link=link), status
 
 
-@bp.get("/account/forgot")
+@bp.route("/account/forgot", methods=["GET", "POST"])
 @public
 def forgot_password():
-    return render_template("auth/forgot.html")
+    """With a mail server: a reset link by mail, the same answer for every address, rate limited.
+    Without one: the way through the Administration."""
+    if not smtp_configured():
+        return render_template("auth/forgot.html", form=None, sent=False)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        allowed = request_password_reset(form.email.data, request.remote_addr or "unknown")
+        db.session.commit()
+        if not allowed:
+            return render_template("auth/forgot.html", form=form, sent=False, blocked=True), 429
+        return render_template("auth/forgot.html", form=None, sent=True)
+    return render_template("auth/forgot.html", form=form, sent=False), 422 if form.is_submitted() else 200
 
 
 @bp.get("/account")
