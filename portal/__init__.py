@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, assets, errors, formatting, navigation, ops, search, security, urls
+from portal import access, assets, errors, formatting, navigation, ops, search, security
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -53,7 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
     assets.init_app(app)
     navigation.init_app(app)
-    urls.init_app(app)
     errors.init_app(app)
     # Ids are 32-bit integers on PostgreSQL and at most 64 bits on SQLite: a larger number in a path
     # is no id of anything (404), not a database error.

@@ -78,13 +78,7 @@ def test_times_are_shown_in_berlin_in_german_format():
 
 
 @pytest.mark.parametrize("script_root", ["", "/portal"])
-def test_layout_links_built_once_follow_the_deployments_path_prefix(app, script_root):
-    from flask import url_for
-
-    from portal.urls import fixed_url
-
-    for _ in range(2):  # built, then taken from the worker's cache
-        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
-            assert fixed_url("board.index") == url_for("board.index") == f"{script_root}/board/"
-            assert fixed_url("pages.legal", slug="impressum") == f"{script_root}/impressum"
-            assert fixed_url("static", filename="css/portal.css") == url_for("static", filename="css/portal.css")
+def test_layout_links_follow_the_deployments_path_prefix(client, script_root):
+    page = client.get("/impressum", base_url=f"http://localhost{script_root}").get_data(as_text=True)
+    assert f'href="{script_root}/impressum"' in page
+    assert f'href="{script_root}/static/css/portal.css?v=' in page
