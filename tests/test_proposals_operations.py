@@ -237,6 +237,10 @@ def test_deleting_a_document_removes_row_and_file_after_the_commit(app, client_a
         db.session.commit()
         pid, doc_id, path = doc.proposal_id, doc.id, document_path(doc)
     assert document_state(app, doc_id, path) == (True, True)
+    button = "„leistungsangebot.pdf“ löschen</button>"
+    assert button in client_as("fachkraft").get(f"/proposals/{pid}").get_data(as_text=True)
+    assert button not in client_as("leitung").get(f"/proposals/{pid}").get_data(as_text=True)
+    assert client_as("leitung").post(f"/proposals/{pid}/documents/{doc_id}/delete").status_code == 403
     r = client_as("fachkraft").post(f"/proposals/{pid}/documents/{doc_id}/delete")
     assert r.status_code == 303
     assert document_state(app, doc_id, path) == (False, False)
