@@ -17,7 +17,7 @@ from portal.extensions import db
 
 #: The query argument that carries the cursor.
 CURSOR_ARG = "nach"
-_MAX_ID = 2**63 - 1  # BIGINT; larger numbers are no id (and would overflow PostgreSQL's parameter)
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no id (as in the URL converter)
 
 Direction = Literal["asc", "desc"]
 
@@ -35,7 +35,12 @@ class Page:
 
 def parse_cursor(raw: str | None) -> int | None:
     """The ``nach`` argument as a row id; anything else (text, 0, huge numbers) means "from the top"."""
-    raw = (raw or "").strip()
+    return parse_id(raw)
+
+
+def parse_id(raw) -> int | None:
+    """A row id from a query argument or form field: ASCII digits within the database's range, else None."""
+    raw = raw.strip() if isinstance(raw, str) else str(raw) if isinstance(raw, int) else ""
     if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         return None
     value = int(raw)

@@ -43,7 +43,7 @@ def test_snippet_marks_the_folded_hit_in_the_original_text():
 
 @pytest.mark.parametrize("raw, expected", [
     ("17", 17), ("", None), (None, None), ("0", None), ("-3", None), ("1-2", None), ("²", None),
-    ("99999999999999999999999", None), (str(2**63 - 1), 2**63 - 1), (str(2**63), None), ("1\x00", None),
+    ("99999999999999999999999", None), (str(2**31 - 1), 2**31 - 1), (str(2**31), None), ("1\x00", None),
 ])
 def test_cursor_accepts_only_row_ids(raw, expected):
     assert parse_cursor(raw) == expected

@@ -134,7 +134,7 @@ def new_posts():
     slug = request.args.get("ortsteil")
     board = ortsteil_or_404(slug) if slug else None
     f = _filter(board)
-    after = request.args.get("after", type=int) or 0
+    after = parse_cursor(request.args.get("after")) or 0
     count = queries.count_new_posts(f, current_user, after)
     if not count:
         return "", 204

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.calendar.models import Category, Event, OccurrenceChange, Repeat, Scope, organiser, scope_label
 from portal.calendar.sources import ExternalEvent, external_events
+from portal import paging
 from portal.extensions import db
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 
@@ -185,8 +186,5 @@ def all_traeger() -> list[Traeger]:
 
 
 def parse_id(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    """An id from a query argument (portal.paging.parse_id: digits within the database's range)."""
+    return paging.parse_id(value)
