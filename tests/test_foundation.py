@@ -172,3 +172,22 @@ def test_an_office_document_that_inflates_hugely_is_refused_without_inflating_it
     assert len(bomb) < 1024 * 1024
     with app.app_context(), pytest.raises(UploadError, match="gepackt|zu groß"):
         check_upload(FileStorage(BytesIO(bomb), filename="Protokoll.odt"), {"odt"}, 10 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("cell, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+49 123", "'+49 123"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tTab", "'\tTab"), ("-1,5", "-1,5"), ("-1.507,60", "-1.507,60"), ("- Liste", "'- Liste"), ("Nord", "Nord"),
+])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell, written):
+    from portal.csvexport import safe_cell
+
+    assert safe_cell(cell) == written
+
+
+def test_csv_export_is_german_excel_with_one_charset(app):
+    from portal.csvexport import csv_response
+
+    with app.test_request_context():
+        response = csv_response(["Sozialraum", "Stunden"], [["=1+1", "1.507,6"]], "x.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.get_data(as_text=True) == "\ufeffSozialraum;Stunden\r\n'=1+1;1.507,6\r\n"

@@ -1,12 +1,10 @@
 """Projektanträge: Formblatt, workflow up to the Leitung's decision, Freigegebene Projekte, 15 % target."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, make_response, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, make_response, render_template, request,
                    url_for)
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import role_required
 from portal.auth.models import Role
 from portal.errors import Conflict
+from portal.csvexport import csv_response
 from portal.extensions import db, utcnow
 from portal.forms import choices
 from portal.formatting import zahl
@@ -449,19 +448,13 @@ def target():
 def target_csv():
     year = _target_year()
     raeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all()
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with umlauts only with a BOM
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Sozialraum", "Monat", "Projektstunden", "HzE-Stunden", "Anteil Projektstunden (%)",
-                     "Fehlende Projektstunden bis 15 %"])
-    for area in targets.target_figures(year, raeume):
-        for m in area.months:
-            writer.writerow([area.sozialraum.name, m.month.strftime("%Y-%m"), zahl(m.project_hours, 2),
-                             zahl(m.hze_hours, 2) if m.hze_hours is not None else "",
-                             zahl(m.share * 100, 2) if m.share is not None else "",
-                             zahl(m.hours_to_target, 2) if m.hours_to_target is not None else ""])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="15-prozent-ziel-{year}.csv"'})
+    rows = [[area.sozialraum.name, m.month.strftime("%Y-%m"), zahl(m.project_hours, 2),
+             zahl(m.hze_hours, 2) if m.hze_hours is not None else "",
+             zahl(m.share * 100, 2) if m.share is not None else "",
+             zahl(m.hours_to_target, 2) if m.hours_to_target is not None else ""]
+            for area in targets.target_figures(year, raeume) for m in area.months]
+    return csv_response(["Sozialraum", "Monat", "Projektstunden", "HzE-Stunden", "Anteil Projektstunden (%)",
+                         "Fehlende Projektstunden bis 15 %"], rows, f"15-prozent-ziel-{year}.csv")
 
 
 @bp.route("/target/hours", methods=["GET", "POST"])
