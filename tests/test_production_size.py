@@ -193,13 +193,3 @@ def test_agenda_page_from_the_short_window_is_the_page_of_the_quarter(app, count
     assert sum(len(occ) for _, occ in days) >= calendar_services.AGENDA_PAGE_SIZE
     event_reads = [s for s in q.statements if s.lstrip().startswith("SELECT calendar_event.id, calendar_event.uid")]
     assert len(event_reads) == 1, "one pass over the events, not a second look at the quarter"
-
-
-def test_running_approved_projects_are_found_through_state_and_end(app, client_as, request):
-    """"Freigegebene Projekte" counts and lists the running projects from the (state, ends_on) index."""
-    if request.config.getoption("--db") != "sqlite":
-        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-    seen = statements_run(app, client_as("koordination"), "/proposals/approved",
-                          lambda sql: sql.lstrip().startswith("SELECT count(") and "FROM proposal" in sql)
-    plan = query_plan(app, *seen[0])
-    assert any("ix_proposal_state_ends" in line for line in plan), plan

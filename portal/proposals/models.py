@@ -128,8 +128,7 @@ class Proposal(db.Model):
 
     #: Since when it waits for the Leitung: the Wirkungsbericht, else the (last) submission. The
     #: Leitung's inbox is ordered by it.
-    waiting_since: Mapped[datetime | None] = column_property(func.coalesce(reported_at, submitted_at),
-                                                             deferred=True)
+    waiting_since: Mapped[datetime | None] = column_property(func.coalesce(reported_at, submitted_at))
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

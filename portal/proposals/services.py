@@ -121,13 +121,13 @@ STALE_DRAFT = ("Diesen Antrag hat inzwischen jemand anderes gespeichert; deine Ã
                "speicherst, ersetzen deine Eingaben die andere Fassung.")
 
 
-def save_draft(proposal: Proposal, user, values: DraftValues, *, version: int | None) -> Proposal:
+def save_draft(proposal: Proposal, user, values: DraftValues, *, version: int) -> Proposal:
     """Save the Formblatt of a draft (or of a proposal sent back with a RÃ¼ckfrage).
 
     ``version``: the version the form was loaded with; an older one is a Conflict (someone else
     saved in between)."""
     check_editable(proposal, user)
-    if version is not None and version != proposal.version:
+    if version != proposal.version:
         raise Conflict(STALE_DRAFT)
     _apply(proposal, values, user)
     try:

@@ -195,11 +195,12 @@ def _edit_form(proposal: Proposal | None):
     return redirect_after_post(url_for("proposals.detail", proposal_id=proposal.id), trigger="proposal-saved")
 
 
-def _version(raw) -> int | None:
+def _version(raw) -> int:
+    """The version a form was loaded with; a form without one counts as outdated (no row has 0)."""
     try:
         return int(raw)
     except (TypeError, ValueError):
-        return None
+        return 0
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -307,6 +308,9 @@ def transition(proposal_id: int):
         db.session.rollback()
         proposal = _get_visible(proposal_id, *_detail_options())
         flash(e.message, "error")
+        typed = (form.comment.data or "").strip()
+        if typed:  # the decision form may be gone in the new state: show the text, do not lose it
+            flash(f"Dein Text wurde nicht gespeichert: „{typed}“", "info")
         return _render_detail(proposal, 409, transition_form=form, focus_action=action.value)
     db.session.commit()
     flash(FLASH[action], "success")
@@ -340,6 +344,7 @@ def report(proposal_id: int):
             except Conflict as e:
                 db.session.rollback()
                 proposal = _get_visible(proposal_id, selectinload(Proposal.indicators), selectinload(Proposal.events))
+                form.version.data = proposal.version  # what was typed stays; sending again is a decision
                 flash(e.message, "error")
                 status = 409
             else:

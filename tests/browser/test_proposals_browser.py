@@ -2,12 +2,33 @@
 Fachkraft revises, the Leitung sees what changed and approves; the project is listed and counted
 for the 15 % target. axe and CSP are checked on every page on the way."""
 import re
+from datetime import date
 
+import pytest
 from playwright.sync_api import expect
 
+from portal.extensions import db
+from portal.proposals.models import Indicator, ProposalState
 from tests.browser.conftest import DESKTOP, check_page, login_in_browser
+from tests.factories.proposals import make_proposal, remove_demo_proposals
 
+S = ProposalState
 TITLE = "Kiezdetektive Schöndorf"
+#: Made by the factory for each test (no demo proposals).
+RUNNING = "Nachbarschaftstreff Nord"    # AWO, Nord, approved, 4 h a week through 2026
+WAITING = "Tanzgruppe Taubach"          # Caritas, Mitte/Süd, waiting for the Leitung
+
+
+@pytest.fixture(autouse=True)
+def proposals(live_server):
+    with live_server.app.app_context():
+        remove_demo_proposals()
+        make_proposal(S.FREIGEGEBEN, title=RUNNING, hours_per_week=4, report_text="",
+                      starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+                      indicators=[Indicator(position=0, indicator="Besuche pro Monat", method="Strichliste"),
+                                  Indicator(position=1, indicator="Helfende", method="Liste")])
+        make_proposal(S.EINGEREICHT, traeger="Caritas", raum="mitte-sued", title=WAITING)
+        db.session.commit()
 
 
 def label(scope, text):
@@ -93,7 +114,7 @@ def test_proposal_from_draft_through_rueckfrage_to_approval_and_the_15_percent_p
     check_page(leitung)
     january = leitung.get_by_role("table", name="Monatswerte 2026, Sozialraum Nord/Schöndorf") \
         .get_by_role("row", name=re.compile("Januar 2026"))
-    # "Markt der Möglichkeiten" (4 h) and the new project (4 h) run all January: 2 x 4 x 31/7 = 35.4 h
+    # the running project (4 h) and the new one (4 h) run all January: 2 x 4 x 31/7 = 35.4 h
     expect(january).to_contain_text("35,4")
     expect(leitung.get_by_role("img", name="Anteil der Projektstunden je Monat 2026, Sozialraum Nord/Schöndorf")).to_be_visible()
 
@@ -128,7 +149,7 @@ def test_indicator_rows_work_without_javascript(browser, live_server):
 def test_report_hze_hours_and_refusals_are_accessible(page_as):
     leitung = page_as("leitung")
     leitung.goto("/proposals/inbox")
-    leitung.get_by_role("link", name="Hobby-Horse-Gruppe Taubach").click()
+    leitung.get_by_role("link", name=WAITING).click()
     # a Rückfrage without a reason: the message sits at the field
     leitung.get_by_role("button", name="Rückfrage senden").click()
     expect(leitung.get_by_text("Bitte gib eine Begründung an.")).to_be_visible()
@@ -147,7 +168,7 @@ def test_report_hze_hours_and_refusals_are_accessible(page_as):
 
     fachkraft = page_as("fachkraft", phone=True)
     fachkraft.goto("/proposals/")
-    fachkraft.get_by_role("link", name="Markt der Möglichkeiten").click()
+    fachkraft.get_by_role("link", name=RUNNING).click()
     fachkraft.get_by_role("link", name="Wirkungsbericht schreiben").click()
     check_page(fachkraft)
     fachkraft.get_by_role("group", name="Besuche pro Monat").get_by_label("Ist-Wert").fill("35")
@@ -158,7 +179,7 @@ def test_report_hze_hours_and_refusals_are_accessible(page_as):
 
     # the Leitung sends the report back with a reason; the Fachkraft sees why
     leitung.goto("/proposals/inbox")
-    leitung.get_by_role("link", name="Markt der Möglichkeiten").click()
+    leitung.get_by_role("link", name=RUNNING).click()
     leitung.get_by_role("button", name="Zurückgeben").click()
     expect(leitung.get_by_text("Bitte gib eine Begründung an.")).to_be_visible()
     check_page(leitung)
