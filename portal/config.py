@@ -85,6 +85,8 @@ class Defaults:
     MAIL_SENDER = "portal@localhost"
     #: Seconds to wait for the mail server.
     MAIL_TIMEOUT = 30
+    #: CA certificate(s) to trust for the mail server (an internal CA); empty: the system's.
+    MAIL_CA_FILE = ""
 
     #: Trust one proxy's X-Forwarded-* headers (set when behind nginx).
     PROXY_FIX = False

@@ -413,3 +413,64 @@ def test_admin_invitation_is_mailed_when_a_server_is_set_up(app, smtp, client_as
     [msg] = smtp.to("neu@test.example")
     assert msg["Subject"] == "Einladung zum Trägerportal"
     assert "/account/set-password/" in msg.get_body(("plain",)).get_content()
+
+
+# --- STARTTLS / TLS with login ----------------------------------------------------------------------------
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (the test's own CA)."""
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class _Logins:
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        self.seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"portal" and auth_data.password == b"geheim")
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_encrypted_delivery_with_login(app, ctx, certificate, security):
+    import ssl
+
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox, logins, port = Inbox(), _Logins(), _free_port()
+    options = dict(authenticator=logins, auth_require_tls=True)
+    if security == "starttls":
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                                require_starttls=True, **options)
+    else:
+        # implicit TLS: the whole connection is encrypted (aiosmtpd only knows STARTTLS for auth_require_tls)
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_tls,
+                                **{**options, "auth_require_tls": False})
+    app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_SECURITY=security, MAIL_USER="portal",
+                      MAIL_PASSWORD="geheim", MAIL_CA_FILE=str(cert), MAIL_TIMEOUT=5)
+    controller.start()
+    try:
+        _proposal_case_and_signal()
+        result = send_outbox()
+        assert result.sent == 1, db.session.scalars(select(OutboxMail.last_error)).all()
+        assert len(inbox.to("fachkraft@traeger.example")) == 1
+        assert logins.seen == [(b"portal", b"geheim")]
+        # without trusting the CA the certificate is refused: the mail waits, nothing is sent in clear
+        app.config["MAIL_CA_FILE"] = ""
+        db.session.add(OutboxMail(to_address="x@test.example", subject="Test", body_text="Hallo", body_html="<p>Hallo</p>",
+                                  headers={}, kind="post_commented", message_id="<tls-test@test>"))
+        db.session.commit()
+        result = send_outbox()
+        assert result.sent == 0 and result.retried == 1
+    finally:
+        controller.stop()

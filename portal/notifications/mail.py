@@ -241,12 +241,14 @@ def _connect() -> smtplib.SMTP:
     host, port = cfg["MAIL_HOST"], int(cfg.get("MAIL_PORT") or 0)
     security = (cfg.get("MAIL_SECURITY") or "none").lower()
     timeout = cfg.get("MAIL_TIMEOUT", 30)
+    # Certificates are always verified; an internal CA is named in MAIL_CA_FILE.
+    context = ssl.create_default_context(cafile=cfg.get("MAIL_CA_FILE") or None)
     if security == "tls":
-        smtp = smtplib.SMTP_SSL(host, port or 465, timeout=timeout, context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(host, port or 465, timeout=timeout, context=context)
     else:
         smtp = smtplib.SMTP(host, port or 25, timeout=timeout)
         if security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=context)
     if cfg.get("MAIL_USER"):
         smtp.login(cfg["MAIL_USER"], cfg.get("MAIL_PASSWORD") or "")
     return smtp
