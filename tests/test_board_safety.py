@@ -158,3 +158,24 @@ def test_board_pages_run_a_fixed_number_of_queries_with_5000_posts(app, client_a
         assert db.session.scalar(select(db.func.count(Post.id))) > 5000
     large = measure()
     assert large == small
+
+
+def test_a_jpeg_comment_does_not_survive_the_re_encoding(app, tmp_path):
+    """Phones and editors write names and places into the JPEG comment (COM) too."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from portal.board.images import process
+    from portal.uploads import upload_root
+
+    with app.app_context():
+        folder = upload_root() / "board"
+        folder.mkdir(parents=True, exist_ok=True)
+        buffer = BytesIO()
+        Image.new("RGB", (64, 48), "orange").save(buffer, "JPEG", comment=b"Familie Muster, Taubach 12")
+        (folder / "probe.jpg").write_bytes(buffer.getvalue())
+        process("board/probe.jpg")
+        stored = (folder / "probe.jpg").read_bytes()
+    assert b"Familie Muster" not in stored
+    assert "comment" not in Image.open(BytesIO(stored)).info

@@ -56,11 +56,14 @@ def process(storage_name: str) -> ProcessedImage:
     keep_alpha = ext in ("png", "webp")
     clean = _flatten(image, keep_alpha)
     clean.thumbnail((ORIGINAL_MAX, ORIGINAL_MAX))
-    # Saving a fresh image writes no EXIF, XMP or ICC text chunks: the position data is gone.
+    # Pillow carries what it read (a JPEG comment, XMP, EXIF) in ``info`` and writes some of it back:
+    # start from nothing, so no position data, comment or other text of the phone survives.
+    clean.info = {}
     options = {"quality": 88, "optimize": True} if FORMATS[ext] == "JPEG" else {}
     clean.save(path, FORMATS[ext], **options)
 
     thumb = clean.copy()
+    thumb.info = {}
     thumb.thumbnail((THUMB_MAX, THUMB_MAX))
     thumb_name = storage_name.rsplit(".", 1)[0] + ".thumb.webp"
     thumb.save(upload_root() / thumb_name, "WEBP", quality=80)
