@@ -117,7 +117,32 @@ def test_own_data_export_covers_every_feature(client_as):
     awo = client_as("fachkraft").get("/account/export.json").get_json()
     assert awo["projektantraege"]["antraege"]
     member = client_as("ag_mitglied").get("/account/export.json").get_json()
-    assert member["ag_78"][0]["stimmberechtigt"] is True
+    assert member["ag_78"]["mitgliedschaften"][0]["stimmberechtigt"] is True
+
+
+def test_own_data_export_holds_what_a_person_did_not_only_what_they_own(app, client_as):
+    """Danke, reports, moderation steps, decisions with reasons, steps of minutes (ASVS 8.3, DSGVO Art. 15)."""
+    from tests.factories.board import make_post
+
+    with app.app_context():
+        post = make_post("ehrenamt_legefeld", "legefeld", title="Werkzeugkiste gesucht")
+        db.session.commit()
+        post_id = post.id
+    volunteer = client_as("ehrenamt")
+    assert volunteer.post(f"/board/posts/{post_id}/thanks").status_code in (200, 303)
+    assert volunteer.post(f"/board/posts/{post_id}/report", data={"reason": "Bitte prüfen: Telefonnummer"}).status_code in (200, 303)
+    moderation = client_as("moderation")
+    assert moderation.post(f"/board/posts/{post_id}/hide", data={"reason": "Telefonnummer entfernt"}).status_code in (200, 303)
+
+    mine = volunteer.get("/account/export.json").get_json()["pinnwand"]
+    assert "Werkzeugkiste gesucht" in [d["beitrag"] for d in mine["danke"]]
+    assert "Bitte prüfen: Telefonnummer" in [r["grund"] for r in mine["meldungen"]]
+    steps = moderation.get("/account/export.json").get_json()["pinnwand"]["moderation"]
+    assert any(e["grund"] == "Telefonnummer entfernt" for e in steps)
+    leitung = client_as("leitung").get("/account/export.json").get_json()["projektantraege"]
+    assert leitung["schritte"], "the demo Leitung decided proposals"
+    protokoll = client_as("protokoll").get("/account/export.json").get_json()["ag_78"]
+    assert protokoll["protokollschritte"], "the demo secretary published minutes"
 
 
 def test_a_one_time_link_used_by_two_requests_at_once_sets_one_password(app):

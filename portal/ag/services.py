@@ -316,12 +316,30 @@ def meeting_dates_in(start: datetime, end: datetime) -> list:
             and datetime.combine(r.date, r.end_time, tzinfo=BERLIN) > start]
 
 
-def personal_data(user) -> list[dict]:
-    """The user's AG memberships, for the DSGVO export."""
+def personal_data(user) -> dict:
+    """Everything in the AGs about the user or written by them, for the DSGVO export: memberships,
+    change requests, Berichtigungen, steps of the minutes, read confirmations."""
     rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id)
                               .options(joinedload(Membership.group)).order_by(Membership.id))
-    return [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
-             "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None} for m in rows]
+    requests = db.session.scalars(select(ChangeRequest).where(ChangeRequest.author_id == user.id)
+                                  .order_by(ChangeRequest.id)).all()
+    corrections = db.session.scalars(select(Correction).where(Correction.author_id == user.id)
+                                     .order_by(Correction.id)).all()
+    steps = db.session.scalars(select(MinutesEvent).where(MinutesEvent.actor_id == user.id)
+                               .order_by(MinutesEvent.id)).all()
+    read = db.session.scalars(select(ReadReceipt).where(ReadReceipt.user_id == user.id)).all()
+    return {
+        "mitgliedschaften": [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
+                              "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None}
+                             for m in rows],
+        "aenderungswuensche": [{"sitzung": r.meeting_id, "text": r.text, "erstellt": r.created_at.isoformat()}
+                               for r in requests],
+        "berichtigungen": [{"sitzung": c.meeting_id, "text": c.text, "erstellt": c.created_at.isoformat()}
+                           for c in corrections],
+        "protokollschritte": [{"sitzung": e.meeting_id, "nach": e.to_status.value, "begruendung": e.reason,
+                               "am": e.created_at.isoformat()} for e in steps],
+        "gelesen": [{"sitzung": r.meeting_id} for r in read],
+    }
 
 
 # --- the shared calendar's AG dates ----------------------------------------------------------------

@@ -368,10 +368,20 @@ def moderation_badge(user) -> int:
 
 
 def personal_data(user) -> dict:
-    """The user's posts and comments, for the DSGVO export."""
+    """Everything on the pinboard the user wrote or did, for the DSGVO export: posts, comments,
+    "Danke", reports and (for Moderation) moderation steps."""
     posts = db.session.scalars(select(Post).where(Post.author_id == user.id).order_by(Post.id)).all()
     comments = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)).all()
+    thanks = db.session.execute(select(Post.title, Reaction.created_at).join(Reaction, Reaction.post_id == Post.id)
+                                .where(Reaction.user_id == user.id).order_by(Reaction.created_at)).all()
+    reports = db.session.scalars(select(Report).where(Report.reporter_id == user.id).order_by(Report.id)).all()
+    steps = db.session.scalars(select(ModerationLogEntry).where(ModerationLogEntry.moderator_id == user.id)
+                               .order_by(ModerationLogEntry.id)).all()
     return {
         "beitraege": [{"titel": p.title, "text": p.body, "erstellt": p.created_at.isoformat()} for p in posts],
         "kommentare": [{"text": c.body, "erstellt": c.created_at.isoformat()} for c in comments],
+        "danke": [{"beitrag": title, "am": at.isoformat()} for title, at in thanks],
+        "meldungen": [{"grund": r.reason, "erstellt": r.created_at.isoformat()} for r in reports],
+        "moderation": [{"schritt": e.action.value, "betreff": e.subject, "grund": e.reason,
+                        "am": e.created_at.isoformat()} for e in steps],
     }

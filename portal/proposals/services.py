@@ -342,8 +342,13 @@ def personal_data(user) -> dict:
     proposals = db.session.scalars(select(Proposal).where(Proposal.created_by_id == user.id).order_by(Proposal.id))
     comments = db.session.scalars(select(ProposalComment).where(ProposalComment.author_id == user.id)
                                   .order_by(ProposalComment.id))
+    steps = db.session.execute(select(Proposal.title, ProposalEvent).join(ProposalEvent.proposal)
+                               .where(ProposalEvent.actor_id == user.id).order_by(ProposalEvent.id)).all()
     return {
         "antraege": [{"titel": p.title, "status": p.state.value, "ansprechperson": p.contact_person,
                       "erstellt": p.created_at.isoformat()} for p in proposals],
         "nachrichten": [{"text": c.body, "erstellt": c.created_at.isoformat()} for c in comments],
+        # submissions, decisions with their reasons, Wirkungsberichte, ...
+        "schritte": [{"antrag": title, "schritt": e.action, "begruendung": e.comment,
+                      "am": e.created_at.isoformat()} for title, e in steps],
     }
