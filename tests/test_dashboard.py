@@ -104,3 +104,37 @@ def test_start_page_query_count_does_not_grow_with_data(role, client_as, app, co
     with count_queries() as after:
         assert client.get("/").status_code == 200
     assert after.count == before.count
+
+
+def test_koordination_sees_the_15_percent_bar_of_its_sozialraum_only(client_as, app):
+    from sqlalchemy import select
+
+    from portal.org.models import Sozialraum
+
+    with app.app_context():
+        own = get_user("koordination").sozialraum.name
+        others = [s for s in db.session.scalars(select(Sozialraum.name)) if s != own]
+    html = client_as("koordination").get("/").get_data(as_text=True)
+    bars = html[html.index('id="fy-target"'):html.index("Zur 15-%-Übersicht")]
+    assert f"{own}:" in bars
+    assert not any(f"{name}:" in bars for name in others)
+
+
+def test_protokoll_sees_minutes_to_write_of_its_ag(client_as, app):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from portal.ag.models import Function, Meeting, Membership, MinutesStatus
+
+    with app.app_context():
+        user = get_user("protokoll")
+        group_id = db.session.scalar(select(Membership.group_id).where(Membership.user_id == user.id,
+                                                                      Membership.function == Function.PROTOKOLL))
+        meeting = db.session.scalar(select(Meeting).where(Meeting.group_id == group_id).limit(1))
+        meeting.minutes_status = MinutesStatus.ENTWURF
+        meeting.date = date.today() - timedelta(days=1)
+        db.session.commit()
+    html = client_as("protokoll").get("/").get_data(as_text=True)
+    assert "Niederschriften zu schreiben oder zu veröffentlichen" in html
+    assert "Niederschriften zu schreiben" not in client_as("ag_mitglied").get("/").get_data(as_text=True)
