@@ -1,16 +1,33 @@
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, g, render_template
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import public
 from portal.extensions import db
+from portal.pages import dashboard
 from portal.pages.models import LEGAL_PAGES, Page
 
 bp = Blueprint("pages", __name__)
 
 
+@bp.app_context_processor
+def nav_sections():
+    """``nav_sections()``: the parts the signed-in person can use (main navigation, phone bottom bar).
+    Counted once per request and only when a template asks (htmx fragments do not)."""
+
+    def sections() -> dict:
+        if "nav_sections" not in g:
+            g.nav_sections = dashboard.sections_for(current_user)
+        return g.nav_sections
+
+    return {"nav_sections": sections}
+
+
 @bp.get("/")
 def index():
-    return render_template("pages/index.html")
+    blocks = dashboard.build(current_user)
+    g.nav_sections = blocks["sections"]
+    return render_template("pages/index.html", **blocks)
 
 
 @bp.get("/<any(impressum, datenschutz, barrierefreiheit):slug>")
