@@ -1,5 +1,6 @@
 """Bericht für den Jugendhilfeausschuss: data, DOCX (python-docx), ODT (odfpy), PDF via LibreOffice."""
 import io
+import os
 import shutil
 import subprocess
 from datetime import date
@@ -113,6 +114,7 @@ def test_other_roles_forbidden(app, client_as, role):
 def test_docx_converts_to_pdf(app, client_as, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
+        assert not os.environ.get("CI"), "CI must install libreoffice-writer-nogui (.ci/run)"
         pytest.skip("LibreOffice not installed here (.ci/run installs libreoffice-writer-nogui)")
     from pypdf import PdfReader
     r = client_as("leitung").get("/berichte/bericht.docx" + _query(app))
@@ -120,9 +122,11 @@ def test_docx_converts_to_pdf(app, client_as, tmp_path):
     src.write_bytes(r.data)
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(src)], check=True, timeout=180, capture_output=True)
-    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "bericht.pdf").pages)
-    assert "Bericht der Verwaltung" in text
-    assert "Markt der Möglichkeiten" in text
+    # table cells wrap in the PDF and pypdf splits words at kerning: compare without whitespace
+    text = "".join("".join(p.extract_text() for p in PdfReader(tmp_path / "bericht.pdf").pages).split())
+    assert "BerichtderVerwaltung" in text
+    assert "MarktderMöglichkeiten" in text
     assert "Geschäftsordnung" in text
-    assert DRAFT not in text
-    assert "Seite 1 von" in text
+    assert "15-%-ZielnachSozialraumundMonat" in text
+    assert DRAFT.replace(" ", "") not in text
+    assert "Seite1von" in text
