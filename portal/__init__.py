@@ -134,8 +134,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.notifications.views import bp as notifications_bp
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
+    from portal.reports.views import bp as reports_bp
 
-    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp):
+    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
+               reports_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,1 @@
+"""Bericht der Verwaltung für den Jugendhilfeausschuss (issue 17)."""
