@@ -71,6 +71,10 @@ def change_status(meeting: Meeting, name: str, actor, reason: str = "") -> Trans
     if transition is None or transition.source != meeting.minutes_status:
         raise Conflict(
             f"Die Niederschrift ist „{meeting.minutes_status.label}“; dieser Schritt ist jetzt nicht möglich.")
+    if name == "publish":
+        blocker = meeting.publish_blocker(utcnow())
+        if blocker:
+            raise Conflict(blocker)
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
         raise Invalid("Bitte gib eine Begründung an.")

@@ -221,6 +221,15 @@ class Meeting(db.Model):
     def is_frozen(self) -> bool:
         return self.minutes_status == MinutesStatus.GENEHMIGT
 
+    def publish_blocker(self, now: datetime) -> str | None:
+        """Why the minutes may not be published yet, or None: only after the meeting has started
+        and with attendance recorded (a Niederschrift of a meeting that has not happened is void)."""
+        if self.starts_at > now:
+            return "Die Sitzung hat noch nicht begonnen; die Niederschrift kann erst danach veröffentlicht werden."
+        if not self.attendance:
+            return "Bitte zuerst die Anwesenheit erfassen; ohne sie kann die Niederschrift nicht veröffentlicht werden."
+        return None
+
     def minutes_visible(self, editor: bool) -> bool:
         """Readers see the minutes once published; editors see the draft as well."""
         return editor or self.minutes_status != MinutesStatus.ENTWURF

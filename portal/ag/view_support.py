@@ -15,6 +15,7 @@ from portal.ag.meetings import DRAFT_ONLY, require_open
 from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
 from portal.errors import Conflict
+from portal.extensions import utcnow
 from portal.forms import choices
 
 
@@ -137,6 +138,7 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         show_minutes=meeting.minutes_visible(ctx.editor),
         carried=services.open_actions(ctx.group.id, before=meeting),
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
+        publish_blocker=meeting.publish_blocker(utcnow()) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),
         today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
 
