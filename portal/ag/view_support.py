@@ -9,8 +9,8 @@ from flask import abort, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from portal.ag import services
-from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestForm, DecisionForm,
-                             TransitionForm)
+from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestAnswerForm, ChangeRequestForm,
+                             DecisionForm, TransitionForm)
 from portal.ag.meetings import DRAFT_ONLY, require_open
 from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
@@ -116,7 +116,11 @@ def fresh_form(kind: str, meeting: Meeting, item: AgendaItem | None):
     if kind == "agenda":
         return AgendaItemForm(prefix=prefix, formdata=None)
     if kind == "change":
-        return ChangeRequestForm(prefix=prefix, formdata=None)
+        form = ChangeRequestForm(prefix=prefix, formdata=None)
+        form.agenda_item.choices = item_choices(meeting, "– bitte wählen –")
+        return form
+    if kind.startswith("answer-"):
+        return ChangeRequestAnswerForm(prefix=kind, formdata=None)
     if kind == "attachment":
         form = AttachmentForm(prefix=prefix, formdata=None)
         form.agenda_item.choices = item_choices(meeting, "– die ganze Sitzung –")
