@@ -101,6 +101,8 @@ LIFECYCLE = [
 @pytest.mark.parametrize("number,name,role,status,after", LIFECYCLE)
 def test_minutes_lifecycle_by_role(app, client_as, ag, number, name, role, status, after):
     reason = "in der 3. Sitzung einstimmig" if name == "approve" else "Fehler in TOP 2"
+    if (number, name) == (3, "publish"):  # the meeting took place: attendance recorded (issue 15)
+        assert record_attendance(app, ag, client_as("protokoll"), 3).status_code == 303
     response = client_as(role).post(ag.url(number, f"minutes/{name}"), data={f"transition-{name}-reason": reason})
     assert response.status_code == status
     with app.app_context():
@@ -168,7 +170,8 @@ def test_published_minutes_are_changed_only_after_withdrawal(app, client_as, ag)
 
 def test_members_may_add_a_change_request_to_published_minutes(app, client_as, ag):
     response = client_as("ag_mitglied").post(ag.url(2, "change-requests"),
-                                             data={"change-text": "Bitte TOP 2 um die Gegenstimme der AWO ergänzen."})
+                                             data={"change-text": "Bitte TOP 2 um die Gegenstimme der AWO ergänzen.",
+                                                   "change-agenda_item": str(first_item(app, ag, 2))})
     assert response.status_code == 303
     page = text(client_as("protokoll").get(ag.url(2)))
     with app.app_context():
@@ -177,7 +180,8 @@ def test_members_may_add_a_change_request_to_published_minutes(app, client_as, a
     # not possible any more once approved
     client_as("protokoll").post(ag.url(2, "minutes/approve"), data={"transition-approve-reason": "einstimmig"})
     assert client_as("ag_mitglied").post(ag.url(2, "change-requests"),
-                                         data={"change-text": "zu spät"}).status_code == 409
+                                         data={"change-text": "zu spät",
+                                               "change-agenda_item": str(first_item(app, ag, 2))}).status_code == 409
 
 
 def test_concurrent_edit_of_a_top_gets_409(app, client_as, ag):
@@ -310,6 +314,7 @@ def test_minutes_markdown_is_sanitised(app, client_as, ag, payload):
     item = first_item(app, ag, 3)
     assert client.post(ag.url(3, f"agenda/{item}"), data={"title": "TOP", "minutes": f"Text {payload}",
                                                           "version": "1"}).status_code == 303
+    assert record_attendance(app, ag, client, 3).status_code == 303
     assert client.post(ag.url(3, "minutes/publish")).status_code == 303
     page = text(client_as("ag_mitglied").get(ag.url(3)))
     region = page.split('class="usercontent top__minutes" hx-disable>')[1].split("</div>")[0]

@@ -163,7 +163,7 @@ def test_minutes_lifecycle_sends_published_withdrawn_with_reason_and_approved(ap
                            data={"transition-withdraw-reason": "Tippfehler"}).status_code == 303
         assert client.post(f"{ag['base']}minutes/publish").status_code == 303
         assert member.post(f"{ag['base']}change-requests",
-                                             data={"change-text": "Bitte ergänzen."}).status_code == 303
+                           data={"change-text": "Bitte ergänzen.", "change-agenda_item": str(ag["item"])}).status_code == 303
         assert client.post(f"{ag['base']}minutes/approve",
                            data={"transition-approve-reason": "einstimmig"}).status_code == 303
         assert client.post(f"{ag['base']}corrections", data={"text": "Berichtigt."}).status_code == 303

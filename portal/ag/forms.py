@@ -101,9 +101,18 @@ class CorrectionForm(Form):
 
 
 class ChangeRequestForm(Form):
+    agenda_item = SelectField("Zu welchem TOP?", coerce=int,
+                              validators=[InputRequired("Bitte wähle den TOP, auf den sich der Änderungswunsch bezieht.")])
     text = TextAreaField("Änderungswunsch", validators=[DataRequired("Bitte beschreibe deinen Änderungswunsch."),
                                                         Length(max=5000), no_control_chars],
                          description="Das Protokoll sieht ihn vor der Genehmigung. " + NO_SOCIAL_DATA)
+
+
+class ChangeRequestAnswerForm(Form):
+    status = SelectField("Entscheidung", choices=choices([("uebernommen", "übernommen"), ("abgelehnt", "abgelehnt")]),
+                         validators=[InputRequired("Bitte wähle „übernommen“ oder „abgelehnt“.")])
+    answer = TextAreaField("Antwort", validators=[Length(max=5000), no_control_chars],
+                           description="Bei einer Ablehnung bitte begründen.")
 
 
 class AttendanceForm(Form):

@@ -12,8 +12,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal import signals
-from portal.ag.models import (AgendaItem, ChangeRequest, Correction, Decision, Meeting, MinutesEvent, MinutesStatus,
-                              ReadReceipt)
+from portal.ag.models import (AgendaItem, ChangeRequest, ChangeRequestStatus, Correction, Decision, Meeting,
+                              MinutesEvent, MinutesStatus, ReadReceipt)
 from portal.ag.services import require_editor, require_member, visible_group_ids
 from portal.errors import Conflict, Invalid
 from portal.extensions import db, utcnow
@@ -71,6 +71,10 @@ def change_status(meeting: Meeting, name: str, actor, reason: str = "") -> Trans
     if transition is None or transition.source != meeting.minutes_status:
         raise Conflict(
             f"Die Niederschrift ist „{meeting.minutes_status.label}“; dieser Schritt ist jetzt nicht möglich.")
+    if name == "publish":
+        blocker = meeting.publish_blocker(utcnow())
+        if blocker:
+            raise Conflict(blocker)
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
         raise Invalid("Bitte gib eine Begründung an.")
@@ -114,17 +118,46 @@ def add_correction(meeting: Meeting, actor, *, agenda_item_id: int | None, text:
     return correction
 
 
-def request_change(meeting: Meeting, actor, text: str) -> ChangeRequest:
-    """A member asks for a change while the minutes are published and not yet approved."""
+def request_change(meeting: Meeting, actor, text: str, agenda_item_id: int | None = None) -> ChangeRequest:
+    """A member asks for a change to one TOP while the minutes are published and not yet approved."""
     require_member(meeting.group, actor)
     if meeting.minutes_status != MinutesStatus.VEROEFFENTLICHT:
         raise Conflict("Änderungswünsche sind nur möglich, solange die Niederschrift veröffentlicht und "
                        "noch nicht genehmigt ist.")
-    request = ChangeRequest(meeting=meeting, text=text.strip(), author_id=actor.id)
+    if agenda_item_id not in {item.id for item in meeting.agenda}:
+        raise Invalid("Bitte wähle den TOP, auf den sich der Änderungswunsch bezieht.")
+    request = ChangeRequest(meeting=meeting, agenda_item_id=agenda_item_id, text=text.strip(), author_id=actor.id,
+                            status=ChangeRequestStatus.OFFEN, answer="")
     db.session.add(request)
     db.session.flush()
     signals.change_request_changed.send(request, actor=actor, change="requested")
     return request
+
+
+def answer_change_request(request: ChangeRequest, actor, status: ChangeRequestStatus | str, answer: str) -> None:
+    """The Protokoll (or a Sprecher:in) settles a change request: übernommen (answer optional) or
+    abgelehnt (answer required). Only open requests, and only before the minutes are approved."""
+    meeting = request.meeting
+    require_editor(meeting.group, actor)
+    if meeting.minutes_status == MinutesStatus.GENEHMIGT:
+        raise Conflict("Die Niederschrift ist genehmigt; Änderungswünsche können nicht mehr beantwortet werden.")
+    if not request.is_open:
+        raise Conflict(f"Dieser Änderungswunsch ist bereits „{request.status.label}“.")
+    try:
+        status = ChangeRequestStatus(status)
+    except ValueError:
+        raise Invalid("Bitte wähle „übernommen“ oder „abgelehnt“.") from None
+    if status == ChangeRequestStatus.OFFEN:
+        raise Invalid("Bitte wähle „übernommen“ oder „abgelehnt“.")
+    answer = (answer or "").strip()
+    if status == ChangeRequestStatus.ABGELEHNT and not answer:
+        raise Invalid("Bitte begründe die Ablehnung.")
+    request.status = status
+    request.answer = answer
+    request.answered_at = utcnow()
+    request.answered_by_id = actor.id
+    db.session.flush()
+    signals.change_request_changed.send(request, actor=actor, change="answered")
 
 
 def confirm_read(meeting: Meeting, actor) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template
 
 from portal.ag import minutes, services
-from portal.ag.forms import ChangeRequestForm, CorrectionForm, TransitionForm
+from portal.ag.forms import ChangeRequestAnswerForm, ChangeRequestForm, CorrectionForm, TransitionForm
 from portal.ag.models import MinutesStatus
 from portal.ag.view_support import (actor, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
                                     meeting_url)
@@ -64,12 +64,40 @@ def change_request_add(slug: str, meeting_id: int):
         abort(409, description="Änderungswünsche sind nur möglich, solange die Niederschrift veröffentlicht und "
                                "noch nicht genehmigt ist.")
     form = ChangeRequestForm(prefix="change")
-    if not form.validate_on_submit():
-        return meeting_page_with_errors(ctx, m, ("change", None), form)
-    minutes.request_change(m, actor(), form.text.data)
-    db.session.commit()
-    flash("Dein Änderungswunsch ist eingetragen. Das Protokoll sieht ihn vor der Genehmigung.", "success")
-    return redirect_after_post(meeting_url(m, "aenderungswuensche"))
+    form.agenda_item.choices = item_choices(m, "– bitte wählen –")
+    if form.validate_on_submit():
+        try:
+            minutes.request_change(m, actor(), form.text.data, agenda_item_id=form.agenda_item.data)
+        except Invalid as e:
+            db.session.rollback()
+            form.agenda_item.errors = [*form.agenda_item.errors, e.message]
+        else:
+            db.session.commit()
+            flash("Dein Änderungswunsch ist eingetragen. Das Protokoll sieht ihn vor der Genehmigung.", "success")
+            return redirect_after_post(meeting_url(m, "aenderungswuensche"))
+    return meeting_page_with_errors(ctx, m, ("change", None), form)
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/change-requests/<int:request_id>/answer")
+def change_request_answer(slug: str, meeting_id: int, request_id: int):
+    ctx = editor_ctx(slug)
+    m = load_meeting(ctx, meeting_id)
+    request = next((c for c in m.change_requests if c.id == request_id), None)
+    if request is None:
+        abort(404)
+    prefix = f"answer-{request.id}"
+    form = ChangeRequestAnswerForm(prefix=prefix)
+    if form.validate_on_submit():
+        try:
+            minutes.answer_change_request(request, actor(), form.status.data, form.answer.data)
+        except Invalid as e:
+            db.session.rollback()
+            form.answer.errors = [*form.answer.errors, e.message]
+        else:
+            db.session.commit()
+            flash("Der Änderungswunsch ist beantwortet.", "success")
+            return redirect_after_post(meeting_url(m, "aenderungswuensche"))
+    return meeting_page_with_errors(ctx, m, (prefix, None), form)
 
 
 @bp.post("/<slug>/meetings/<int:meeting_id>/read")

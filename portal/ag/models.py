@@ -68,6 +68,18 @@ class MinutesStatus(enum.StrEnum):
         return {"entwurf": "Entwurf", "veroeffentlicht": "Veröffentlicht", "genehmigt": "Genehmigt"}[self.value]
 
 
+class ChangeRequestStatus(enum.StrEnum):
+    """State of a Änderungswunsch; übernommen and abgelehnt carry the Protokoll's answer."""
+
+    OFFEN = "offen"
+    UEBERNOMMEN = "uebernommen"
+    ABGELEHNT = "abgelehnt"
+
+    @property
+    def label(self) -> str:
+        return {"offen": "offen", "uebernommen": "übernommen", "abgelehnt": "abgelehnt"}[self.value]
+
+
 class Presence(enum.StrEnum):
     ANWESEND = "anwesend"
     ENTSCHULDIGT = "entschuldigt"
@@ -221,6 +233,15 @@ class Meeting(db.Model):
     def is_frozen(self) -> bool:
         return self.minutes_status == MinutesStatus.GENEHMIGT
 
+    def publish_blocker(self, now: datetime) -> str | None:
+        """Why the minutes may not be published yet, or None: only after the meeting has started
+        and with attendance recorded (a Niederschrift of a meeting that has not happened is void)."""
+        if self.starts_at > now:
+            return "Die Sitzung hat noch nicht begonnen; die Niederschrift kann erst danach veröffentlicht werden."
+        if not self.attendance:
+            return "Bitte zuerst die Anwesenheit erfassen; ohne sie kann die Niederschrift nicht veröffentlicht werden."
+        return None
+
     def minutes_visible(self, editor: bool) -> bool:
         """Readers see the minutes once published; editors see the draft as well."""
         return editor or self.minutes_status != MinutesStatus.ENTWURF
@@ -364,12 +385,27 @@ class ChangeRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("ag_meeting.id", ondelete="CASCADE"), index=True)
+    #: The TOP it refers to (required for new requests; None on requests from before issue 15 or
+    #: when the TOP was deleted).
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("ag_agenda_item.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[ChangeRequestStatus] = mapped_column(str_enum(ChangeRequestStatus),
+                                                        default=ChangeRequestStatus.OFFEN)
+    #: The Protokoll's answer (required when abgelehnt).
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="change_requests")
-    author: Mapped[User | None] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ChangeRequestStatus.OFFEN
 
 
 class ReadReceipt(db.Model):

@@ -9,12 +9,13 @@ from flask import abort, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from portal.ag import services
-from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestForm, DecisionForm,
-                             TransitionForm)
+from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestAnswerForm, ChangeRequestForm,
+                             DecisionForm, TransitionForm)
 from portal.ag.meetings import DRAFT_ONLY, require_open
 from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
 from portal.errors import Conflict
+from portal.extensions import utcnow
 from portal.forms import choices
 
 
@@ -115,7 +116,11 @@ def fresh_form(kind: str, meeting: Meeting, item: AgendaItem | None):
     if kind == "agenda":
         return AgendaItemForm(prefix=prefix, formdata=None)
     if kind == "change":
-        return ChangeRequestForm(prefix=prefix, formdata=None)
+        form = ChangeRequestForm(prefix=prefix, formdata=None)
+        form.agenda_item.choices = item_choices(meeting, "– bitte wählen –")
+        return form
+    if kind.startswith("answer-"):
+        return ChangeRequestAnswerForm(prefix=kind, formdata=None)
     if kind == "attachment":
         form = AttachmentForm(prefix=prefix, formdata=None)
         form.agenda_item.choices = item_choices(meeting, "– die ganze Sitzung –")
@@ -137,6 +142,7 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         show_minutes=meeting.minutes_visible(ctx.editor),
         carried=services.open_actions(ctx.group.id, before=meeting),
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
+        publish_blocker=meeting.publish_blocker(utcnow()) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),
         today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
 

@@ -178,6 +178,8 @@ def build_ag(app) -> AG:
         report = make_item(second, "Bericht aus dem Jugendhilfeausschuss", minutes="Der Ausschuss tagte im April.")
         make_item(second, "Zielvorgabe 15 % Sozialraumangebote", minutes="Die 15 % werden erreicht.")
         make_action(report, "Empfehlung für die Dezembersitzung vorbereiten", "Carla Conrad")
+        for ms in group.memberships:  # published minutes need recorded attendance (issue 15)
+            db.session.add(Attendance(meeting=second, membership_id=ms.id, presence=Presence.ANWESEND))
 
         third = make_meeting(group, 3, date(2026, 9, 1), MinutesStatus.ENTWURF, status=MeetingStatus.GEPLANT)
         make_item(third, "Niederschrift der 2. Sitzung")

@@ -6,7 +6,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingAttachment, Membership
+from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, ChangeRequestStatus, Decision, Meeting,
+                               MeetingAttachment, Membership)
 from portal.extensions import db
 from tests.matrix import Route
 
@@ -61,6 +62,17 @@ def attachment_url(suffix: str = ""):
         db.session.add(a)
         db.session.commit()
         return f"{BASE}/attachments/{a.id}{suffix}"
+    return build
+
+
+def change_request_url(suffix: str = "/answer"):
+    """An open change request on the published minutes of the 4th meeting."""
+    def build():
+        c = ChangeRequest(meeting_id=meeting_id(4), text="Bitte TOP 1 ergänzen.", status=ChangeRequestStatus.OFFEN,
+                          answer="")
+        db.session.add(c)
+        db.session.commit()
+        return f"{BASE}/meetings/{meeting_id(4)}/change-requests/{c.id}{suffix}"
     return build
 
 
@@ -120,6 +132,7 @@ ROUTES = [
     editors("ag.correction_add", "GET", meeting_url(1, "corrections")),
     editors("ag.correction_add", "POST", meeting_url(1, "corrections"), ok=422),
     members("ag.change_request_add", "POST", meeting_url(4, "change-requests"), ok=422),
+    editors("ag.change_request_answer", "POST", change_request_url(), ok=422),
     members("ag.mark_read", "POST", meeting_url(4, "read"), ok=303),
     editors("ag.readers", "GET", meeting_url(4, "readers")),
     editors("ag.attachment_add", "POST", meeting_url(5, "attachments"), ok=422),
