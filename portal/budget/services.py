@@ -118,8 +118,11 @@ class RequestValues:
 
 
 def _event(req: BudgetRequest, user, action: str, reason: str = "") -> None:
-    req.events.append(BudgetRequestEvent(actor_id=user.id if user else None, at=utcnow(), action=action,
-                                         reason=reason))
+    # No autoflush while loading the history: the request's versioned UPDATE must happen in
+    # _flush_request, where losing a race becomes a Conflict.
+    with db.session.no_autoflush:
+        req.events.append(BudgetRequestEvent(actor_id=user.id if user else None, at=utcnow(), action=action,
+                                             reason=reason))
 
 
 def file_request(user, ortsteil: Ortsteil, year: int, values: RequestValues) -> BudgetRequest:

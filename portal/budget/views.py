@@ -13,7 +13,7 @@ from portal.budget.forms import (AmountForm, AnswerForm, BookingForm, CounterBoo
                                  RequestForm)
 from portal.budget.models import (Booking, BudgetRequest, RequestState, can_decide_for, can_set_amounts,
                                   is_volunteer_of, uses_budget)
-from portal.budget.money import euro
+from portal.budget.money import euro, euro_short
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.formatting import jetzt
@@ -29,6 +29,11 @@ DECISIONS = {"freigegeben": "Freigegeben", "rueckfrage": "Rückfrage gestellt", 
 @bp.app_template_filter("euro")
 def _euro_filter(cents):
     return euro(cents)
+
+
+@bp.app_template_filter("euro_short")
+def _euro_short_filter(cents):
+    return euro_short(cents)
 
 
 def _year() -> int:
