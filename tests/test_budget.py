@@ -326,3 +326,16 @@ def test_overview_and_banner_take_a_fixed_number_of_queries(app, client_as, coun
     with count_queries() as many:
         assert c.get(path).status_code == 200
     assert many.count == few.count, many.statements
+
+
+def test_requests_list_is_keyset_paginated(app, client_as):
+    app.config["PAGE_SIZE"] = 50
+    with app.app_context():
+        made = [make_request("gelmeroda", 1, year=2040).purpose for _ in range(55)]
+        db.session.commit()
+    c = client_as("leitung")
+    first = c.get("/budget/?jahr=2040").get_data(as_text=True)
+    import re
+    link = re.search(r'href="([^"]*nach=\d+[^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = c.get(link).get_data(as_text=True)
+    assert made[-1] + "<" in first and made[0] + "<" in second and made[0] + "<" not in first

@@ -25,6 +25,7 @@ from portal.budget.money import euro
 from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
 from portal.org.models import Ortsteil
+from portal.paging import Page, keyset_page
 from portal.uploads import save_upload
 
 RECEIPT_TYPES = {"pdf", "jpg", "jpeg", "png"}
@@ -271,12 +272,12 @@ def overview(user, year: int) -> list[tuple[Ortsteil, Budget | None]]:
     return [(o, budgets.get(o.id)) for o in ortsteile]
 
 
-def requests_of(user, year: int, limit: int = 200) -> list[BudgetRequest]:
+def requests_of(user, year: int, after: int | None = None, limit: int = 50) -> Page:
+    """The year's requests of the Ortsteile ``user`` sees, newest first, one keyset page."""
     ids = [o.id for o in visible_ortsteile(user)]
-    return list(db.session.scalars(
-        select(BudgetRequest).join(Budget).where(Budget.year == year, Budget.ortsteil_id.in_(ids))
-        .options(selectinload(BudgetRequest.budget).selectinload(Budget.ortsteil))
-        .order_by(BudgetRequest.id.desc()).limit(limit)))
+    stmt = (select(BudgetRequest).join(Budget).where(Budget.year == year, Budget.ortsteil_id.in_(ids))
+            .options(selectinload(BudgetRequest.budget).selectinload(Budget.ortsteil)))
+    return keyset_page(stmt, [(BudgetRequest.id, "desc")], after, limit, id_column=BudgetRequest.id)
 
 
 def waiting_count(user) -> int:

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.formatting import jetzt
 from portal.htmx import redirect_after_post
 from portal.org.models import Ortsteil
+from portal.paging import CURSOR_ARG, parse_cursor
 from portal.uploads import UploadError, send_upload
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
@@ -81,7 +82,7 @@ def index():
     year = _year()
     rows, top = _rows(year)
     return render_template("budget/index.html", year=year, rows=rows, top=top,
-                           requests=services.requests_of(current_user, year),
+                           page=services.requests_of(current_user, year, after=parse_cursor(request.args.get(CURSOR_ARG))),
                            can_set=can_set_amounts(current_user), amount_form=AmountForm(formdata=None),
                            own=[o for o, b in rows if b and is_volunteer_of(current_user, o)])
 
@@ -92,7 +93,7 @@ def print_view():
     year = _year()
     rows, top = _rows(year)
     return render_template("budget/print.html", year=year, rows=rows, top=top, printed=jetzt(),
-                           requests=services.requests_of(current_user, year))
+                           page=services.requests_of(current_user, year, limit=1000))
 
 
 def _cell(value: str) -> str:
