@@ -170,7 +170,7 @@ def test_booking_more_than_approved_must_still_fit(app):
         from werkzeug.datastructures import FileStorage
         with app.test_request_context():
             with pytest.raises(Conflict):
-                services.book(get_user("ehrenamt.legefeld@portal.example") and get_user("leitung"), req,
+                services.book(get_user("leitung"), req,
                               version=req.version, amount_cents=12000,
                               receipt=FileStorage(io.BytesIO(PDF), "b.pdf"))
 
