@@ -147,6 +147,8 @@ PAGES: list[Page] = [
     Page("proposals_inbox", "Anträge: Eingang Leitung", LEITUNG, "/proposals/inbox"),
     Page("proposals_approved", "Freigegebene Projekte", KOORDINATION, "/proposals/approved"),
     Page("proposals_target", "15-%-Zielvorgabe", KOORDINATION, "/proposals/target"),
+    Page("budget", "Jugendbudget: Übersicht", LEITUNG, "/budget/"),
+    Page("budget_volunteer", "Jugendbudget: Ehrenamt", EHRENAMT, "/budget/"),
     Page("ag_group", "AG-Seite", AG_MITGLIED, _ag_page),
     Page("ag_meeting", "Sitzung mit Niederschrift", AG_MITGLIED, _meeting),
     Page("ag_search", "Protokollsuche", AG_MITGLIED, "/ag/search?q=Fachkr%C3%A4fte"),

@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.ag.views import bp as ag_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
+    from portal.budget.views import bp as budget_bp
     from portal.calendar.views import bp as calendar_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.pages.views import bp as pages_bp
@@ -137,11 +138,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.reports.views import bp as reports_bp
 
     for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
-               reports_bp):
+               reports_bp, budget_bp):
         app.register_blueprint(bp)
 
 
-FEATURES = ("board", "calendar", "proposals", "ag")
+FEATURES = ("board", "calendar", "proposals", "ag", "budget")
 
 
 def _connect_features() -> None:
@@ -152,6 +153,7 @@ def _connect_features() -> None:
     from portal.ag.models import Meeting, WorkingGroup
     from portal.auth.services import register_personal_data
     from portal.board import services as board
+    from portal.budget import services as budget
     from portal.calendar import services as calendar
     from portal.calendar.models import Event, OccurrenceChange
     from portal.calendar.sources import register_source
@@ -166,12 +168,14 @@ def _connect_features() -> None:
     register_badge("board", board.moderation_badge, "zu prüfen")
     register_badge("proposals", proposals.waiting_count, "warten auf Entscheidung")
     register_badge("ag", ag.unread_count, "neu zu lesen")
+    register_badge("budget", budget.waiting_count, "Budget-Anträge warten")
 
     register_personal_data("pinnwand", board.personal_data)
     register_personal_data("kalender", calendar.personal_data)
     register_personal_data("projektantraege", proposals.personal_data)
     register_personal_data("ag_78", ag.personal_data)
     register_personal_data("benachrichtigungen", notifications.personal_data)
+    register_personal_data("jugendbudget", budget.personal_data)
 
     register_source(ag.calendar_events)
 

@@ -95,3 +95,12 @@ user_created = _signals.signal("user-created")
 user_updated = _signals.signal("user-updated")
 #: Ortsteil, Sozialraum or Träger created or renamed. sender: the object, actor.
 organisation_changed = _signals.signal("organisation-changed")
+
+# --- Kinder- und Jugendbudget ---------------------------------------------------------------------
+#: A request was filed, answered, approved, returned or rejected. sender: BudgetRequest, actor,
+#: action: "eingereicht" | "beantwortet" | "freigegeben" | "rueckfrage" | "abgelehnt", reason: str.
+budget_request_changed = _signals.signal("budget-request-changed")
+#: Money was booked or counter-booked. sender: Booking, actor.
+budget_booked = _signals.signal("budget-booked")
+#: A yearly amount was set or copied. sender: Budget, actor.
+budget_set = _signals.signal("budget-set")

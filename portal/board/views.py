@@ -15,9 +15,11 @@ from sqlalchemy import select
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
 from portal.board.models import MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in, is_moderator
+from portal.budget import services as budget_services
 from portal.calendar.services import upcoming_for_ortsteil
 from portal.errors import Conflict
 from portal.extensions import db
+from portal.formatting import jetzt
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil
@@ -113,6 +115,8 @@ def _board(ortsteil: Ortsteil | None):
         ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
                    own_boards=queries.own_boards(current_user), upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
+        # "Budget 2026: noch 840 € frei" for the Ortsteil's volunteers (one query).
+        ctx["budget_banner"] = budget_services.banner_for(current_user, ortsteil, jetzt().year)
     if is_moderator(current_user):
         ctx["queue_size"] = queries.queue_size()
     return render("board/board.html", partial, **ctx)

@@ -1,7 +1,7 @@
 """ag sessions (issue 15): change requests tied to a TOP with a state and an answer
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-30 19:40:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
