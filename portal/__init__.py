@@ -132,11 +132,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.calendar.views import bp as calendar_bp
+    from portal.join.views import bp as join_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
 
-    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp):
+    for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
+               join_bp):
         app.register_blueprint(bp)
 
 
@@ -190,6 +192,7 @@ def _register_models() -> None:
 
     import portal.auth.mfa  # noqa: F401  (recovery_code)
     import portal.auth.models  # noqa: F401
+    import portal.join.models  # noqa: F401  (Einladungslinks)
     import portal.caching  # noqa: F401  (cache_generation)
     import portal.notifications.models  # noqa: F401
     import portal.org.models  # noqa: F401
