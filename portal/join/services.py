@@ -22,7 +22,7 @@ MAX_USES_LIMIT = 500
 def _to_utc(value: datetime) -> datetime:
     from datetime import timezone
 
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(timezone.utc)
 
 
 def create_link(actor: User, ortsteile, valid_until: date, max_uses: int, needs_release: bool) -> JoinLink:
