@@ -205,8 +205,9 @@ def set_password(token: str):
         user = link.user
         if not mfa.enabled(user):
             # Whoever holds the link has just proved it: signed in at once, no second typing of the address.
-            flash("Dein Passwort ist gespeichert. Willkommen im Portal!", "success")
-            return _signed_in(user, url_for("pages.index"))
+            response = _signed_in(user, url_for("pages.index"))
+            flash("Dein Passwort ist gespeichert. Willkommen im Portal!", "success")  # after the fresh session
+            return response
         db.session.commit()
         logout_user()
         session.clear()
