@@ -179,3 +179,15 @@ def test_set_password_signs_in(app, client_as, client):
     r = client.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     assert r.status_code == 303 and r.headers["Location"] == "/"
     assert client.get("/account").status_code == 200
+
+
+def test_web_app_manifest_and_icons(client):
+    import json
+
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="manifest"' in page and "apple-touch-icon" in page
+    manifest = json.loads(client.get("/static/manifest.webmanifest").data)
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        assert icon["src"].startswith("/static/")  # nothing from other hosts
+        assert client.get(icon["src"]).status_code == 200
