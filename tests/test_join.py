@@ -191,3 +191,8 @@ def test_web_app_manifest_and_icons(client):
     for icon in manifest["icons"]:
         assert icon["src"].startswith("/static/")  # nothing from other hosts
         assert client.get(icon["src"]).status_code == 200
+
+
+def test_account_page_links_the_invitations_for_managers_only(client_as):
+    assert "Einladungslinks" in client_as("koordination").get("/account").get_data(as_text=True)
+    assert "Einladungslinks" not in client_as("ehrenamt").get("/account").get_data(as_text=True)

@@ -192,3 +192,9 @@ def join(token: str):
 def waiting_room():
     """Where a freshly joined account waits for its release."""
     return render_template("join/waiting.html", pending=services.pending(current_user))
+
+
+@bp.app_template_global()
+def may_invite_volunteers() -> bool:
+    """For the link to the Einladungslinks (Mein Konto)."""
+    return may_manage_links(current_user)
