@@ -196,3 +196,11 @@ def test_web_app_manifest_and_icons(client):
 def test_account_page_links_the_invitations_for_managers_only(client_as):
     assert "Einladungslinks" in client_as("koordination").get("/account").get_data(as_text=True)
     assert "Einladungslinks" not in client_as("ehrenamt").get("/account").get_data(as_text=True)
+
+
+def test_first_steps_box_for_new_accounts_until_dismissed(app, client):
+    _, token = _make_link(app)
+    _join(client, token)
+    assert "Erste Schritte" in client.get("/").get_data(as_text=True)
+    assert client.post("/erste-schritte/ausblenden").status_code == 303
+    assert "Erste Schritte" not in client.get("/").get_data(as_text=True)

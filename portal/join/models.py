@@ -98,3 +98,12 @@ class JoinedAccount(db.Model):
 
     def can_release(self, user) -> bool:
         return self.link.can_manage(user)
+
+
+class FirstStepsDismissed(db.Model):
+    """The "Erste Schritte" box on the start page was closed by this person (shown once)."""
+
+    __tablename__ = "first_steps_dismissed"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

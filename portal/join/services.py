@@ -112,3 +112,23 @@ def pending(user: User) -> JoinedAccount | None:
         return None
     return db.session.scalar(select(JoinedAccount).where(JoinedAccount.user_id == user.id,
                                                          JoinedAccount.released_at.is_(None)))
+
+
+#: New accounts see the "Erste Schritte" box on the start page this long (unless they close it).
+FIRST_STEPS_FOR = timedelta(days=30)
+
+
+def show_first_steps(user: User) -> bool:
+    from portal.join.models import FirstStepsDismissed
+
+    if not user.is_authenticated or user.created_at is None or user.created_at < utcnow() - FIRST_STEPS_FOR:
+        return False
+    return db.session.get(FirstStepsDismissed, user.id) is None
+
+
+def dismiss_first_steps(user: User) -> None:
+    from portal.join.models import FirstStepsDismissed
+
+    if db.session.get(FirstStepsDismissed, user.id) is None:
+        db.session.add(FirstStepsDismissed(user_id=user.id))
+    db.session.flush()

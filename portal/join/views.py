@@ -198,3 +198,16 @@ def waiting_room():
 def may_invite_volunteers() -> bool:
     """For the link to the Einladungslinks (Mein Konto)."""
     return may_manage_links(current_user)
+
+
+@bp.app_template_global()
+def show_first_steps() -> bool:
+    """For the start page's include of join/_first_steps.html."""
+    return services.show_first_steps(current_user)
+
+
+@bp.post("/erste-schritte/ausblenden")
+def dismiss_first_steps():
+    services.dismiss_first_steps(current_user)
+    db.session.commit()
+    return redirect(url_for("pages.index"), code=303)

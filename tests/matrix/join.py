@@ -58,3 +58,4 @@ ROUTES = [
     Route("join.join", "POST", "/join/kaputt", anon=404, other=404),
     Route("join.waiting_room", "GET", "/join/waiting"),
 ]
+ROUTES.append(Route("join.dismiss_first_steps", "POST", "/erste-schritte/ausblenden", other=303))

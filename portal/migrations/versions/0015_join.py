@@ -56,9 +56,17 @@ def upgrade():
     )
     with op.batch_alter_table('joined_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_joined_account_link_id'), ['link_id'], unique=False)
+    op.create_table(
+        'first_steps_dismissed',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('dismissed_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_first_steps_dismissed_user_id_user'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('user_id', name=op.f('pk_first_steps_dismissed')),
+    )
 
 
 def downgrade():
+    op.drop_table('first_steps_dismissed')
     with op.batch_alter_table('joined_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_joined_account_link_id'))
     op.drop_table('joined_account')
