@@ -132,13 +132,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import bp as board_bp
     from portal.budget.views import bp as budget_bp
     from portal.calendar.views import bp as calendar_bp
+    from portal.join.views import bp as join_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
     from portal.reports.views import bp as reports_bp
 
     for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
-               reports_bp, budget_bp):
+               reports_bp, budget_bp, join_bp):
         app.register_blueprint(bp)
 
 
@@ -195,6 +196,7 @@ def _register_models() -> None:
 
     import portal.auth.mfa  # noqa: F401  (recovery_code)
     import portal.auth.models  # noqa: F401
+    import portal.join.models  # noqa: F401  (Einladungslinks)
     import portal.caching  # noqa: F401  (cache_generation)
     import portal.notifications.models  # noqa: F401
     import portal.org.models  # noqa: F401

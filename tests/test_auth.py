@@ -34,8 +34,9 @@ def test_invited_user_sets_a_password_once_and_signs_in(app, client_as, client):
     link = invite(client_as("admin"), ortsteil_id(app, "gelmeroda"))
     assert "Erika Neumann" in client.get(path_of(link)).get_data(as_text=True)
     response = client.post(path_of(link), data={"password": "Kinderfest-2026", "confirm": "Kinderfest-2026"})
-    assert response.status_code == 303
-    login(client, "erika.neumann@example.org", "Kinderfest-2026")  # stored lower-case
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get("/account").status_code == 200  # signed in at once
+    login(app.test_client(), "erika.neumann@example.org", "Kinderfest-2026")  # stored lower-case
     # the link is used up
     assert client.get(path_of(link)).status_code == 404
     with app.app_context():
@@ -74,7 +75,8 @@ def test_reset_link_sets_a_new_password_and_ends_old_sessions(app, client_as, cl
     link = re.search(r'value="http://localhost([^"]+)"', page).group(1)
     client.post(link, data={"password": "Neues-Passwort-1", "confirm": "Neues-Passwort-1"})
     assert old_session.get("/account").status_code == 302
-    login(client, "fachkraft@awo.example", "Neues-Passwort-1")
+    assert client.get("/account").status_code == 200  # the new session is signed in
+    login(app.test_client(), "fachkraft@awo.example", "Neues-Passwort-1")
 
 
 def test_set_password_rejects_short_and_mismatching_passwords(app, client_as, client):

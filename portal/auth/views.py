@@ -202,6 +202,12 @@ def set_password(token: str):
     form = SetPasswordForm(account=link.user)
     if form.validate_on_submit():
         services.use_account_link(link, form.password.data)
+        user = link.user
+        if not mfa.enabled(user):
+            # Whoever holds the link has just proved it: signed in at once, no second typing of the address.
+            response = _signed_in(user, url_for("pages.index"))
+            flash("Dein Passwort ist gespeichert. Willkommen im Portal!", "success")  # after the fresh session
+            return response
         db.session.commit()
         logout_user()
         session.clear()

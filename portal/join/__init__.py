@@ -1,0 +1,1 @@
+"""Ortsteil invitation links: volunteers join a board themselves."""
