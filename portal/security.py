@@ -21,8 +21,22 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_session_limits)
     login_manager.user_loader(_load_user)
+
+
+def _refuse_nul_bytes():
+    """No text in the portal has a NUL byte, and PostgreSQL refuses to store or compare one: a
+    request that carries one in its path, query or form fields is answered 400 before any view."""
+    values = [request.path, *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        from flask import abort
+
+        abort(400, description="Die Anfrage enthält ein unzulässiges Steuerzeichen (NUL).")
+    return None
 
 
 #: Sent with every response unless the view set its own value.
@@ -165,10 +179,12 @@ def begin_attempt(keys: list[tuple[str, int]]) -> list[int] | None:
     db.session.add_all(rows)
     db.session.commit()  # visible to the other workers at once: that is the point of counting first
     since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
-    for (key, limit), row in zip(keys, rows):
-        earlier = db.session.scalar(select(func.count()).where(
-            LoginFailure.key == key[:300], LoginFailure.created_at >= since, LoginFailure.id <= row.id))
-        if earlier > limit:
+    for key, limit in keys:
+        # Every attempt committed so far, this one included: the k-th attempt to commit sees at least
+        # k rows, so at most ``limit`` attempts get through however many run in parallel.
+        counted = db.session.scalar(select(func.count()).where(
+            LoginFailure.key == key[:300], LoginFailure.created_at >= since))
+        if counted > limit:
             return None
     return [row.id for row in rows]
 
