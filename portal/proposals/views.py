@@ -460,7 +460,7 @@ def target_csv():
                              zahl(m.hze_hours, 2) if m.hze_hours is not None else "",
                              zahl(m.share * 100, 2) if m.share is not None else "",
                              zahl(m.hours_to_target, 2) if m.hours_to_target is not None else ""])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+    return Response(out.getvalue(), mimetype="text/csv", headers={  # Werkzeug adds "; charset=utf-8" once
         "Content-Disposition": f'attachment; filename="15-prozent-ziel-{year}.csv"'})
 
 
