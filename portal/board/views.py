@@ -135,6 +135,8 @@ def new_posts():
     board = ortsteil_or_404(slug) if slug else None
     f = _filter(board)
     after = request.args.get("after", type=int) or 0
+    if not 0 <= after < 2**63:  # no id is that large (and SQLite INTEGER overflows)
+        after = 0
     count = queries.count_new_posts(f, current_user, after)
     if not count:
         return "", 204

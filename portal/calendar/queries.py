@@ -189,4 +189,4 @@ def parse_id(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number < 2**63 else None  # larger than any database id (and SQLite INTEGER)
