@@ -3,7 +3,51 @@ import wtforms
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
+
+#: WTForms messages its German catalogue lacks (an English message must never reach a page).
+MISSING_GERMAN = {
+    "'%(value)s' is not a valid choice for this field.": "Bitte eine der angebotenen Möglichkeiten wählen.",
+    "'%(value)s' are not valid choices for this field.": "Bitte nur angebotene Möglichkeiten wählen.",
+    "Choices cannot be None.": "Bitte eine der angebotenen Möglichkeiten wählen.",
+    "Date must be at least %(min)s.": "Das Datum darf nicht vor dem %(min)s liegen.",
+    "Date must be at most %(max)s.": "Das Datum darf nicht nach dem %(max)s liegen.",
+    "Date must be between %(min)s and %(max)s.": "Das Datum muss zwischen %(min)s und %(max)s liegen.",
+    "Field must be exactly %(max)d character long.": "Das Feld muss genau %(max)d Zeichen lang sein.",
+    "Field must be exactly %(max)d characters long.": "Das Feld muss genau %(max)d Zeichen lang sein.",
+    "Not a valid time value.": "Keine gültige Uhrzeit (bitte als SS:MM, z. B. 18:30).",
+    "Not a valid week value.": "Keine gültige Kalenderwoche.",
+    "This field cannot be edited.": "Dieses Feld kann nicht geändert werden.",
+    "This field is disabled and cannot have a value.": "Dieses Feld ist gesperrt und kann keinen Wert haben.",
+}
+
+
+class GermanTranslations:
+    """WTForms' German catalogue, completed by ``MISSING_GERMAN``."""
+
+    def __init__(self):
+        self._base = get_translations(["de_DE", "de"])
+
+    def gettext(self, string: str) -> str:
+        result = self._base.gettext(string)
+        return MISSING_GERMAN.get(string, result) if result == string else result
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        result = self._base.ngettext(singular, plural, n)
+        if result in (singular, plural):
+            return MISSING_GERMAN.get(result, result)
+        return result
+
+
+_GERMAN = GermanTranslations()
+
+
+class _GermanMeta:
+    locales = ("de_DE", "de")
+
+    def get_translations(self, form):
+        return _GERMAN
 
 
 class Form(FlaskForm):
@@ -13,15 +57,15 @@ class Form(FlaskForm):
     German catalogue it ships.
     """
 
-    class Meta:
-        locales = ("de_DE", "de")
+    class Meta(_GermanMeta):
+        pass
 
 
 class RowForm(wtforms.Form):
     """A repeated group of fields inside a Form (FieldList of FormField): no CSRF token of its own."""
 
-    class Meta:
-        locales = ("de_DE", "de")
+    class Meta(_GermanMeta):
+        pass
 
 
 class MultiCheckboxField(SelectMultipleField):

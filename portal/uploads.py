@@ -116,7 +116,8 @@ def check_upload(file: FileStorage, allowed: set[str], max_bytes: int) -> tuple[
     size = _size(file)
     if size > max_bytes:
         raise UploadError(
-            f"„{name}“ ist {size / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens {max_bytes // (1024 * 1024)} MB.",
+            f"„{name}“ ist {f'{size / 1024 / 1024:.1f}'.replace('.', ',')} MB groß; "
+            f"erlaubt sind höchstens {max_bytes // (1024 * 1024)} MB.",
             status=413,
         )
     if size == 0:

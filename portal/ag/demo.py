@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingStatus,
                               Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
 from portal.auth.models import Role, User
-from portal.extensions import db
+from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
 from portal.org.models import Traeger, TraegerKind
 from portal.security import hash_password
@@ -253,8 +253,8 @@ def _seed_meeting(group, spec, memberships, people, protokoll) -> None:
     published, approved = spec["published"], spec["approved"]
     meeting = Meeting(group=group, number=spec["number"], date=spec["date"], start_time=time(9), end_time=time(12),
                       place=PLACE, status=spec["status"], guests=spec["guests"], sequence=1,
-                      updated_at=at(spec["date"].year, spec["date"].month, spec["date"].day, 8) if published is None
-                      else published, minutes_status=spec["minutes"], minutes_changed_at=published)
+                      updated_at=min(at(spec["date"].year, spec["date"].month, spec["date"].day, 8) if published is None
+                                     else published, utcnow()), minutes_status=spec["minutes"], minutes_changed_at=published)
     db.session.add(meeting)
     if spec["absent"] is not None:
         for email, ms in memberships.items():

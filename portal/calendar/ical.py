@@ -10,10 +10,16 @@
 - A whole event called off stays in the feed with STATUS:CANCELLED and "Abgesagt:" before the
   title (Outlook shows no strike-through for it).
 - DTSTAMP and LAST-MODIFIED are the time of the last change, not "now", so an unchanged feed is
-  byte for byte the same and its ETag stays valid.
+  byte for byte the same and its ETag stays valid; never later than now (no future stamps).
+- All-day dates are counted in days (DTEND is at least the next day, also across the summer-time
+  change); EXDATE/RECURRENCE-ID are written at the series' wall time (02:30 also on the night 02:30
+  does not exist), as clients compute them from DTSTART and RRULE.
+- No METHOD: a subscription is not an iTIP message. Descriptions are plain text, not Markdown.
 """
 from __future__ import annotations
 
+import html as html_lib
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
@@ -22,7 +28,9 @@ from icalendar import Event as VEvent
 from portal.calendar.models import CATEGORY_LABELS, Event
 from portal.calendar.recurrence import Schedule
 from portal.calendar.sources import ExternalEvent
+from portal.extensions import utcnow
 from portal.formatting import BERLIN
+from portal.text import render_markdown
 
 PRODID = "-//Traegerportal//Gemeinsamer Kalender//DE"
 
@@ -54,7 +62,8 @@ def new_calendar(name: str) -> Calendar:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    # no METHOD: a subscribed feed is not an iTIP message (METHOD:PUBLISH without ORGANIZER fails
+    # libical's iTIP check)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/Berlin")
     # Ask clients to look again every hour (Outlook reads X-PUBLISHED-TTL, others REFRESH-INTERVAL).
@@ -70,23 +79,50 @@ def _local(value: datetime) -> datetime:
 
 def _when(vevent: VEvent, start: datetime, end: datetime, all_day: bool) -> None:
     if all_day:
-        vevent.add("dtstart", _local(start).date())
-        vevent.add("dtend", _local(end).date())
+        # all-day dates are counted in days: DTEND (exclusive) is at least the day after DTSTART
+        first, after = _local(start).date(), _local(end).date()
+        vevent.add("dtstart", first)
+        vevent.add("dtend", max(after, first + timedelta(days=1)))
     else:
         vevent.add("dtstart", _local(start))
         vevent.add("dtend", _local(end))
 
 
-def _recurrence_id(value: datetime, all_day: bool) -> date | datetime:
-    return _local(value).date() if all_day else _local(value)
+def _recurrence_id(value: datetime, all_day: bool, series_start: datetime | None = None) -> date | datetime:
+    """The date as the series' DTSTART would produce it: on the night clocks go forward a 02:30
+    series runs at 03:30 CEST, but clients match EXDATE/RECURRENCE-ID against 02:30 local."""
+    local = _local(value)
+    if all_day:
+        return local.date()
+    if series_start is not None:
+        wall = datetime.combine(local.date(), _local(series_start).time().replace(tzinfo=None))
+        if wall.replace(tzinfo=BERLIN).astimezone(timezone.utc) == value.astimezone(timezone.utc):
+            return wall.replace(tzinfo=BERLIN)
+    return local
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as the plain text calendar apps show in DESCRIPTION (links keep their address)."""
+    rendered = str(render_markdown(markdown))
+    rendered = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>',
+                      lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", rendered)
+    rendered = re.sub(r"<li[^>]*>", "• ", rendered)
+    rendered = re.sub(r"<br\s*/?>|</(p|li|h\d|blockquote|pre|ul|ol)>", "\n", rendered)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", rendered))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _not_future(stamp: datetime) -> datetime:
+    """Never a time after now (demo data or clock skew must not give a future LAST-MODIFIED)."""
+    return min(stamp.astimezone(timezone.utc), utcnow())
 
 
 def _common(vevent: VEvent, uid: str, title: str, cancelled: bool, stamp: datetime, sequence: int,
             place: str, description: str, categories: list[str], url: str | None) -> None:
     vevent.add("uid", uid)
     vevent.add("summary", f"Abgesagt: {title}" if cancelled else title)
-    vevent.add("dtstamp", stamp.astimezone(timezone.utc))
-    vevent.add("last-modified", stamp.astimezone(timezone.utc))
+    vevent.add("dtstamp", _not_future(stamp))
+    vevent.add("last-modified", _not_future(stamp))
     vevent.add("sequence", sequence)
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     vevent.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
@@ -101,7 +137,7 @@ def _common(vevent: VEvent, uid: str, title: str, cancelled: bool, stamp: dateti
 
 
 def _description(event: Event) -> str:
-    lines = [event.description.strip()] if event.description.strip() else []
+    lines = [plain_text(event.description)] if event.description.strip() else []
     for label, value in (("Für", event.scope_label), ("Veranstaltet von", event.organiser),
                          ("Kontakt", event.contact)):
         if value:
@@ -125,7 +161,7 @@ def event_components(event: Event, url: str | None) -> list[VEvent]:
     master.add("rrule", rule)
     dropped = [c for c in event.exceptions if c.cancelled]
     if dropped:
-        master.add("exdate", [_recurrence_id(c.original_start, event.all_day) for c in dropped])
+        master.add("exdate", [_recurrence_id(c.original_start, event.all_day, event.starts_at) for c in dropped])
     for change in event.exceptions:
         if change.cancelled or not change.starts_at:
             continue
@@ -135,7 +171,7 @@ def event_components(event: Event, url: str | None) -> list[VEvent]:
             description = f"{change.note}\n\n{description}"
         _common(override, event.uid, event.title, event.cancelled, max(event.updated_at, change.updated_at),
                 event.sequence, event.place, description, [event.category.label], url)
-        override.add("recurrence-id", _recurrence_id(change.original_start, event.all_day))
+        override.add("recurrence-id", _recurrence_id(change.original_start, event.all_day, event.starts_at))
         _when(override, change.starts_at, change.ends_at, event.all_day)
         components.append(override)
     return components
@@ -164,4 +200,4 @@ def build(name: str, events: list[Event], externals: list[ExternalEvent], url_fo
 def last_modified(events: list[Event], externals: list[ExternalEvent]) -> datetime | None:
     stamps = [e.updated_at for e in events] + [c.updated_at for e in events for c in e.exceptions]
     stamps += [e.last_modified for e in externals if e.last_modified]
-    return max(stamps) if stamps else None
+    return _not_future(max(stamps)) if stamps else None

@@ -15,7 +15,7 @@ from portal.calendar.models import CATEGORY_LABELS, Event, Repeat
 from portal.calendar.queries import Filters, parse_id
 from portal.calendar.recurrence import RecurrenceError, Schedule, local_midnight, to_aware
 from portal.errors import Conflict
-from portal.extensions import db
+from portal.extensions import db, utcnow
 from portal.formatting import BERLIN, MONTHS
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
@@ -305,9 +305,9 @@ def _moved_to(form: MoveForm, event: Event, schedule: Schedule, original: dateti
     """The new start and end from the move form, or None with a German message at the field."""
     day = form.start_date.data
     if event.all_day:
-        start = local_midnight(day)
-        end = start + (schedule.occurrence_end(original) - original)
-        return start, local_midnight(end.astimezone(BERLIN).date())
+        # counted in days, not hours: a day across the summer-time change has 23 or 25 hours
+        days = (schedule.occurrence_end(original).astimezone(BERLIN).date() - original.astimezone(BERLIN).date()).days
+        return local_midnight(day), local_midnight(day + timedelta(days=max(days, 1)))
     if form.start_time.data is None or form.end_time.data is None:
         return field_error(form.start_time if form.start_time.data is None else form.end_time,
                            "Bitte Beginn und Ende angeben.") or None
@@ -412,7 +412,8 @@ def feed(token: str):
                                      lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
     response.set_etag(etag)
-    response.last_modified = modified or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    # never in the future (else "If-Modified-Since: now" would never get its 304)
+    response.last_modified = min(modified or datetime(2000, 1, 1, tzinfo=timezone.utc), utcnow())
     # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
     response.cache_control.private = True
     response.cache_control.no_cache = True
