@@ -64,7 +64,9 @@ def ensure_wrk() -> str:
 
 
 def portal_env(db_path: Path) -> dict:
+    # MFA_REQUIRED off: the Leitung's pages are measured, not her second factor.
     return {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{db_path}", "PORTAL_SECRET_KEY": "bench-secret",
+            "PORTAL_MFA_REQUIRED": "false",
             "PORTAL_UPLOAD_DIR": str(DATA / "uploads"), "PYTHONPATH": str(ROOT)}
 
 
