@@ -39,7 +39,8 @@ def make_app(tmp: Path, proposals: int):
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'plans.db'}", "SQLALCHEMY_DATABASE_URI": "",
                       "UPLOAD_DIR": str(tmp / "uploads"), "WTF_CSRF_ENABLED": False, "PAGE_SIZE": 10,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1})
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1,
+                      "MFA_REQUIRED": False})  # the Leitung's pages, not her second factor
     with app.app_context():
         upgrade()
         seed_demo(PASSWORD)
