@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.sql import captured_sql, query_plan
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -53,32 +55,14 @@ def make_app(db_path: Path | None, tmp: Path):
 
 
 def statements(app, client, path: str, headers=None) -> list[tuple[str, tuple]]:
-    from sqlalchemy import event
-
     from portal.extensions import db
-
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with captured_sql(engine) as seen:
         status = client.get(path, headers=headers or {}).status_code
         assert status == 200, f"{path}: {status}"
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     return seen
-
-
-def plan(app, statement: str, parameters) -> list[str]:
-    from portal.extensions import db
-
-    with app.app_context():
-        return [row[-1] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
 
 
 def main() -> int:
@@ -92,7 +76,7 @@ def main() -> int:
         client.post("/login", data={"email": EHRENAMT, "password": "demo-passwort"})
 
         overview = [s for s in statements(app, client, "/board/") if "FROM ortsteil JOIN board_post" in s[0]]
-        steps = plan(app, *overview[0]) if overview else []
+        steps = query_plan(app, *overview[0]) if overview else []
         print("Übersicht:", len(overview), "Anweisung(en);", "\n  ".join(["Plan:", *steps]))
         if len(overview) != 1:
             failures.append("the overview should ask for its posts in one statement")

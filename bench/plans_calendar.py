@@ -12,8 +12,9 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
+
+from bench.sql import captured_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,22 +26,6 @@ def check(name: str, ok: bool, detail: object = "") -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f"\n     {detail}" if detail and not ok else ""))
     if not ok:
         FAILED.append(name)
-
-
-@contextmanager
-def statements(engine):
-    from sqlalchemy import event
-
-    seen: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
 
 
 def main() -> int:
@@ -69,9 +54,9 @@ def main() -> int:
 
     # 1. A kept month or agenda page reads no events and no single-date changes.
     for url in ("/calendar/?month=2026-12", "/calendar/agenda?from=2026-12-01"):
-        with statements(engine) as cold:
+        with captured_sql(engine) as cold:
             client.get(url)
-        with statements(engine) as warm:
+        with captured_sql(engine) as warm:
             client.get(url)
         reads = [s for s, _ in warm if "FROM calendar_event" in s or "calendar_occurrence_change" in s]
         check(f"{url}: kept page reads no events ({len(cold)} queries cold, {len(warm)} warm)", not reads, reads)
@@ -86,7 +71,7 @@ def main() -> int:
 
         # 3. An agenda page reads the events once (not a second time for the whole quarter).
         with app.test_request_context("/"):
-            with statements(engine) as agenda:
+            with captured_sql(engine) as agenda:
                 occurrences.agenda_page(occurrences.today_local(), None, queries.Filters())
         event_reads = [s for s, _ in agenda if s.lstrip().startswith("SELECT calendar_event.id, calendar_event.uid")]
         check("agenda page: one pass over the events", len(event_reads) == 1, event_reads)

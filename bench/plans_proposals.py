@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import event
+from bench.sql import captured_sql, query_plan
+
 
 PASSWORD = "bench-plans-1"
 KOORDINATION = "koordination.nord@portal.example"
@@ -62,28 +63,12 @@ def client(app, email: str):
 def statements(app, c, path: str, method: str = "GET", data=None) -> list[tuple[str, tuple]]:
     from portal.extensions import db
 
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with captured_sql(engine) as seen:
         response = c.open(path, method=method, data=data)
         assert response.status_code in (200, 303), (path, response.status_code)
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     return seen
-
-
-def plan(app, statement: str, parameters) -> list[str]:
-    from portal.extensions import db
-
-    with app.app_context():
-        return [row[-1] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, tuple(parameters))]
 
 
 def check_running_projects_use_the_index(app) -> tuple[bool, str]:
@@ -91,7 +76,7 @@ def check_running_projects_use_the_index(app) -> tuple[bool, str]:
             if s[0].lstrip().startswith("SELECT count(") and "FROM proposal" in s[0]]
     if not seen:
         return False, "no count of the approved projects"
-    lines = plan(app, *seen[0])
+    lines = query_plan(app, *seen[0])
     return any("ix_proposal_state_ends" in line for line in lines), " | ".join(lines)
 
 
