@@ -12,7 +12,7 @@ from portal.ag.view_support import (actor, Ctx, editor_ctx, load_ctx, load_item,
 from portal.ag.views import bp
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
-from portal.htmx import redirect_after_post, render
+from portal.htmx import redirect_after_post, render, wants_fragment
 
 
 # --- the meeting ----------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def decision_add(slug: str, meeting_id: int, item_id: int):
         else:
             db.session.commit()
             message = f"Beschluss unter {item.label} eingetragen: {decision.result_label}."
-            if request.headers.get("HX-Request"):
+            if wants_fragment():
                 return _item_response(ctx, m, item, trigger={"decision-added": True, "announce": message})
             flash(message, "success")
             return redirect_after_post(meeting_url(m, f"top-{item.id}"))
@@ -232,7 +232,7 @@ def action_add(slug: str, meeting_id: int, item_id: int):
                              due_on=form.due_on.data)
     db.session.commit()
     message = f"Aufgabe unter {item.label} eingetragen."
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return _item_response(ctx, m, item, trigger={"action-item-added": True, "announce": message})
     flash(message, "success")
     return redirect_after_post(meeting_url(m, f"top-{item.id}"))

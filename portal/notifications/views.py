@@ -119,7 +119,7 @@ def follow_board(slug: str):
     db.session.commit()
     message = (f"Du folgst jetzt der Pinnwand {ortsteil.name}." if following
                else f"Du folgst der Pinnwand {ortsteil.name} nicht mehr.")
-    if not request.headers.get("HX-Request"):
+    if not wants_fragment():
         flash(message, "success")
     return redirect_after_post(url_for("notifications.settings"), trigger={"board-followed": following,
                                                                            "announce": message})
