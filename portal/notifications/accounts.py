@@ -6,9 +6,9 @@ says so. The links are the auth feature's one-time, time-limited AccountLinks.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from portal.auth.models import LinkPurpose, LoginFailure, User
+from portal.auth.models import LinkPurpose, User
 from portal.extensions import db, utcnow
 from portal.notifications.mail import _render, smtp_configured
 from portal.notifications.models import MailStatus, OutboxMail
@@ -38,29 +38,20 @@ def queue_account_mail(user: User, link: str, purpose: LinkPurpose) -> OutboxMai
 def _keys(email: str, client: str) -> list[tuple[str, int]]:
     return [(f"reset:{email}", RESETS_PER_ADDRESS), (f"reset-ip:{client}", RESETS_PER_CLIENT)]
 
-def reset_blocked(email: str, client: str) -> bool:
-    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    return any(db.session.scalar(select(func.count()).select_from(LoginFailure)
-                                 .where(LoginFailure.key == key, LoginFailure.created_at >= since)) >= limit
-               for key, limit in _keys(email, client))
-
 def request_password_reset(email: str, client: str) -> bool:
     """"Passwort vergessen?": mail a reset link if the address belongs to an active account.
 
     The answer is the same for known and unknown addresses; False only when the address or the
-    client asked too often (the caller answers 429). The link is single-use and expires
-    (ACCOUNT_LINK_LIFETIME). Needs a mail server (``smtp_configured``).
+    client asked too often (the caller answers 429), counted like login attempts
+    (``security.begin_attempt``: every request counted before anything else, also in parallel).
+    The link is single-use and expires (ACCOUNT_LINK_LIFETIME). Needs a mail server (``smtp_configured``).
     """
     from portal.auth.services import create_account_link
+    from portal.security import begin_attempt
 
     email = email.strip().lower()
-    if reset_blocked(email, client):
+    if begin_attempt(_keys(email, client)) is None:
         return False
-    old = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < old, LoginFailure.key.like("reset%")))
-    for key, _ in _keys(email, client):
-        db.session.add(LoginFailure(key=key))
-    db.session.flush()
     user = db.session.scalar(select(User).where(User.email == email, User.active.is_(True)))
     if user is not None and smtp_configured():
         purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
