@@ -291,9 +291,15 @@ def test_csv_export_follows_german_excel_conventions(app, client_as):
     assert r.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_csv_neutralises_formulas():
-    from portal.budget.views import _cell
-    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("Taubach") == "Taubach"
+def test_csv_neutralises_formulas(app, client_as):
+    from portal.org.models import Ortsteil
+
+    with app.app_context():
+        db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach")).name = "=HYPERLINK(1)"
+        db.session.commit()
+    csv_text = client_as("leitung").get("/budget/export.csv").get_data(as_text=True)
+    assert ";'=HYPERLINK(1);" in csv_text and ";=HYPERLINK" not in csv_text
+    assert ";Legefeld;" in csv_text
 
 
 def test_print_view_is_the_jahresbilanz(client_as):

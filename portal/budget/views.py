@@ -1,19 +1,17 @@
 """Kinder- und Jugendbudget: overview, requests of the Ortsteile, decisions, bookings, export."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.budget import services
 from portal.budget.forms import (AmountForm, AnswerForm, BookingForm, CounterBookingForm, DecisionForm,
                                  RequestForm)
-from portal.budget.models import (Booking, BudgetRequest, RequestState, can_decide_for, can_set_amounts,
+from portal.budget.models import (Booking, BudgetRequest, can_decide_for, can_set_amounts,
                                   is_volunteer_of, uses_budget)
 from portal.budget.money import euro, euro_short
+from portal.csvexport import csv_response
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.formatting import jetzt
@@ -96,26 +94,15 @@ def print_view():
                            page=services.requests_of(current_user, year, limit=1000))
 
 
-def _cell(value: str) -> str:
-    """Neutralise formula injection for spreadsheet programs."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @bp.get("/export.csv")
 def export_csv():
     _require_user()
     year = _year()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Jahr", "Ortsteil", "Sozialraum", "Budget", "Freigegeben (offen)", "Ausgegeben", "Frei"])
-    for o, b in services.overview(current_user, year):
-        if b is None:
-            continue
-        writer.writerow([year, _cell(o.name), _cell(o.sozialraum.name), euro(b.amount_cents, False),
-                         euro(b.approved_open_cents, False), euro(b.spent_cents, False), euro(b.left_cents, False)])
-    body = "\ufeff" + out.getvalue()
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="jugendbudget-{year}.csv"'})
+    rows = [[year, o.name, o.sozialraum.name, euro(b.amount_cents, False), euro(b.approved_open_cents, False),
+             euro(b.spent_cents, False), euro(b.left_cents, False)]
+            for o, b in services.overview(current_user, year) if b is not None]
+    return csv_response(["Jahr", "Ortsteil", "Sozialraum", "Budget", "Freigegeben (offen)", "Ausgegeben", "Frei"],
+                        rows, f"jugendbudget-{year}.csv")
 
 
 @bp.post("/amounts/<slug>")
