@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from portal.ag.models import Function, MinutesStatus
+from portal.ag.models import Attendance, MinutesStatus, Presence
 from portal.board.models import PostStatus
 from portal.extensions import db
 from portal.proposals.models import ProposalState
@@ -256,6 +256,8 @@ def test_index_follows_ag_events(app):
     with app.app_context():
         group = agf.make_ag()
         meeting = agf.make_meeting(group, day=date(2026, 1, 20))
+        for membership in group.memberships:
+            db.session.add(Attendance(meeting=meeting, membership_id=membership.id, presence=Presence.ANWESEND))
         db.session.commit()
         protokoll = get_user("protokoll")
         item = meetings.add_agenda_item(meeting, protokoll, title="Haushaltsplanung", description="")
