@@ -151,7 +151,8 @@ def query_terms(q: str | None) -> tuple[list[str], bool]:
 def highlight(text: str | None, q: str, width: int = 90) -> list[tuple[str, bool]]:
     """A snippet of ``text`` around the first word that matches ``q`` the way the index does, as
     (text, marked) pieces for the template (which escapes them and wraps marked ones in <mark>)."""
-    plain = " ".join(re.sub(r"[*#_`]", "", text or "").split())
+    plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text or "")  # Markdown escapes ("12\. Mai")
+    plain = " ".join(re.sub(r"[*#_`]", "", plain).split())
     terms, prefix = query_terms(q)
     wanted = set(terms)
     spans = []

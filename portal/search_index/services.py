@@ -44,7 +44,17 @@ def _replace(kind: Kind, object_id: int, **fields) -> None:
     entry.title = (fields.get("title") or "")[:300]
     entry.body = fields.get("body") or ""
     entry.happened_at = fields["happened_at"]
-    entry.terms = index_terms(entry.title, entry.body)
+    entry.terms = _terms_of(kind, entry.title, entry.body)
+
+
+#: Kinds whose title is their own: a comment, a TOP's minutes and a decision show the title of their
+#: post or TOP for orientation, but are found by their own text only (else each would repeat the
+#: post's or TOP's hit).
+_OWN_TITLE = frozenset({Kind.POST, Kind.EVENT, Kind.PROPOSAL, Kind.AGENDA})
+
+
+def _terms_of(kind: Kind, title: str, body: str) -> str:
+    return index_terms(title, body) if kind in _OWN_TITLE else index_terms(body)
 
 
 def _day(value) -> datetime:
@@ -101,7 +111,7 @@ def meeting_entries(meeting, items) -> list[dict]:
     for item in items:
         at = dict(place, agenda_item_id=item.id)
         title = f"{item.label}: {item.title}"
-        out.append(dict(at, kind=Kind.AGENDA, object_id=item.id, title=title, body=item.description))
+        out.append(dict(at, kind=Kind.AGENDA, object_id=item.id, title=title, body=item.description or ""))
         if item.minutes.strip():
             out.append(dict(at, kind=Kind.MINUTES, object_id=item.id, title=title, body=item.minutes))
         for decision in item.decisions:
@@ -124,7 +134,7 @@ def _add(fields: dict) -> None:
     fields = dict(fields)
     fields["title"] = (fields.get("title") or "")[:300]
     fields["body"] = fields.get("body") or ""
-    db.session.add(SearchEntry(**fields, terms=index_terms(fields["title"], fields["body"])))
+    db.session.add(SearchEntry(**fields, terms=_terms_of(fields["kind"], fields["title"], fields["body"])))
 
 
 def drop(**where) -> None:
