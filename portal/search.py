@@ -168,6 +168,12 @@ def highlight(text: str | None, q: str, width: int = 90) -> list[tuple[str, bool
         return [(cut + ("…" if len(plain) > width * 2 else ""), False)] if cut else []
     start = max(0, spans[0][0] - width)
     end = min(len(plain), spans[0][1] + width)
+    if start:  # begin and end at a word boundary
+        space = plain.find(" ", start, spans[0][0])
+        start = space + 1 if space >= 0 else start
+    if end < len(plain):
+        space = plain.rfind(" ", spans[0][1], end)
+        end = space if space >= 0 else end
     pieces: list[tuple[str, bool]] = [("…", False)] if start else []
     at = start
     for s, e in spans:

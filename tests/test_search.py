@@ -359,3 +359,20 @@ def test_bad_input_never_fails(app, client_as, q):
     assert c.get("/suche", query_string={"q": q}).status_code == (400 if "\x00" in q else 200)
     assert c.get("/suche", query_string={"q": q, "art": "x" * 50, "ort": "ag99999999999", "nach": "-1"},
                  headers={"HX-Request": "true"}).status_code == (400 if "\x00" in q else 200)
+
+
+def test_upgrade_of_an_existing_database_then_reindex_cli(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        boardf.make_post(title=f"Bestand {WORD}")
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0015")  # a database from before the search, with its data
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(SearchEntry)) == 0
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Suchindex neu aufgebaut" in result.output
+    with app.app_context():
+        assert hits("fachkraft", WORD) == [("beitrag", f"Bestand {WORD}")]
