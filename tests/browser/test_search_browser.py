@@ -33,10 +33,12 @@ def test_bottom_bar_search_and_type_filter_on_a_phone(page_as):
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     nav.get_by_role("link", name="Suche").click()
     page.wait_for_url(re.compile(r"/suche"))
-    page.get_by_label("Suchbegriff").fill("Sitzung")
+    page.get_by_label("Suchbegriff").fill("Kinder")
     page.get_by_label("Art").select_option("termin")
     page.get_by_role("button", name="Suchen").click()
+    expect(page).to_have_url(re.compile(r"art=termin"))
     expect(page.locator("#search-results")).to_contain_text("Treffer")
+    expect(page.locator(".results__kind").first).to_have_text("Termin")
     for kind in page.locator(".results__kind").all_inner_texts():
         assert kind == "Termin"
     check_page(page)
