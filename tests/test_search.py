@@ -297,6 +297,7 @@ def test_plain_form_without_js_and_htmx_fragment(app, client_as):
     fragment = c.get(f"/suche?q={WORD}", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="search-results"') and "<html" not in body and "Fragment" in body
+    assert "announce" in fragment.headers.get("HX-Trigger", "")  # the count, for screen readers
 
 
 def test_header_field_and_bottom_bar_link_lead_to_the_search(app, client_as):

@@ -19,7 +19,9 @@ def results():
     query = services.Query(q=clean_query(request.args.get("q")), kind=(request.args.get("art") or "")[:20],
                            place=(request.args.get("ort") or "")[:12])
     page = services.search(current_user, query, parse_cursor(request.args.get(CURSOR_ARG)))
-    return render("search/page.html", "search/_results.html", query=query, page=page,
+    # Live results are announced to screen readers once, as a count (not the whole list).
+    announce = None if page is None else {"announce": f"{page.total} Treffer"}
+    return render("search/page.html", "search/_results.html", trigger=announce, query=query, page=page,
                   kinds=KIND_LABELS, highlight=highlight, places=services.place_choices(current_user),
                   title=f"Suche: {query.q}" if query.q else "Suche")
 
