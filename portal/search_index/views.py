@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user
 
-from portal.htmx import render
+from portal.htmx import render, wants_fragment
 from portal.paging import CURSOR_ARG, parse_cursor
 from portal.search import clean_query, highlight
 from portal.search_index import services
@@ -22,6 +22,7 @@ def results():
     # Live results are announced to screen readers once, as a count (not the whole list).
     announce = None if page is None else {"announce": f"{page.total} Treffer"}
     return render("search/page.html", "search/_results.html", trigger=announce, query=query, page=page,
-                  kinds=KIND_LABELS, highlight=highlight, places=services.place_choices(current_user),
+                  kinds=KIND_LABELS, highlight=highlight,
+                  places=[] if wants_fragment() else services.place_choices(current_user),
                   title=f"Suche: {query.q}" if query.q else "Suche")
 
