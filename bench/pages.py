@@ -152,6 +152,11 @@ PAGES: list[Page] = [
     Page("ag_group", "AG-Seite", AG_MITGLIED, _ag_page),
     Page("ag_meeting", "Sitzung mit Niederschrift", AG_MITGLIED, _meeting),
     Page("ag_search", "Protokollsuche", AG_MITGLIED, "/ag/search?q=Fachkr%C3%A4fte"),
+    Page("start", "Startseite „Für dich“ (Leitung)", LEITUNG, "/"),
+    Page("start_volunteer", "Startseite „Für dich“ (Ehrenamt)", EHRENAMT, "/"),
+    Page("search", "Suche im ganzen Portal", EHRENAMT, "/suche?q=Laternenumzug"),
+    Page("search_live", "Suche: Live-Treffer (htmx-Fragment)", AG_MITGLIED, "/suche?q=Kinder",
+         {"HX-Request": "true"}),
 ]
 
 

@@ -38,8 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure(app, test_config)
 
     db.init_app(app)
+    from portal.search_index.models import include_object
+
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True,
-                     render_item=render_migration_item)
+                     render_item=render_migration_item, include_object=include_object)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Bitte melde dich an, um diese Seite zu sehen."
@@ -63,9 +65,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from portal import cli
     from portal.notifications import cli as mail_cli
+    from portal.search_index import cli as search_cli
 
     cli.init_app(app)
     mail_cli.init_app(app)  # flask mail send | mail digests
+    search_cli.init_app(app)  # flask search reindex
     return app
 
 
@@ -137,9 +141,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
     from portal.reports.views import bp as reports_bp
+    from portal.search_index.views import bp as search_bp
 
     for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
-               reports_bp, budget_bp, join_bp):
+               reports_bp, budget_bp, join_bp, search_bp):
         app.register_blueprint(bp)
 
 
@@ -165,6 +170,7 @@ def _connect_features() -> None:
     from portal.org.models import Ortsteil, Sozialraum, Traeger
     from portal.proposals import services as proposals
     from portal.proposals.models import Proposal, ProposalEvent
+    from portal.search_index import services as search_index
 
     register_badge("board", board.moderation_badge, "zu prüfen")
     register_badge("proposals", proposals.waiting_count, "warten auf Entscheidung")
@@ -187,6 +193,8 @@ def _connect_features() -> None:
 
     # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
     connect_listeners()
+    # Portal-wide search: the index follows the domain events (portal/search_index/services.py).
+    search_index.connect_listeners()
 
 
 def _register_models() -> None:
@@ -201,6 +209,7 @@ def _register_models() -> None:
     import portal.notifications.models  # noqa: F401
     import portal.org.models  # noqa: F401
     import portal.pages.models  # noqa: F401
+    import portal.search_index.models  # noqa: F401
 
     for feature in FEATURES:
         if importlib.util.find_spec(f"portal.{feature}.models") is not None:

@@ -239,6 +239,10 @@ def seed_bench(sizes: Sizes, echo=print, rnd_seed: int = 78) -> dict[str, int]:
     _ags(sizes, rnd, now, users, echo)
     _fix_sequences()
     db.session.commit()
+    from portal.search_index.services import reindex_all
+
+    echo(f"search index: {reindex_all()} entries")
+    db.session.commit()
     db.session.execute(text("ANALYZE"))  # fresh planner statistics for the new volume
     db.session.commit()
     return {f.name: getattr(sizes, f.name) for f in fields(sizes)}

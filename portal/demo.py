@@ -133,3 +133,8 @@ def seed_demo(password: str = DEFAULT_PASSWORD, reset_passwords: bool = False) -
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).seed(password=password, reset_passwords=reset_passwords)
             db.session.commit()
+    # The demo data is written directly, not through the operations: build the search index once.
+    from portal.search_index.services import reindex_all
+
+    reindex_all()
+    db.session.commit()

@@ -93,3 +93,98 @@ def snippet(text: str, q: str, width: int = 90) -> tuple[str, str, str]:
     start = max(0, i - width)
     end = min(len(plain), j + width)
     return (("…" if start else "") + plain[start:i], plain[i:j], plain[j:end] + ("…" if end < len(plain) else ""))
+
+
+# --- full-text search terms (portal.search_index) --------------------------------------------------
+#
+# Both databases search the same normalised text, produced here: words folded (case, ß -> ss),
+# stemmed by the German Snowball stemmer (which also turns ä/ö/ü into a/o/u), accents removed, and
+# stems that are German stop words ("und", "die", "ein") dropped: PostgreSQL's 'german' dictionary
+# would drop them, FTS5 would not. "über" stays searchable: its stem "uber" is no stop word. SQLite's FTS5 and PostgreSQL's tsvector ('german') then only split on
+# spaces, so "Ferienfreizeit" finds "Ferienfreizeiten", "über" finds "Über", "Strasse" finds "Straße"
+# on both, with the same hits.
+
+_WORD = re.compile(r"[^\W_]+")
+#: At most this many words of a query are searched (a pasted paragraph is cut, never an error).
+MAX_QUERY_TERMS = 8
+#: The last word of a query also matches as a prefix ("Ferienfr" finds "Ferienfreizeit") from this length.
+MIN_PREFIX = 3
+
+_stemmer = None
+
+
+def _stem(word: str) -> str:
+    global _stemmer
+    if _stemmer is None:
+        import snowballstemmer
+
+        _stemmer = snowballstemmer.stemmer("german")
+    stem = _stemmer.stemWord(word)
+    return "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
+
+
+def _terms(text: str | None) -> list[str]:
+    from portal.search_stopwords import GERMAN_STOP_WORDS
+
+    out = []
+    for word in _WORD.findall(fold(text)):
+        stem = _stem(word)
+        if stem and stem not in GERMAN_STOP_WORDS:
+            out.append(stem)
+    return out
+
+
+def index_terms(*texts: str | None) -> str:
+    """The normalised words of ``texts``, space-separated: what the full-text index stores."""
+    return " ".join(term for text in texts for term in _terms(text))
+
+
+def query_terms(q: str | None) -> tuple[list[str], bool]:
+    """The normalised words of a search text (at most MAX_QUERY_TERMS, no duplicates) and whether
+    the last one is also matched as a prefix (typed without a trailing space, long enough)."""
+    text = clean_query(q)
+    terms = list(dict.fromkeys(_terms(text)))[:MAX_QUERY_TERMS]
+    prefix = bool(terms) and len(terms[-1]) >= MIN_PREFIX and not (q or "").endswith(" ")
+    return terms, prefix
+
+
+def highlight(text: str | None, q: str, width: int = 90) -> list[tuple[str, bool]]:
+    """A snippet of ``text`` around the first word that matches ``q`` the way the index does, as
+    (text, marked) pieces for the template (which escapes them and wraps marked ones in <mark>)."""
+    plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text or "")  # Markdown escapes ("12\. Mai")
+    plain = " ".join(re.sub(r"[*#_`]", "", plain).split())
+    terms, prefix = query_terms(q)
+    wanted = set(terms)
+    spans = []
+    for m in _WORD.finditer(plain):
+        stems = _terms(m.group())
+        if not stems:
+            continue
+        stem = stems[0]
+        if stem in wanted or (prefix and stem.startswith(terms[-1])):
+            spans.append((m.start(), m.end()))
+    if not spans:
+        cut = plain[: width * 2]
+        return [(cut + ("…" if len(plain) > width * 2 else ""), False)] if cut else []
+    start = max(0, spans[0][0] - width)
+    end = min(len(plain), spans[0][1] + width)
+    if start:  # begin and end at a word boundary
+        space = plain.find(" ", start, spans[0][0])
+        start = space + 1 if space >= 0 else start
+    if end < len(plain):
+        space = plain.rfind(" ", spans[0][1], end)
+        end = space if space >= 0 else end
+    pieces: list[tuple[str, bool]] = [("…", False)] if start else []
+    at = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        if s > at:
+            pieces.append((plain[at:s], False))
+        pieces.append((plain[s:e], True))
+        at = e
+    if at < end:
+        pieces.append((plain[at:end], False))
+    if end < len(plain):
+        pieces.append(("…", False))
+    return pieces

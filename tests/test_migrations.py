@@ -6,6 +6,7 @@ from sqlalchemy import inspect
 
 from portal import create_app
 from portal.extensions import db
+from portal.search_index.models import include_object
 from tests.conftest import base_config
 
 
@@ -13,7 +14,7 @@ def test_upgrade_from_empty_matches_the_models(app):
     # the app fixture's database was built by `upgrade()` from empty (see conftest._seed)
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -258,7 +258,17 @@ class Comment(db.Model):
         return bool(user and user.is_authenticated and self.author_id == user.id)
 
     def can_view_text(self, user) -> bool:
+        """Hidden comments show their text to the author and the Moderation only. SQL: ``visible_to``."""
         return not self.hidden or self.is_author(user) or is_moderator(user)
+
+    @classmethod
+    def visible_to(cls, user):
+        """SQL condition matching ``can_view_text`` (the portal-wide search uses it)."""
+        if is_moderator(user):
+            return true()
+        if not (user and user.is_authenticated):
+            return cls.hidden.is_(False)
+        return or_(cls.hidden.is_(False), cls.author_id == user.id)
 
     def can_delete(self, user) -> bool:
         return self.is_author(user) or is_moderator(user)

@@ -1,0 +1,337 @@
+"""Build, keep and query the search index.
+
+Writing: ``index_*`` turn one source object into its entries (replacing the old ones); the
+listeners in ``connect_listeners`` call them from the domain events (portal.signals), inside the
+operation's transaction. ``reindex_all`` rebuilds everything (``flask search reindex``, seed-demo).
+
+Reading: ``search`` joins the entries to their sources and applies each feature's visibility rule
+in SQL, then matches the words with the database's own engine (FTS5 on SQLite, tsvector 'german'
+on PostgreSQL). Hits are listed newest first and paged by portal.paging.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import and_, delete, false, func, literal_column, or_, select, text, true
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import signals
+from portal.extensions import db
+from portal.formatting import BERLIN
+from portal.paging import Page, keyset_page
+from portal.search import index_terms, query_terms
+from portal.search_index.models import Kind, SearchEntry
+
+PAGE_SIZE = 20
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _replace(kind: Kind, object_id: int, **fields) -> None:
+    """Store the entry of (kind, object_id), replacing the old one (or drop it when fields is empty)."""
+    entry = db.session.scalar(select(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.object_id == object_id))
+    if not fields:
+        if entry is not None:
+            db.session.delete(entry)
+        return
+    if entry is None:
+        entry = SearchEntry(kind=kind, object_id=object_id)
+        db.session.add(entry)
+    for column in ("post_id", "comment_id", "event_id", "proposal_id", "meeting_id", "agenda_item_id",
+                   "ortsteil_id", "sozialraum_id", "group_id"):
+        setattr(entry, column, fields.get(column))
+    entry.title = (fields.get("title") or "")[:300]
+    entry.body = fields.get("body") or ""
+    entry.happened_at = fields["happened_at"]
+    entry.terms = _terms_of(kind, entry.title, entry.body)
+
+
+#: Kinds whose title is their own: a comment, a TOP's minutes and a decision show the title of their
+#: post or TOP for orientation, but are found by their own text only (else each would repeat the
+#: post's or TOP's hit).
+_OWN_TITLE = frozenset({Kind.POST, Kind.EVENT, Kind.PROPOSAL, Kind.AGENDA})
+
+
+def _terms_of(kind: Kind, title: str, body: str) -> str:
+    return index_terms(title, body) if kind in _OWN_TITLE else index_terms(body)
+
+
+def _day(value) -> datetime:
+    return datetime.combine(value, time(0, 0), tzinfo=BERLIN)
+
+
+def post_fields(post) -> dict:
+    return dict(post_id=post.id, ortsteil_id=post.ortsteil_id,
+                sozialraum_id=post.ortsteil.sozialraum_id if post.ortsteil else None,
+                title=post.title, body=post.body, happened_at=post.created_at)
+
+
+def index_post(post, *, with_comments: bool = False) -> None:
+    _replace(Kind.POST, post.id, **post_fields(post))
+    if with_comments:
+        for comment in post.comments:
+            index_comment(comment)
+
+
+def index_comment(comment) -> None:
+    post = comment.post
+    _replace(Kind.COMMENT, comment.id, post_id=post.id, comment_id=comment.id, ortsteil_id=post.ortsteil_id,
+             sozialraum_id=post.ortsteil.sozialraum_id if post.ortsteil else None,
+             title=post.title, body=comment.body, happened_at=comment.created_at)
+
+
+def event_fields(event) -> dict:
+    sozialraum_id = event.sozialraum_id or (event.ortsteil.sozialraum_id if event.ortsteil else None)
+    body = "\n".join(part for part in (event.description, event.place) if part)
+    return dict(event_id=event.id, ortsteil_id=event.ortsteil_id, sozialraum_id=sozialraum_id,
+                title=event.title, body=body, happened_at=event.starts_at)
+
+
+def index_event(event) -> None:
+    _replace(Kind.EVENT, event.id, **event_fields(event))
+
+
+def proposal_fields(proposal) -> dict:
+    body = "\n".join(f"{label}: {value}" for label, value in (
+        ("Zielgruppe", proposal.target_group), ("Inhalt", proposal.content),
+        ("Erhoffte Wirkung", proposal.expected_effect)) if value)
+    return dict(proposal_id=proposal.id, sozialraum_id=proposal.sozialraum_id, title=proposal.display_title,
+                body=body, happened_at=proposal.submitted_at or proposal.created_at)
+
+
+def index_proposal(proposal) -> None:
+    _replace(Kind.PROPOSAL, proposal.id, **proposal_fields(proposal))
+
+
+def meeting_entries(meeting, items) -> list[dict]:
+    """The entries of one meeting: per TOP its title and description, its minutes, its decisions."""
+    place = dict(meeting_id=meeting.id, group_id=meeting.group_id, happened_at=_day(meeting.date))
+    out = []
+    for item in items:
+        at = dict(place, agenda_item_id=item.id)
+        title = f"{item.label}: {item.title}"
+        out.append(dict(at, kind=Kind.AGENDA, object_id=item.id, title=title, body=item.description or ""))
+        if item.minutes.strip():
+            out.append(dict(at, kind=Kind.MINUTES, object_id=item.id, title=title, body=item.minutes))
+        for decision in item.decisions:
+            out.append(dict(at, kind=Kind.DECISION, object_id=decision.id, title=title, body=decision.text))
+    return out
+
+
+def index_meeting(meeting) -> None:
+    from portal.ag.models import AgendaItem
+
+    db.session.execute(delete(SearchEntry).where(SearchEntry.meeting_id == meeting.id)
+                       .execution_options(synchronize_session="fetch"))
+    items = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                               .options(selectinload(AgendaItem.decisions)).order_by(AgendaItem.position))
+    for fields in meeting_entries(meeting, items):
+        _add(fields)
+
+
+def _add(fields: dict) -> None:
+    fields = dict(fields)
+    fields["title"] = (fields.get("title") or "")[:300]
+    fields["body"] = fields.get("body") or ""
+    db.session.add(SearchEntry(**fields, terms=_terms_of(fields["kind"], fields["title"], fields["body"])))
+
+
+def drop(**where) -> None:
+    """Remove the entries of a deleted source (e.g. ``post_id=3``: the post and its comments)."""
+    (column, value), = where.items()
+    db.session.execute(delete(SearchEntry).where(getattr(SearchEntry, column) == value)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index from the sources; returns the number of entries. The caller commits."""
+    from portal.ag.models import AgendaItem, Meeting
+    from portal.board.models import Comment, Post
+    from portal.calendar.models import Event
+    from portal.proposals.models import Proposal
+
+    db.session.execute(delete(SearchEntry))
+    count = 0
+    for post in db.session.scalars(select(Post).options(joinedload(Post.ortsteil)).execution_options(yield_per=500)):
+        _add(dict(kind=Kind.POST, object_id=post.id, **post_fields(post)))
+        count += 1
+    comments = select(Comment).options(joinedload(Comment.post).joinedload(Post.ortsteil))
+    for comment in db.session.scalars(comments.execution_options(yield_per=500)):
+        post = comment.post
+        _add(dict(kind=Kind.COMMENT, object_id=comment.id, post_id=post.id, comment_id=comment.id,
+                  ortsteil_id=post.ortsteil_id, sozialraum_id=post.ortsteil.sozialraum_id if post.ortsteil else None,
+                  title=post.title, body=comment.body, happened_at=comment.created_at))
+        count += 1
+    for event in db.session.scalars(select(Event).options(joinedload(Event.ortsteil))):
+        _add(dict(kind=Kind.EVENT, object_id=event.id, **event_fields(event)))
+        count += 1
+    for proposal in db.session.scalars(select(Proposal)):
+        _add(dict(kind=Kind.PROPOSAL, object_id=proposal.id, **proposal_fields(proposal)))
+        count += 1
+    items = db.session.scalars(select(AgendaItem).join(AgendaItem.meeting)
+                               .options(selectinload(AgendaItem.decisions), joinedload(AgendaItem.meeting))
+                               .order_by(Meeting.id, AgendaItem.position)).all()
+    for item in items:
+        for fields in meeting_entries(item.meeting, [item]):
+            _add(fields)
+            count += 1
+    db.session.flush()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+    return count
+
+
+# --- listeners -----------------------------------------------------------------------------------
+
+def _on_post(post, **kw) -> None:
+    index_post(post)
+
+
+def _on_post_deleted(post, **kw) -> None:
+    drop(post_id=post.id)
+
+
+def _on_comment_added(comment, **kw) -> None:
+    index_comment(comment)
+
+
+def _on_comment_moderated(comment, action: str = "", **kw) -> None:
+    if action == "deleted":
+        drop(comment_id=comment.id)
+    else:  # hidden or restored: who sees it is decided at query time; the entry stays current
+        index_comment(comment)
+
+
+def _on_event(event, change: str = "", **kw) -> None:
+    if change == "deleted":
+        drop(event_id=event.id)
+    else:
+        index_event(event)
+
+
+def _on_proposal(proposal, **kw) -> None:
+    index_proposal(proposal)
+
+
+def _on_meeting(meeting, change: str = "", **kw) -> None:
+    if change == "deleted":
+        drop(meeting_id=meeting.id)
+    else:
+        index_meeting(meeting)
+
+
+def connect_listeners() -> None:
+    """Called once from create_app (portal._connect_features)."""
+    for signal in (signals.post_created, signals.post_updated, signals.post_approved, signals.post_hidden,
+                   signals.post_restored):
+        signal.connect(_on_post)
+    signals.post_deleted.connect(_on_post_deleted)
+    signals.comment_added.connect(_on_comment_added)
+    signals.comment_moderated.connect(_on_comment_moderated)
+    signals.event_changed.connect(_on_event)
+    for signal in (signals.proposal_created, signals.proposal_updated, signals.proposal_submitted,
+                   signals.proposal_returned, signals.proposal_decided, signals.proposal_withdrawn,
+                   signals.proposal_report):
+        signal.connect(_on_proposal)
+    for signal in (signals.meeting_scheduled, signals.meeting_updated, signals.minutes_published,
+                   signals.minutes_approved, signals.minutes_withdrawn):
+        signal.connect(_on_meeting)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Query:
+    q: str = ""
+    #: A Kind value or "" for all.
+    kind: str = ""
+    #: "o<id>" (Ortsteil), "s<id>" (Sozialraum), "ag<id>" (AG) or "".
+    place: str = ""
+
+
+def _place_condition(place: str):
+    for prefix, column in (("ag", SearchEntry.group_id), ("o", SearchEntry.ortsteil_id),
+                           ("s", SearchEntry.sozialraum_id)):
+        if place.startswith(prefix) and place[len(prefix):].isascii() and place[len(prefix):].isdigit() \
+                and len(place) < 12:
+            return column == int(place[len(prefix):])
+    return None
+
+
+def visible_entries(user):
+    """SQL: the entries ``user`` may see, by each source's own rule (joined at query time)."""
+    from portal.ag.models import Meeting, MinutesStatus
+    from portal.ag.services import visible_group_ids
+    from portal.board.models import Comment, Post
+    from portal.proposals.models import Proposal
+
+    if not (user and user.is_authenticated):
+        return select(SearchEntry).where(false())
+    groups = visible_group_ids(user)
+    group_ok = true() if groups is None else SearchEntry.group_id.in_(groups)
+    published = Meeting.minutes_status != MinutesStatus.ENTWURF
+    rule = or_(
+        and_(SearchEntry.kind == Kind.POST, Post.visible_to(user)),
+        and_(SearchEntry.kind == Kind.COMMENT, Post.visible_to(user), Comment.visible_to(user)),
+        # One shared calendar: every signed-in user sees every event (Event.can_view).
+        SearchEntry.kind == Kind.EVENT,
+        and_(SearchEntry.kind == Kind.PROPOSAL, Proposal.visible_to(user)),
+        and_(SearchEntry.kind == Kind.AGENDA, group_ok),
+        and_(SearchEntry.kind.in_([Kind.MINUTES, Kind.DECISION]), group_ok, published),
+    )
+    return (select(SearchEntry)
+            .outerjoin(Post, SearchEntry.post_id == Post.id)
+            .outerjoin(Comment, SearchEntry.comment_id == Comment.id)
+            .outerjoin(Proposal, SearchEntry.proposal_id == Proposal.id)
+            .outerjoin(Meeting, SearchEntry.meeting_id == Meeting.id)
+            .where(rule))
+
+
+def match(q: str):
+    """SQL condition: the entry's words contain every word of ``q`` (the last also as a prefix),
+    or None when ``q`` has no searchable word. Same hits on SQLite and PostgreSQL."""
+    terms, prefix = query_terms(q)
+    if not terms:
+        return None
+    # The terms are letters and digits only (portal.search._WORD): no operator of either engine.
+    if db.engine.dialect.name == "postgresql":
+        parts = [*terms[:-1], terms[-1] + (":*" if prefix else "")]
+        tsquery = func.to_tsquery(literal_column("'german'::regconfig"), " & ".join(parts))
+        tsvector = func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
+        return tsvector.op("@@")(tsquery)
+    parts = [f'"{t}"' for t in terms[:-1]] + [f'"{terms[-1]}"' + ("*" if prefix else "")]
+    fts = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query").bindparams(
+        fts_query=" ".join(parts)).columns(rowid=SearchEntry.id.type)
+    return SearchEntry.id.in_(fts)
+
+
+def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page | None:
+    """One page of hits for ``user`` (None when the query has no searchable word), with the total."""
+    condition = match(query.q)
+    if condition is None:
+        return None
+    stmt = visible_entries(user).where(condition)
+    if query.kind in {k.value for k in Kind}:
+        stmt = stmt.where(SearchEntry.kind == Kind(query.kind))
+    place = _place_condition(query.place)
+    if place is not None:
+        stmt = stmt.where(place)
+    stmt = stmt.options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
+                        joinedload(SearchEntry.group))
+    return keyset_page(stmt, [(SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc")], cursor, limit,
+                       id_column=SearchEntry.id, count=True)
+
+
+def place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The place filter's options, grouped: Sozialräume, Ortsteile, the AGs ``user`` may see."""
+    from portal.ag.services import groups_for
+    from portal.org.models import Ortsteil, Sozialraum
+
+    sozialraeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all()
+    ortsteile = db.session.scalars(select(Ortsteil).order_by(Ortsteil.name)).all()
+    return [
+        ("Sozialräume", [(f"s{s.id}", f"Sozialraum {s.name}") for s in sozialraeume]),
+        ("Ortsteile", [(f"o{o.id}", o.name) for o in ortsteile]),
+        ("AGs", [(f"ag{g.id}", g.short_name or g.name) for g in groups_for(user)]),
+    ]

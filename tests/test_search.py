@@ -1,0 +1,379 @@
+"""Portal-wide search (/suche): German folding and stemming, never a leak (a matrix of role x type),
+the index follows every kind of domain event, paging, the no-JS form and the htmx fragment, bad input."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.ag.models import Attendance, MinutesStatus, Presence
+from portal.board.models import PostStatus
+from portal.extensions import db
+from portal.proposals.models import ProposalState
+from portal.search_index import services as search
+from portal.search_index.models import Kind, SearchEntry
+from tests.conftest import get_user
+from tests.factories import ag as agf
+from tests.factories import board as boardf
+from tests.factories import proposals as propf
+from tests.factories.calendar import make_event
+
+WORD = "Zauberkiste"  # a word no demo text contains
+
+
+def hits(user_role: str, q: str, **kw) -> list[tuple[str, str]]:
+    """(kind, title) of every hit of ``q`` for the demo role, all pages."""
+    user = get_user(user_role)
+    page = search.search(user, search.Query(q=q, **kw), limit=500)
+    return [] if page is None else [(e.kind.value, e.title) for e in page.items]
+
+
+def total(user_role: str, q: str) -> int:
+    page = search.search(get_user(user_role), search.Query(q=q))
+    return 0 if page is None else page.total
+
+
+# --- German folding and stemming ---------------------------------------------------------------
+
+CORPUS = [
+    ("Ferienfreizeiten im Sommer", "Wir planen zwei Ferienfreizeiten an der Ostsee."),
+    ("Über uns", "Der Familiencafé-Kreis stellt sich vor."),
+    ("Straßenfest in Taubach", "Sperrung der Straße ab 14 Uhr."),
+    ("Kinder und Jugend", "Angebote für Kinder von 6–12 Jahren."),
+    ("Bastelnachmittag", "Wir basteln mit Papier und Kleister."),
+]
+QUERIES = ["Ferienfreizeit", "ferienfreizeiten", "über", "Über uns", "UEBER", "Strasse", "Straße", "strasse",
+           "Kind", "Kindern", "basteln", "Bastel", "familiencafe", "Familiencafé", "Ostsee Ferienfreizeit",
+           "und", "die Kinder", "14"]
+#: What every query must find on both databases (the same test runs with --db postgresql).
+EXPECTED = {
+    "Ferienfreizeit": {"Ferienfreizeiten im Sommer"},
+    "ferienfreizeiten": {"Ferienfreizeiten im Sommer"},
+    "über": {"Über uns"},
+    "Über uns": {"Über uns"},
+    "UEBER": {"Über uns"},  # the German stemmer reads "ue" as "ü"
+    "Strasse": {"Straßenfest in Taubach"},
+    "Straße": {"Straßenfest in Taubach"},
+    "strasse": {"Straßenfest in Taubach"},
+    "Kind": {"Kinder und Jugend"},
+    "Kindern": {"Kinder und Jugend"},
+    "basteln": {"Bastelnachmittag"},
+    "Bastel": {"Bastelnachmittag"},
+    "familiencafe": {"Über uns"},
+    "Familiencafé": {"Über uns"},
+    "Ostsee Ferienfreizeit": {"Ferienfreizeiten im Sommer"},
+    "und": None,  # only a stop word: no search at all
+    "die Kinder": {"Kinder und Jugend"},
+    "14": {"Straßenfest in Taubach"},
+}
+
+
+def test_german_corpus_finds_the_same_on_every_database(app):
+    with app.app_context():
+        for title, body in CORPUS:
+            boardf.make_post(title=title, body=body)
+        search.reindex_all()
+        db.session.commit()
+        for q in QUERIES:
+            page = search.search(get_user("moderation"), search.Query(q=q, kind="beitrag"), limit=100)
+            found = None if page is None else {e.title for e in page.items if e.title in dict(CORPUS)}
+            assert found == EXPECTED[q], q
+
+
+def test_snippet_marks_the_stemmed_word_and_escapes_the_text(app, client_as):
+    with app.app_context():
+        boardf.make_post(title="Ferienplanung", body="Alle <b>Ferienfreizeiten</b> & Ausflüge " + WORD)
+        search.reindex_all()
+        db.session.commit()
+    html = client_as("ehrenamt").get("/suche?q=ferienfreizeit").get_data(as_text=True)
+    assert "<mark>Ferienfreizeiten</mark>" in html
+    assert "&lt;b&gt;" in html and "<b>Ferienfreizeiten" not in html
+
+
+# --- never a leak ------------------------------------------------------------------------------
+
+@pytest.fixture
+def hidden_corpus(app):
+    """One thing of every type that only some may see, each carrying WORD."""
+    with app.app_context():
+        boardf.make_post(author="ehrenamt", title=f"Sichtbar {WORD}", body="öffentlich")
+        hidden = boardf.make_post(author="ehrenamt", title=f"Versteckt {WORD}", body="x",
+                                  status=PostStatus.HIDDEN, hidden_reason="Test")
+        pending = boardf.make_post(author="ehrenamt", title=f"Wartend {WORD}", body="x", status=PostStatus.PENDING)
+        public = boardf.make_post(author="ehrenamt", title="Mit Kommentaren", body="x")
+        boardf.make_comment(public, body=f"Kommentar offen {WORD}")
+        boardf.make_comment(public, author="ehrenamt_legefeld", body=f"Kommentar verborgen {WORD}", hidden=True)
+        boardf.make_comment(hidden, body=f"Kommentar unter verstecktem {WORD}")
+        propf.make_proposal(ProposalState.ENTWURF, traeger="Caritas", title=f"Caritas-Entwurf {WORD}")
+        propf.make_proposal(ProposalState.EINGEREICHT, traeger="AWO", title=f"AWO eingereicht {WORD}")
+        own = agf.make_ag()
+        other = agf.make_group()  # nobody of the demo logins is a member
+        for group, label in ((own, "eigene"), (other, "fremde")):
+            published = agf.make_meeting(group, minutes_status=MinutesStatus.VEROEFFENTLICHT)
+            item = agf.make_item(published, title=f"TOP {label} AG {WORD}", minutes=f"Protokoll {label} {WORD}")
+            agf.make_decision(item, text=f"Beschluss {label} {WORD}")
+            draft = agf.make_meeting(group, day=date(2026, 6, 1))
+            item = agf.make_item(draft, title=f"TOP Entwurf {label}", minutes=f"Protokollentwurf {label} {WORD}")
+            agf.make_decision(item, text=f"Beschlussentwurf {label} {WORD}")
+        make_event(title=f"Termin {WORD}", commit=False)
+        search.reindex_all()
+        db.session.commit()
+        del pending
+
+
+SEES = {
+    # role: titles/texts of WORD hits it must see (everything else must stay invisible)
+    "ehrenamt": {"Sichtbar", "Versteckt", "Wartend", "Kommentar offen", "Kommentar unter verstecktem", "Termin"},
+    "ehrenamt_legefeld": {"Sichtbar", "Kommentar offen", "Kommentar verborgen", "Termin"},
+    "fachkraft": {"Sichtbar", "Kommentar offen", "AWO eingereicht", "Termin"},
+    "fachkraft_caritas": {"Sichtbar", "Kommentar offen", "Caritas-Entwurf", "Termin"},
+    "koordination": {"Sichtbar", "Kommentar offen", "AWO eingereicht", "Termin"},
+    "ag_mitglied": {"Sichtbar", "Kommentar offen", "Termin", "TOP eigene", "Protokoll eigene", "Beschluss eigene"},
+    "protokoll": {"Sichtbar", "Kommentar offen", "Termin", "TOP eigene", "Protokoll eigene", "Beschluss eigene",
+                  },
+}
+ALL = {"Sichtbar", "Versteckt", "Wartend", "Kommentar offen", "Kommentar verborgen", "Kommentar unter verstecktem",
+       "Caritas-Entwurf", "AWO eingereicht", "Termin", "TOP eigene", "Protokoll eigene", "Beschluss eigene",
+       "TOP fremde", "Protokoll fremde", "Beschluss fremde", "TOP Entwurf eigene", "TOP Entwurf fremde",
+       "Protokollentwurf eigene", "Protokollentwurf fremde", "Beschlussentwurf eigene", "Beschlussentwurf fremde"}
+
+
+def _labels(page) -> set[str]:
+    out = set()
+    for e in page.items:
+        text = f"{e.title} {e.body}"
+        out.update(label for label in ALL if label in text and (label + " ") in text + " "
+                   and not any(longer != label and longer.startswith(label) and longer in text for longer in ALL))
+    return out
+
+
+@pytest.mark.parametrize("role", sorted(SEES))
+def test_search_shows_only_what_the_role_may_see_and_counts_nothing_else(app, hidden_corpus, role):
+    with app.app_context():
+        page = search.search(get_user(role), search.Query(q=WORD), limit=200)
+        assert _labels(page) == SEES[role]
+        assert page.total == len(page.items)
+        for kind in Kind:  # the per-type filter counts no more
+            typed = search.search(get_user(role), search.Query(q=WORD, kind=kind.value), limit=200)
+            assert typed.total == len([e for e in page.items if e.kind == kind])
+
+
+@pytest.mark.parametrize("role", ["moderation", "leitung"])
+def test_staff_with_wider_rights_see_more_but_never_unreleased_minutes(app, hidden_corpus, role):
+    with app.app_context():
+        labels = _labels(search.search(get_user(role), search.Query(q=WORD), limit=200))
+        assert not labels & {"Protokollentwurf eigene", "Protokollentwurf fremde", "Beschlussentwurf eigene",
+                             "Beschlussentwurf fremde"}
+        if role == "moderation":
+            assert {"Versteckt", "Wartend", "Kommentar verborgen"} <= labels
+        else:
+            assert {"Caritas-Entwurf", "AWO eingereicht"} <= labels
+
+
+def test_the_page_never_shows_or_counts_a_hidden_post(app, client_as, hidden_corpus):
+    html = client_as("ehrenamt_legefeld").get(f"/suche?q={WORD}").get_data(as_text=True)
+    assert "Versteckt" not in html and "Wartend" not in html and "fremde" not in html
+    assert "4 Treffer" in html
+
+
+# --- the index follows the domain events --------------------------------------------------------
+
+def _kinds_with(word: str) -> list[str]:
+    rows = db.session.scalars(select(SearchEntry).where(SearchEntry.terms.contains(word.lower())))
+    return sorted(e.kind.value for e in rows)
+
+
+def test_index_follows_board_events(app):
+    from portal.board import services as board
+
+    with app.app_context():
+        author, mod = get_user("ehrenamt"), get_user("moderation")
+        post = board.create_post(author, boardf.ortsteil("taubach"), title="Drachenbastelei", body="Wir laufen.",
+                                 category=boardf.Category.INFORMATION, visible_until=None, attachments=[])
+        db.session.commit()
+        assert hits("ehrenamt_legefeld", "Drachenbastelei") == [("beitrag", "Drachenbastelei")]
+        board.update_post(post, author, title="Fackelumzug", body="Wir laufen.", category=post.category,
+                          visible_until=None, remove_ids=[], new_attachments=[], version=post.version)
+        db.session.commit()
+        assert hits("ehrenamt_legefeld", "Drachenbastelei") == []
+        assert hits("ehrenamt_legefeld", "Fackelumzug") == [("beitrag", "Fackelumzug")]
+        comment = board.add_comment(post, get_user("ehrenamt_legefeld"), "Ich bringe Kerzenlaternen mit.")
+        db.session.commit()
+        assert hits("ehrenamt", "Kerzenlaterne") == [("kommentar", "Fackelumzug")]
+        board.hide_comment(comment, mod, "Test")
+        db.session.commit()
+        assert hits("fachkraft", "Kerzenlaterne") == []
+        board.hide_post(post, mod, post.version, "Test")
+        db.session.commit()
+        assert hits("fachkraft", "Fackelumzug") == []
+        assert hits("ehrenamt", "Fackelumzug") == [("beitrag", "Fackelumzug")]  # the author still sees it
+        board.restore_post(post, mod, post.version)
+        db.session.commit()
+        assert hits("fachkraft", "Fackelumzug") == [("beitrag", "Fackelumzug")]
+        board.delete_post(post, author)
+        db.session.commit()
+        assert _kinds_with("fackelumzug") == [] and hits("moderation", "Fackelumzug") == []
+
+
+def test_index_follows_calendar_events(app):
+    from portal.calendar import services as calendar
+
+    with app.app_context():
+        event = make_event(title="Kürbiswerkstattfest")
+        assert hits("fachkraft", "Kürbiswerkstattfest") == [("termin", "Kürbiswerkstattfest")]
+        calendar.set_cancelled(event, get_user("moderation"), True)
+        db.session.commit()
+        assert hits("fachkraft", "kurbiswerkstattfest") == [("termin", "Kürbiswerkstattfest")]
+        calendar.delete_event(event, get_user("moderation"))
+        db.session.commit()
+        assert hits("fachkraft", "Kürbiswerkstattfest") == []
+
+
+def test_index_follows_proposal_events(app):
+    from portal.proposals import services as proposals
+
+    with app.app_context():
+        fachkraft = get_user("fachkraft")
+        values = proposals.DraftValues(title="Lesepaten", sozialraum_id=propf.make_proposal().sozialraum_id,
+                                       target_group="Erstklässler", content="Vorlesen im Lesezelt",
+                                       expected_effect="Mehr Leselust") \
+            if hasattr(proposals, "DraftValues") else None
+        if values is None:
+            pytest.skip("no DraftValues")
+        draft = proposals.create_draft(fachkraft, values)
+        db.session.commit()
+        assert hits("fachkraft", "Lesezelt") == [("antrag", "Lesepaten")]
+        assert hits("koordination", "Lesezelt") == []  # a draft stays with its Träger
+        assert hits("fachkraft", "Erstklassler") == [("antrag", "Lesepaten")]
+        assert hits("fachkraft", "Leselust") == [("antrag", "Lesepaten")]
+        del draft
+
+
+def test_index_follows_ag_events(app):
+    from portal.ag import meetings, minutes
+
+    with app.app_context():
+        group = agf.make_ag()
+        meeting = agf.make_meeting(group, day=date(2026, 1, 20))
+        for membership in group.memberships:
+            db.session.add(Attendance(meeting=meeting, membership_id=membership.id, presence=Presence.ANWESEND))
+        db.session.commit()
+        protokoll = get_user("protokoll")
+        item = meetings.add_agenda_item(meeting, protokoll, title="Haushaltsplanung", description="")
+        db.session.commit()
+        assert hits("ag_mitglied", "Haushaltsplanung") == [("top", "TOP 1: Haushaltsplanung")]
+        meetings.update_agenda_item(item, protokoll, version=item.version, title="Haushaltsplanung",
+                                    description="", minutes="Die Kämmerei berichtet.")
+        agf.make_decision(item, text="Der Haushalt wird einstimmig beschlossen.")
+        meetings.update_agenda_item(item, protokoll, version=item.version, title="Haushaltsplanung",
+                                    description="", minutes="Die Kämmerei berichtet.")
+        db.session.commit()
+        assert _kinds_with("einstimm") == ["beschluss"]  # indexed, but not shown before publication
+        assert hits("ag_mitglied", "Kämmerei") == []  # minutes not published yet: no hit, not even for
+        assert hits("protokoll", "einstimmig") == []  # the Protokoll who writes them
+        minutes.change_status(meeting, "publish", protokoll)
+        db.session.commit()
+        assert hits("ag_mitglied", "Kämmerei") == [("protokoll", "TOP 1: Haushaltsplanung")]
+        assert hits("ag_mitglied", "einstimmig") == [("beschluss", "TOP 1: Haushaltsplanung")]
+        assert hits("ehrenamt", "Haushaltsplanung") == []  # not a member
+        minutes.change_status(meeting, "withdraw", protokoll, reason="Korrektur")
+        db.session.commit()
+        assert hits("ag_mitglied", "Kämmerei") == []
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+def test_plain_form_without_js_and_htmx_fragment(app, client_as):
+    with app.app_context():
+        boardf.make_post(title=f"Fragment {WORD}")
+        search.reindex_all()
+        db.session.commit()
+    c = client_as("ehrenamt")
+    page = c.get(f"/suche?q={WORD}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<form" in html and 'action="/suche"' in html and "Fragment" in html
+    assert "HX-Request" in page.headers.get("Vary", "")
+    fragment = c.get(f"/suche?q={WORD}", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="search-results"') and "<html" not in body and "Fragment" in body
+    assert "announce" in fragment.headers.get("HX-Trigger", "")  # the count, for screen readers
+
+
+def test_header_field_and_bottom_bar_link_lead_to_the_search(app, client_as):
+    html = client_as("ehrenamt").get("/").get_data(as_text=True)
+    assert 'class="header-search"' in html and 'id="header-q"' in html
+    assert 'class="mainnav__search"' in html
+
+
+def test_paging_walks_all_hits_once(app, client_as):
+    with app.app_context():
+        for n in range(45):
+            boardf.make_post(title=f"Seite {n} {WORD}")
+        search.reindex_all()
+        db.session.commit()
+        seen, cursor = [], None
+        while True:
+            page = search.search(get_user("ehrenamt"), search.Query(q=WORD), cursor, limit=20)
+            seen += [e.id for e in page.items]
+            assert page.total == 45
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert len(seen) == len(set(seen)) == 45
+    html = client_as("ehrenamt").get(f"/suche?q={WORD}").get_data(as_text=True)
+    assert "Weitere Treffer" in html and "nach=" in html
+
+
+def test_query_count_does_not_grow_with_the_hits(app, client_as, count_queries):
+    c = client_as("ag_mitglied")
+
+    def measure():
+        c.get(f"/suche?q={WORD}")
+        with count_queries() as q:
+            assert c.get(f"/suche?q={WORD}").status_code == 200
+        return q.count
+
+    with app.app_context():
+        boardf.make_post(title=f"Eins {WORD}")
+        search.reindex_all()
+        db.session.commit()
+    few = measure()
+    with app.app_context():
+        group = agf.make_ag()
+        meeting = agf.make_meeting(group, minutes_status=MinutesStatus.VEROEFFENTLICHT)
+        for n in range(8):
+            boardf.make_post(title=f"Mehr {n} {WORD}", slug="legefeld")
+            agf.make_decision(agf.make_item(meeting, title=f"TOP {n} {WORD}"), text=WORD)
+        make_event(title=f"Termin {WORD}", commit=False)
+        search.reindex_all()
+        db.session.commit()
+    assert measure() == few
+
+
+@pytest.mark.parametrize("q", ["", "   ", '"', "*", "NEAR(", "NEAR(a b", "a:b", ":", "^x", "-x", "x OR y AND",
+                               "(", ")", "'", "\\", "%_", "ß" * 500, "Ferien " * 300, "\x00\x01", "🙂", "und die",
+                               "a" * 5000])
+def test_bad_input_never_fails(app, client_as, q):
+    c = client_as("ehrenamt")
+    # NUL in a URL is refused by the portal's request check (400) before any search runs.
+    assert c.get("/suche", query_string={"q": q}).status_code == (400 if "\x00" in q else 200)
+    assert c.get("/suche", query_string={"q": q, "art": "x" * 50, "ort": "ag99999999999", "nach": "-1"},
+                 headers={"HX-Request": "true"}).status_code == (400 if "\x00" in q else 200)
+
+
+def test_upgrade_of_an_existing_database_then_reindex_cli(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        boardf.make_post(title=f"Bestand {WORD}")
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0015")  # a database from before the search, with its data
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(SearchEntry)) == 0
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Suchindex neu aufgebaut" in result.output
+    with app.app_context():
+        assert hits("fachkraft", WORD) == [("beitrag", f"Bestand {WORD}")]
