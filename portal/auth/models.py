@@ -160,3 +160,23 @@ class LoginFailure(db.Model):
     #: "email:<address>" or "ip:<address>".
     key: Mapped[str] = mapped_column(String(300), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    """A personal API token for the OParl interface (``Authorization: Bearer …``): a member's own
+    client sees what the member sees in the portal. Shown once; only its SHA-256 is stored.
+    Revoking deletes the row."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: What the token is for, e.g. "Ratsinfo-App am Laptop".
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last request with this token (to the minute), so an unused token can be spotted and revoked.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
