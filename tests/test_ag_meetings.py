@@ -293,7 +293,7 @@ def test_print_view_has_the_whole_niederschrift(app, client_as, ag):
         protokoll = get_user("protokoll").display_name
     for part in ("Niederschrift der 1. Sitzung", "Genehmigt am 12.05.2026", "Dienstag, 27. Januar 2026",
                  "TOP 2: Geschäftsordnung", "Beschluss (angenommen; 6 Ja, 0 Nein, 0 Enthaltung)",
-                 f"Für die Niederschrift: {protokoll}"):
+                 "Unterschrift Sitzungsleitung", "Unterschrift Protokollführung", protokoll, "Gedruckt am"):
         assert part in page
 
 

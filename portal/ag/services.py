@@ -96,6 +96,19 @@ def visible_group_ids(user):
     return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
 
 
+def closed_group_ids(user):
+    """Subquery of the AGs whose nicht öffentliche TOPs ``user`` may see: the SQL form of
+    ``WorkingGroup.sees_closed`` (members only, also for the Leitung and Administration)."""
+    if user is None or not user.is_authenticated:
+        return select(Membership.group_id).where(false())
+    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
+
+
+def agenda_item_visible(user):
+    """SQL condition on AgendaItem (joined with Meeting): öffentlich, or the user is a member."""
+    return or_(AgendaItem.public.is_(True), Meeting.group_id.in_(closed_group_ids(user)))
+
+
 def groups_for(user) -> list[WorkingGroup]:
     stmt = select(WorkingGroup).order_by(WorkingGroup.name)
     ids = visible_group_ids(user)

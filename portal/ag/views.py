@@ -87,7 +87,8 @@ def _group_form(group: WorkingGroup):
         try:
             meetings.save_group(group, actor(), name=form.name.data, short_name=form.short_name.data,
                                 slug=form.slug.data, description=form.description.data, rules=form.rules.data,
-                                rules_adopted_on=form.rules_adopted_on.data)
+                                rules_adopted_on=form.rules_adopted_on.data,
+                                agenda_public_default=form.agenda_public_default.data)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
