@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.ag import meetings, minutes, oparl, services
+from portal.ag import meetings, minutes, services
 from portal.ag.forms import GroupForm, MembershipForm
 from portal.ag.models import Function, Membership, WorkingGroup
 from portal.ag.view_support import actor, load_ctx, manager_ctx
@@ -148,10 +148,8 @@ def member_edit(slug: str, membership_id: int):
 
 @bp.get("/<slug>/oparl.json")
 def export(slug: str):
-    ctx = load_ctx(slug)
-    response = jsonify(oparl.export_group(ctx.group))
-    response.headers["Content-Disposition"] = f'inline; filename="{ctx.group.slug}-oparl.json"'
-    return response
+    """The one-document export of old: OParl clients start at the System of the OParl interface."""
+    return redirect(url_for("oparl.system"), code=301)
 
 
 # The other routes of this blueprint (imported last: they register on ``bp``).

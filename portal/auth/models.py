@@ -176,7 +176,15 @@ class ApiToken(db.Model):
     #: SHA-256 of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Last request with this token (to the minute), so an unused token can be spotted and revoked.
+    #: Last request with this token (to the hour), so an unused token can be spotted and revoked.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    @staticmethod
+    def can_create(user) -> bool:
+        """Every signed-in person may make tokens: the interface shows them what they see anyway."""
+        return bool(user and user.is_authenticated)
+
+    def can_revoke(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.id == self.user_id)
