@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from flask import url_for
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union_all
+from sqlalchemy import and_, case, false, func, literal, or_, select, true, type_coerce, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.ag.models import (AgendaItem, Attendance, Decision, EDITOR_FUNCTIONS, Function, Meeting, MeetingAttachment,
@@ -131,7 +131,7 @@ def _greatest(first, *others):
     result = first
     for other in others:
         value = func.coalesce(other, result)
-        result = case((value > result, value), else_=result, type_=UTCDateTime())
+        result = type_coerce(case((value > result, value), else_=result), UTCDateTime())
     return result
 
 
@@ -400,10 +400,11 @@ def membership_json(m: Membership) -> dict:
 
 def person_name(v: Viewer, user: User, memberships: list[Membership]) -> str:
     """The name for those who see one of the person's AGs; for everyone else the function and Träger
-    of the person's first membership (e.g. "Sprecher:in, AG 78 HzE, für HTG")."""
+    of the person's first current membership (e.g. "Sprecher:in, AG 78 HzE, für HTG")."""
     if not v.anonymous and any(v.sees_group(m.group_id) for m in memberships):
         return user.display_name
-    first = memberships[0] if memberships else None
+    day = today()
+    first = next((m for m in memberships if m.active_on(day)), memberships[0] if memberships else None)
     if first is None:
         return "Mitglied einer AG"
     name = f"{ROLES[first.function]}, {first.group.short_name}"
@@ -467,7 +468,7 @@ def meeting_json(v: Viewer, m: Meeting) -> dict:
     full = v.sees_group(m.group_id) and not v.anonymous
     obj = _compact({
         "id": _url("oparl.meeting", meeting_id=m.id), "type": SCHEMA + "Meeting",
-        "name": f"{m.number}. Sitzung", "meetingState": MEETING_STATES[m.status.value],
+        "name": m.full_title, "meetingState": MEETING_STATES[m.status.value],
         "cancelled": m.status == MeetingStatus.ABGESAGT,
         "start": _iso(m.starts_at), "end": _iso(m.ends_at),
         "location": location_json(m) if m.place else None,
