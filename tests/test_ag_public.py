@@ -57,9 +57,9 @@ def test_print_view_is_a_niederschrift_oeffentlich_first_then_nicht_oeffentlich(
         make_item(second, "Verschiedenes")
         db.session.commit()
     page = text(client_as("ag_mitglied").get(ag.url(2, "print")))
-    public_part = page.index("Öffentlicher Teil", page.index("TOP 2: Zielvorgabe") - 2000)
-    closed_part = page.index("Nicht öffentlicher Teil", public_part + 1)
-    assert public_part < page.index("TOP 4: Verschiedenes") < closed_part < page.index(f"TOP 3: {CLOSED}")
+    public_part, closed_part = page.index('id="p-teil-oe"'), page.index('id="p-teil-n"')
+    assert (public_part < page.index("TOP 1: Bericht aus dem Jugendhilfeausschuss") < page.index("TOP 4: Verschiedenes")
+            < closed_part < page.index(f"TOP 3: {CLOSED}"))
     assert "nicht öffentlich" in page[closed_part:]
     for part in ("Unterschrift Sitzungsleitung", "Unterschrift Protokollführung", "Gedruckt am", "Anna Adler"):
         assert part in page
