@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from portal.ag.models import AgendaItem, MeetingAttachment, WorkingGroup
 from portal.extensions import db
-from tests.factories.ag import GO_DECISION, build_ag, make_attachment, make_decision, make_item, meeting, text
+from tests.factories.ag import (GO_DECISION, build_ag, make_action, make_attachment, make_decision, make_item, meeting,
+                                text)
 
 CLOSED = "Personalangelegenheit Koordinationsstelle"
 CLOSED_MINUTES = "Die Stelle wird intern besetzt."
@@ -22,6 +23,7 @@ def ag(app):
         second = meeting(ag, 2)
         item = make_item(second, CLOSED, minutes=CLOSED_MINUTES, public=False)
         make_decision(item, CLOSED_DECISION, yes=4)
+        make_action(item, "Stellenausschreibung intern abstimmen", "Sprecher")
         make_attachment(second, item, "Stellenbeschreibung.pdf")
         db.session.commit()
     return ag
@@ -38,6 +40,9 @@ def test_nicht_oeffentliche_tops_are_for_members_only(app, client_as, ag, role, 
         assert "Zielvorgabe 15 % Sozialraumangebote" in page  # the öffentliche part for everyone who sees the AG
     if not sees:
         assert "nicht öffentliche" in text(client.get(ag.url(2))).lower()
+    # its open task neither on the AG page nor carried into the next meeting
+    for url in (f"{ag.base}/", ag.url(3)):
+        assert ("Stellenausschreibung intern abstimmen" in text(client.get(url))) is sees, (role, url)
     with app.app_context():
         attachment = db.session.scalar(select(MeetingAttachment.id).where(
             MeetingAttachment.original_name == "Stellenbeschreibung.pdf"))
