@@ -138,13 +138,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.calendar.views import bp as calendar_bp
     from portal.join.views import bp as join_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.oparl.views import bp as oparl_bp
     from portal.pages.views import bp as pages_bp
     from portal.proposals.views import bp as proposals_bp
     from portal.reports.views import bp as reports_bp
     from portal.search_index.views import bp as search_bp
 
     for bp in (pages_bp, auth_bp, admin_bp, board_bp, calendar_bp, proposals_bp, ag_bp, notifications_bp,
-               reports_bp, budget_bp, join_bp, search_bp):
+               reports_bp, budget_bp, join_bp, search_bp, oparl_bp):
         app.register_blueprint(bp)
 
 

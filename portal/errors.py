@@ -58,8 +58,22 @@ class Invalid(OperationError):
     status = 422
 
 
+#: Paths whose clients are programs: errors answer in JSON there (the OParl interface).
+JSON_PREFIXES = ("/oparl/",)
+
+
 def render_error(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if request.path.startswith(JSON_PREFIXES):
+        from flask import jsonify
+
+        response = jsonify(error={"code": code, "title": title, "message": message or default})
+        response.content_type = "application/json; charset=utf-8"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cache-Control"] = "no-store"
+        if code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="OParl"'
+        return response, code
     template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
     return render_template(template, code=code, title=title, message=message or default), code
 

@@ -7,6 +7,7 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,28 @@ CSP = (
 )
 
 
+#: Paths that never read or write the session cookie: the OParl interface is stateless (its
+#: clients send a personal token instead, see portal.oparl).
+STATELESS_PREFIXES = ("/oparl/",)
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, except on stateless paths: there the request starts with an
+    empty session whatever cookie it carries (so nobody is signed in by it), and no cookie is set."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(STATELESS_PREFIXES):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith(STATELESS_PREFIXES):
+            return None
+        return super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = PortalSessionInterface()
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_bytes)
     app.before_request(_session_limits)

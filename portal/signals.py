@@ -104,3 +104,7 @@ budget_request_changed = _signals.signal("budget-request-changed")
 budget_booked = _signals.signal("budget-booked")
 #: A yearly amount was set or copied. sender: Budget, actor.
 budget_set = _signals.signal("budget-set")
+
+# --- OParl-Schnittstelle -------------------------------------------------------------------------
+#: A personal API token was created or revoked. sender: ApiToken, actor, change: "created" | "revoked".
+api_token_changed = _signals.signal("api-token-changed")

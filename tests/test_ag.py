@@ -31,7 +31,7 @@ def ag(app) -> AG:
 @pytest.mark.parametrize("role", NON_MEMBERS)
 def test_non_members_get_404_on_every_kind_of_ag_content(app, client_as, ag, role):
     client = client_as(role)
-    for url in [f"{ag.base}/", ag.url(1), ag.url(1, "print"), f"{ag.base}/oparl.json"]:
+    for url in [f"{ag.base}/", ag.url(1), ag.url(1, "print")]:
         assert client.get(url).status_code == 404, url
     # and the search finds nothing in AGs they are not in
     assert "Geschäftsordnung" not in text(client.get("/ag/search?q=geschäftsordnung", headers={"HX-Request": "true"}))

@@ -6,7 +6,7 @@ from flask import abort, flash
 from portal.ag import meetings
 from portal.ag.forms import AttachmentForm
 from portal.ag.models import MeetingAttachment
-from portal.ag.view_support import (actor, Ctx, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
+from portal.ag.view_support import (actor, attachment_visible, Ctx, editor_ctx, item_choices, load_ctx, load_meeting, meeting_page_with_errors,
                                     meeting_url, refuse_frozen)
 from portal.ag.views import bp
 from portal.extensions import db
@@ -39,7 +39,8 @@ def attachment_add(slug: str, meeting_id: int):
 
 def _attachment(ctx: Ctx, attachment_id: int) -> MeetingAttachment:
     attachment = db.session.get(MeetingAttachment, attachment_id)
-    if attachment is None or attachment.meeting.group_id != ctx.group.id:
+    if (attachment is None or attachment.meeting.group_id != ctx.group.id
+            or not attachment_visible(ctx, attachment)):
         abort(404)
     return attachment
 

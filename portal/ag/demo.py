@@ -5,7 +5,7 @@ number; a meeting that exists is left as it is.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -196,6 +196,10 @@ MEETINGS = [
 ]
 
 
+#: Nicht öffentliche TOPs of the demo (figures of single Träger, a draft of the office); all others are Ö.
+CLOSED_TOPS = {"Auswertung Sozialpädagogische Familienhilfe (§ 31)", "Jugendhilfeplanung 2027: Stellungnahme der AG"}
+
+
 def _traeger(short: str | None) -> Traeger | None:
     if short is None:
         return None
@@ -211,7 +215,8 @@ def seed(password: str, reset_passwords: bool = False) -> None:
     group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == SLUG))
     if group is None:
         group = WorkingGroup(slug=SLUG, name="AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)",
-                             short_name="AG 78 HzE", description=DESCRIPTION, rules=RULES, rules_adopted_on=START)
+                             short_name="AG 78 HzE", description=DESCRIPTION, rules=RULES, rules_adopted_on=START,
+                             agenda_public_default=True)
         db.session.add(group)
         db.session.flush()
 
@@ -255,13 +260,17 @@ def _seed_meeting(group, spec, memberships, people, protokoll) -> None:
                       place=PLACE, status=spec["status"], guests=spec["guests"], sequence=1,
                       updated_at=min(at(spec["date"].year, spec["date"].month, spec["date"].day, 8) if published is None
                                      else published, utcnow()), minutes_status=spec["minutes"], minutes_changed_at=published)
+    # OParl's created/modified: planned four weeks ahead, TOPs written by the publication (never in the future)
+    planned = spec["date"] - timedelta(days=28)
+    meeting.created_at = min(at(planned.year, planned.month, planned.day, 10), utcnow())
     db.session.add(meeting)
     if spec["absent"] is not None:
         for email, ms in memberships.items():
             meeting.attendance.append(Attendance(membership=ms, presence=spec["absent"].get(email, Presence.ANWESEND)))
     for position, (title, description, minutes, decisions, actions) in enumerate(spec["agenda"], start=1):
         item = AgendaItem(meeting=meeting, position=position, title=title, description=description,
-                          minutes=minutes, minutes_html=str(render_markdown(minutes)))
+                          minutes=minutes, minutes_html=str(render_markdown(minutes)), public=title not in CLOSED_TOPS,
+                          created_at=meeting.created_at, updated_at=min(published or meeting.created_at, utcnow()))
         db.session.add(item)
         for text, yes, no, abstain in decisions:
             item.decisions.append(Decision(text=text, yes=yes, no=no, abstain=abstain, accepted=yes > no))

@@ -25,6 +25,10 @@ class GroupForm(Form):
     rules = TextAreaField("Geschäftsordnung", validators=[Length(max=100000), no_control_chars],
                           description=MARKDOWN_HINT)
     rules_adopted_on = DateField("Geschäftsordnung beschlossen am", validators=[Optional()])
+    agenda_public_default = BooleanField(
+        "Neue TOPs sind öffentlich (Ö)",
+        description="Ohne Haken sind neue Tagesordnungspunkte nicht öffentlich (N): nur Mitglieder der AG sehen "
+                    "sie. Jeder TOP lässt sich einzeln umstellen.")
 
 
 class MembershipForm(Form):
@@ -55,11 +59,23 @@ class MeetingForm(Form):
             raise ValidationError("Das Ende muss nach dem Beginn liegen.")
 
 
+PUBLIC_CHOICES = [("oe", "öffentlich (Ö)"), ("n", "nicht öffentlich (N)")]
+
+
 class AgendaItemForm(Form):
     title = StringField("Titel des TOP", validators=[DataRequired("Bitte gib dem TOP einen Titel."),
                                                      Length(max=200), no_control_chars])
     description = TextAreaField("Beschreibung", validators=[Length(max=5000), no_control_chars],
                                 description="Was wird besprochen? Erscheint in der Einladung.")
+    public = SelectField("Öffentlichkeit", choices=choices(PUBLIC_CHOICES), validators=[Optional()],
+                         description="Nicht öffentliche TOPs mit Protokolltext, Beschlüssen und Anlagen sehen nur "
+                                     "die Mitglieder der AG; öffentliche erscheinen nach der Veröffentlichung "
+                                     "der Niederschrift auch in der OParl-Schnittstelle.")
+
+    @property
+    def is_public(self) -> bool | None:
+        """Ö (True), N (False), or None when the field was not sent (keep / the AG's default)."""
+        return {"oe": True, "n": False}.get(self.public.data)
 
 
 class MinutesForm(AgendaItemForm):

@@ -6,12 +6,12 @@ from flask import abort, flash, render_template, request, url_for
 
 from portal.ag import meetings, services
 from portal.ag.forms import ActionItemForm, AgendaItemForm, AttendanceForm, DecisionForm, MeetingForm, MinutesForm
-from portal.ag.models import ActionItem, AgendaItem, Decision, Meeting, MeetingStatus, Presence
+from portal.ag.models import ActionItem, AgendaItem, Decision, Function, Meeting, MeetingStatus, Presence
 from portal.ag.view_support import (actor, Ctx, editor_ctx, load_ctx, load_item, load_meeting, meeting_page_ctx,
                                     meeting_page_with_errors, meeting_url, refuse_frozen)
 from portal.ag.views import bp
 from portal.errors import Conflict, Invalid
-from portal.extensions import db
+from portal.extensions import db, utcnow
 from portal.htmx import redirect_after_post, render, wants_fragment
 
 
@@ -30,7 +30,10 @@ def meeting_print(slug: str, meeting_id: int):
     m = load_meeting(ctx, meeting_id)
     if not m.minutes_visible(ctx.editor):
         abort(403, description="Die Niederschrift ist noch ein Entwurf und noch nicht veröffentlicht.")
-    return render_template("ag/print.html", **meeting_page_ctx(ctx, m))
+    page = meeting_page_ctx(ctx, m)
+    names = lambda *functions: [ms.user.display_name for ms in page["members"] if ms.function in functions]  # noqa: E731
+    return render_template("ag/print.html", chairs=names(Function.SPRECHER) or names(Function.STELLV_SPRECHER),
+                           secretaries=names(Function.PROTOKOLL), printed_at=utcnow(), **page)
 
 
 @bp.route("/<slug>/meetings/new", methods=["GET", "POST"])
@@ -111,7 +114,8 @@ def agenda_add(slug: str, meeting_id: int):
     form = AgendaItemForm(prefix="agenda")
     if not form.validate_on_submit():
         return meeting_page_with_errors(ctx, m, ("agenda", None), form)
-    item = meetings.add_agenda_item(m, actor(), title=form.title.data, description=form.description.data)
+    item = meetings.add_agenda_item(m, actor(), title=form.title.data, description=form.description.data,
+                                    public=form.is_public)
     db.session.commit()
     flash(f"{item.label} „{item.title}“ angelegt.", "success")
     return redirect_after_post(meeting_url(m, f"top-{item.id}"))
@@ -126,10 +130,12 @@ def agenda_edit(slug: str, meeting_id: int, item_id: int):
     form = MinutesForm(obj=item if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(item.version)
+        form.public.data = "oe" if item.public else "n"
     if form.validate_on_submit():
         try:
             meetings.update_agenda_item(item, actor(), version=form.version.data, title=form.title.data,
-                                        description=form.description.data, minutes=form.minutes.data)
+                                        description=form.description.data, minutes=form.minutes.data,
+                                        public=form.is_public)
         except Conflict:
             # Someone saved in between: show their text, keep ours in the form, save again deliberately.
             db.session.rollback()

@@ -48,7 +48,7 @@ def require_open(meeting: Meeting, allowed=DRAFT_ONLY) -> None:
 # --- the AG and its memberships (Administration) ----------------------------------------------------
 
 def save_group(group: WorkingGroup, actor, *, name: str, short_name: str, slug: str | None, description: str,
-               rules: str, rules_adopted_on: date | None) -> WorkingGroup:
+               rules: str, rules_adopted_on: date | None, agenda_public_default: bool | None = None) -> WorkingGroup:
     """Create or change an AG. A name or slug in use raises IntegrityError at the flush."""
     require_manager(actor)
     group.name = name.strip()
@@ -57,6 +57,8 @@ def save_group(group: WorkingGroup, actor, *, name: str, short_name: str, slug: 
     group.description = description or ""
     group.rules = rules or ""
     group.rules_adopted_on = rules_adopted_on
+    if agenda_public_default is not None:
+        group.agenda_public_default = bool(agenda_public_default)
     db.session.add(group)
     db.session.flush()
     signals.membership_changed.send(group, actor=actor)
@@ -145,11 +147,14 @@ def save_attendance(meeting: Meeting, actor, presence: dict[int, Presence], gues
 
 # --- agenda and minutes text ------------------------------------------------------------------------
 
-def add_agenda_item(meeting: Meeting, actor, *, title: str, description: str) -> AgendaItem:
+def add_agenda_item(meeting: Meeting, actor, *, title: str, description: str,
+                    public: bool | None = None) -> AgendaItem:
+    """A new TOP at the end of the agenda; Ö or N as chosen, else as the AG's setting says."""
     require_editor(meeting.group, actor)
     require_open(meeting)
     item = AgendaItem(meeting=meeting, position=len(meeting.agenda) + 1, title=title.strip(),
-                      description=(description or "").strip())
+                      description=(description or "").strip(),
+                      public=meeting.group.agenda_public_default if public is None else bool(public))
     db.session.add(item)
     db.session.flush()
     signals.meeting_updated.send(meeting, actor=actor, what="agenda")
@@ -157,7 +162,7 @@ def add_agenda_item(meeting: Meeting, actor, *, title: str, description: str) ->
 
 
 def update_agenda_item(item: AgendaItem, actor, *, version: int | str | None, title: str, description: str,
-                       minutes: str) -> AgendaItem:
+                       minutes: str, public: bool | None = None) -> AgendaItem:
     """Save a TOP and its minutes. ``version`` is the one the editor started from: if someone saved
     in between, Conflict (the view shows both texts, nothing typed is lost)."""
     meeting = item.meeting
@@ -170,6 +175,8 @@ def update_agenda_item(item: AgendaItem, actor, *, version: int | str | None, ti
     item.description = (description or "").strip()
     item.minutes = minutes or ""
     item.minutes_html = str(render_markdown(item.minutes))
+    if public is not None:
+        item.public = bool(public)
     item.version += 1
     db.session.flush()
     signals.meeting_updated.send(meeting, actor=actor, what="minutes" if minutes_changed else "agenda")

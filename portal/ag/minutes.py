@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 from portal import signals
 from portal.ag.models import (AgendaItem, ChangeRequest, ChangeRequestStatus, Correction, Decision, Meeting,
                               MinutesEvent, MinutesStatus, ReadReceipt)
-from portal.ag.services import require_editor, require_member, visible_group_ids
+from portal.ag.services import agenda_item_visible, require_editor, require_member, visible_group_ids
 from portal.errors import Conflict, Invalid
 from portal.extensions import db, utcnow
 from portal.search import contains
@@ -188,4 +188,4 @@ def search_minutes(user, q: str) -> list[AgendaItem]:
     ids = visible_group_ids(user)
     if ids is not None:
         stmt = stmt.where(Meeting.group_id.in_(ids))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt.where(agenda_item_visible(user))))

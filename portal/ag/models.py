@@ -108,7 +108,11 @@ class WorkingGroup(db.Model):
     rules: Mapped[str] = mapped_column(Text, default="")
     #: Day the Geschäftsordnung was adopted.
     rules_adopted_on: Mapped[date | None] = mapped_column(Date)
+    #: Whether a new TOP is öffentlich (Ö) unless marked otherwise; False: nicht öffentlich (N).
+    agenda_public_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last change of the AG itself (OParl ``modified``).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="group", cascade="all, delete-orphan")
     meetings: Mapped[list[Meeting]] = relationship(back_populates="group", cascade="all, delete-orphan")
@@ -137,6 +141,12 @@ class WorkingGroup(db.Model):
         """Change the AG itself and its memberships: Administration."""
         return user.is_authenticated and user.is_admin
 
+    @staticmethod
+    def sees_closed(functions: frozenset[Function]) -> bool:
+        """Nicht öffentliche TOPs (their minutes, decisions and Anlagen) are for the AG's members
+        only – not for the Leitung or Administration who see the AG without being members."""
+        return bool(functions)
+
 
 class Membership(db.Model):
     """A person in an AG, for a Träger, with or without a vote (OParl: Membership)."""
@@ -155,6 +165,8 @@ class Membership(db.Model):
     valid_from: Mapped[date] = mapped_column(Date)
     #: Last day of the membership; empty while it lasts.
     valid_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
@@ -188,6 +200,7 @@ class Meeting(db.Model):
     guests: Mapped[str] = mapped_column(Text, default="")
     #: iCalendar SEQUENCE: raised whenever date, time, place or status change (portal.ag.meetings).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     minutes_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus), default=MinutesStatus.ENTWURF)
@@ -263,8 +276,13 @@ class AgendaItem(db.Model):
     #: The minutes of this TOP (Markdown) and their sanitised HTML.
     minutes: Mapped[str] = mapped_column(Text, default="")
     minutes_html: Mapped[str] = mapped_column(Text, default="")
+    #: Öffentlich (Ö) or nicht öffentlich (N): N TOPs with their minutes, decisions and Anlagen are
+    #: for the AG's members only (WorkingGroup.sees_closed) and never leave the portal anonymously.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Optimistic lock: two people editing the same TOP -> the later one gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
     decisions: Mapped[list[Decision]] = relationship(
@@ -275,6 +293,10 @@ class AgendaItem(db.Model):
     @property
     def label(self) -> str:
         return f"TOP {self.position}"
+
+    @property
+    def public_label(self) -> str:
+        return "öffentlich" if self.public else "nicht öffentlich"
 
 
 class Decision(db.Model):

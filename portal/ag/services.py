@@ -96,6 +96,19 @@ def visible_group_ids(user):
     return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
 
 
+def closed_group_ids(user):
+    """Subquery of the AGs whose nicht öffentliche TOPs ``user`` may see: the SQL form of
+    ``WorkingGroup.sees_closed`` (members only, also for the Leitung and Administration)."""
+    if user is None or not user.is_authenticated:
+        return select(Membership.group_id).where(false())
+    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
+
+
+def agenda_item_visible(user):
+    """SQL condition on AgendaItem (joined with Meeting): öffentlich, or the user is a member."""
+    return or_(AgendaItem.public.is_(True), Meeting.group_id.in_(closed_group_ids(user)))
+
+
 def groups_for(user) -> list[WorkingGroup]:
     stmt = select(WorkingGroup).order_by(WorkingGroup.name)
     ids = visible_group_ids(user)
@@ -237,8 +250,10 @@ def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:
 
 # --- tasks ----------------------------------------------------------------------------------------
 
-def open_actions(group_id: int, before: Meeting | None = None, limit: int | None = None) -> list[ActionItem]:
-    """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first."""
+def open_actions(group_id: int, before: Meeting | None = None, limit: int | None = None,
+                 closed: bool = True) -> list[ActionItem]:
+    """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first; with
+    ``closed=False`` (WorkingGroup.sees_closed said no) without those of nicht öffentliche TOPs."""
     stmt = (select(ActionItem).join(ActionItem.meeting)
             .where(ActionItem.group_id == group_id, ActionItem.done_at.is_(None))
             .options(contains_eager(ActionItem.meeting), joinedload(ActionItem.agenda_item))
@@ -246,6 +261,9 @@ def open_actions(group_id: int, before: Meeting | None = None, limit: int | None
     if before is not None:
         stmt = stmt.where(or_(Meeting.date < before.date,
                               and_(Meeting.date == before.date, Meeting.number < before.number)))
+    if not closed:
+        stmt = stmt.where(or_(ActionItem.agenda_item_id.is_(None),
+                              ActionItem.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.public.is_(True)))))
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))

@@ -38,6 +38,11 @@ class Ctx:
     def manager(self) -> bool:
         return WorkingGroup.can_manage(current_user)
 
+    @property
+    def sees_closed(self) -> bool:
+        """Nicht öffentliche TOPs: members only (WorkingGroup.sees_closed)."""
+        return WorkingGroup.sees_closed(self.functions)
+
 
 def actor():
     """The signed-in user as the object itself (not Flask-Login's proxy): operations hand it to
@@ -107,6 +112,17 @@ def item_choices(meeting: Meeting, empty: str):
     return choices([(0, empty)] + [(i.id, f"{i.label}: {i.title}") for i in meeting.agenda])
 
 
+def visible_items(ctx: Ctx, meeting: Meeting) -> list[AgendaItem]:
+    """The TOPs the user may see: all for members, the öffentliche for everyone else who sees the AG."""
+    return [i for i in meeting.agenda if i.public or ctx.sees_closed]
+
+
+def attachment_visible(ctx: Ctx, attachment) -> bool:
+    """An Anlage of a nicht öffentlicher TOP is for members only, like the TOP."""
+    item = attachment.agenda_item
+    return item is None or item.public or ctx.sees_closed
+
+
 def fresh_form(kind: str, meeting: Meeting, item: AgendaItem | None):
     prefix = f"{kind}{item.id}" if item else kind
     if kind == "decision":
@@ -114,7 +130,9 @@ def fresh_form(kind: str, meeting: Meeting, item: AgendaItem | None):
     if kind == "action":
         return ActionItemForm(prefix=prefix, formdata=None)
     if kind == "agenda":
-        return AgendaItemForm(prefix=prefix, formdata=None)
+        form = AgendaItemForm(prefix=prefix, formdata=None)
+        form.public.data = "oe" if meeting.group.agenda_public_default else "n"
+        return form
     if kind == "change":
         form = ChangeRequestForm(prefix=prefix, formdata=None)
         form.agenda_item.choices = item_choices(meeting, "– bitte wählen –")
@@ -136,11 +154,15 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
     published = meeting.minutes_status != MinutesStatus.ENTWURF
     unread = ctx.member and meeting.id in services.unread_meeting_ids(current_user, [meeting.id])
     forms = extra.pop("forms", {})
+    items = visible_items(ctx, meeting)
     return dict(
+        items=items, public_items=[i for i in items if i.public], closed_items=[i for i in items if not i.public],
+        hidden_closed=len(meeting.agenda) - len(items),
+        attachments=[a for a in meeting.attachments if attachment_visible(ctx, a)],
         ctx=ctx, group=ctx.group, meeting=meeting, members=members, presence=presence,
         quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
         show_minutes=meeting.minutes_visible(ctx.editor),
-        carried=services.open_actions(ctx.group.id, before=meeting),
+        carried=services.open_actions(ctx.group.id, before=meeting, closed=ctx.sees_closed),
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
         publish_blocker=meeting.publish_blocker(utcnow()) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),

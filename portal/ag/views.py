@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.ag import meetings, minutes, oparl, services
+from portal.ag import meetings, minutes, services
 from portal.ag.forms import GroupForm, MembershipForm
 from portal.ag.models import Function, Membership, WorkingGroup
 from portal.ag.view_support import actor, load_ctx, manager_ctx
@@ -72,7 +72,8 @@ def group(slug: str):
     page = services.meetings_page(group, parse_cursor(request.args.get(CURSOR_ARG)))
     unread = services.unread_meeting_ids(current_user, [m.id for m in page.items]) if ctx.member else set()
     return render_template("ag/group.html", ctx=ctx, group=group, members=members, page=page, unread=unread,
-                           open_actions=services.open_actions(group.id), today=services.today(), title=group.name,
+                           open_actions=services.open_actions(group.id, closed=ctx.sees_closed), today=services.today(),
+                           title=group.name,
                            group_html=services.group_html(group))
 
 
@@ -87,7 +88,8 @@ def _group_form(group: WorkingGroup):
         try:
             meetings.save_group(group, actor(), name=form.name.data, short_name=form.short_name.data,
                                 slug=form.slug.data, description=form.description.data, rules=form.rules.data,
-                                rules_adopted_on=form.rules_adopted_on.data)
+                                rules_adopted_on=form.rules_adopted_on.data,
+                                agenda_public_default=form.agenda_public_default.data)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -147,10 +149,8 @@ def member_edit(slug: str, membership_id: int):
 
 @bp.get("/<slug>/oparl.json")
 def export(slug: str):
-    ctx = load_ctx(slug)
-    response = jsonify(oparl.export_group(ctx.group))
-    response.headers["Content-Disposition"] = f'inline; filename="{ctx.group.slug}-oparl.json"'
-    return response
+    """The one-document export of old: OParl clients start at the System of the OParl interface."""
+    return redirect(url_for("oparl.system"), code=301)
 
 
 # The other routes of this blueprint (imported last: they register on ``bp``).

@@ -1,8 +1,8 @@
 from flask import current_app
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from portal.forms import Form
+from portal.forms import Form, no_control_chars
 
 
 class LoginForm(Form):
@@ -66,3 +66,9 @@ class CodeForm(Form):
     code = StringField("Code aus der Authenticator-App (oder ein Wiederherstellungscode)",
                        validators=[DataRequired("Bitte gib den Code ein.")])
     remember = BooleanField("Dieses Gerät 30 Tage lang merken (nur auf eigenen Geräten)")
+
+
+class ApiTokenForm(Form):
+    name = StringField("Wofür ist der Zugang?", validators=[DataRequired("Bitte gib dem Zugang einen Namen."),
+                                                          Length(max=100), no_control_chars],
+                       description="z. B. „Ratsinfo-App auf dem Laptop“ – damit du ihn später wiedererkennst.")

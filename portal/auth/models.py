@@ -160,3 +160,31 @@ class LoginFailure(db.Model):
     #: "email:<address>" or "ip:<address>".
     key: Mapped[str] = mapped_column(String(300), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    """A personal API token for the OParl interface (``Authorization: Bearer …``): a member's own
+    client sees what the member sees in the portal. Shown once; only its SHA-256 is stored.
+    Revoking deletes the row."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: What the token is for, e.g. "Ratsinfo-App am Laptop".
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last request with this token (to the hour), so an unused token can be spotted and revoked.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def can_create(user) -> bool:
+        """Every signed-in person may make tokens: the interface shows them what they see anyway."""
+        return bool(user and user.is_authenticated)
+
+    def can_revoke(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.id == self.user_id)

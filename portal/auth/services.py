@@ -144,3 +144,65 @@ def personal_data(user: User) -> dict:
     for section, collect in _PERSONAL_DATA.items():
         data[section] = collect(user)
     return data
+
+
+# --- personal API tokens (OParl) -----------------------------------------------------------------
+
+#: How many API tokens one person may hold at once.
+API_TOKENS_MAX = 10
+#: last_used_at is written at most this often (seconds): a client polling every minute writes no row each time.
+API_TOKEN_TOUCH_SECONDS = 3600
+
+
+def api_tokens_of(user: User) -> list:
+    from portal.auth.models import ApiToken
+
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def create_api_token(user: User, name: str) -> tuple[str, object]:
+    """A new personal token for the OParl interface; the token is returned once, only its hash is kept."""
+    from portal import signals
+    from portal.auth.models import ApiToken
+    from portal.errors import Invalid, NotAllowed
+
+    if not ApiToken.can_create(user):
+        raise NotAllowed("API-Zugänge können nur angemeldete Personen anlegen.")
+    if len(api_tokens_of(user)) >= API_TOKENS_MAX:
+        raise Invalid(f"Du hast schon {API_TOKENS_MAX} API-Zugänge. Bitte widerrufe zuerst einen, den du nicht mehr brauchst.")
+    token = "tp_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name.strip(), token_hash=_digest(token), created_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    signals.api_token_changed.send(row, actor=user, change="created")
+    return token, row
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    """Delete one of the user's own tokens; a client using it gets 401 from then on."""
+    from portal import signals
+    from portal.auth.models import ApiToken
+    from portal.errors import NotAllowed
+
+    row = db.session.get(ApiToken, token_id)
+    if row is None or not row.can_revoke(user):
+        raise NotAllowed("Diesen API-Zugang gibt es nicht (mehr).")
+    db.session.delete(row)
+    db.session.flush()
+    signals.api_token_changed.send(row, actor=user, change="revoked")
+
+
+def api_token_user(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None (unknown, revoked, deactivated). Notes
+    the use (at most once an hour); the caller commits."""
+    from portal.auth.models import ApiToken
+
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > API_TOKEN_TOUCH_SECONDS:
+        row.last_used_at = now
+    return row.user

@@ -10,7 +10,7 @@ from portal.access import public
 from portal.auth import services
 from portal import security
 from portal.auth import mfa
-from portal.auth.forms import ChangePasswordForm, CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.auth.forms import ApiTokenForm, ChangePasswordForm, CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.models import User
 from portal.extensions import db, utcnow
 from portal.notifications.accounts import request_password_reset
@@ -237,6 +237,36 @@ def forgot_password():
 @bp.get("/account")
 def account():
     return render_template("auth/account.html", user=current_user)
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+def api_tokens():
+    """Personal tokens for the OParl interface: created here, shown once, listed and revoked."""
+    from portal.errors import Invalid
+
+    form = ApiTokenForm()
+    token = None
+    if form.validate_on_submit():
+        try:
+            token, _row = services.create_api_token(current_user._get_current_object(), form.name.data)
+        except Invalid as e:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, e.message]
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    status = 422 if form.is_submitted() and token is None else 200
+    return render_template("auth/api_tokens.html", form=form, token=token,
+                           tokens=services.api_tokens_of(current_user), title="API-Zugänge (OParl)",
+                           oparl_url=url_for("oparl.system", _external=True)), status
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+def api_token_revoke(token_id: int):
+    services.revoke_api_token(current_user._get_current_object(), token_id)
+    db.session.commit()
+    flash("Der API-Zugang ist widerrufen. Programme, die ihn benutzen, bekommen keinen Zugriff mehr.", "success")
+    return redirect(url_for("auth.api_tokens"), code=303)
 
 
 @bp.get("/account/export.json")

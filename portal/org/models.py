@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum
+from portal.extensions import UTCDateTime, db, str_enum, utcnow
 
 
 class Sozialraum(db.Model):
@@ -71,6 +72,9 @@ class Traeger(db.Model):
         str_enum(TraegerKind),
         default=TraegerKind.FREI,
     )
+    #: OParl ``created``/``modified`` of the Träger as an Organization.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __str__(self) -> str:
         return self.short_name

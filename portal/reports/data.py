@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.ag.models import ActionItem, AgendaItem, Meeting, MeetingStatus, MinutesStatus
@@ -149,7 +149,8 @@ def section_target(report: Report, raeume) -> None:
 
 def section_ag(report: Report, raeume) -> None:
     """Meetings held in the period with published/approved minutes, their decisions with votes;
-    open tasks of those groups. Names of attendees are not shown."""
+    open tasks of those groups. Names of attendees are not shown. The report goes to the
+    Jugendhilfeausschuss: decisions and tasks of nicht öffentliche TOPs stay out."""
     meetings = db.session.scalars(
         select(Meeting).options(selectinload(Meeting.group),
                                 selectinload(Meeting.agenda).selectinload(AgendaItem.decisions))
@@ -160,10 +161,12 @@ def section_ag(report: Report, raeume) -> None:
     report.meetings = [MeetingRow(
         group=m.group.short_name, title=m.title, date=m.date, minutes_status=m.minutes_status.label,
         decisions=[DecisionRow(item.label, d.text, d.yes, d.no, d.abstain, d.result_label)
-                   for item in m.agenda for d in item.decisions]) for m in meetings]
+                   for item in m.agenda if item.public for d in item.decisions]) for m in meetings]
     meeting_ids = [m.id for m in meetings]
     tasks = db.session.scalars(
-        select(ActionItem).where(ActionItem.done_at.is_(None), ActionItem.meeting_id.in_(meeting_ids))
+        select(ActionItem).outerjoin(ActionItem.agenda_item)
+        .where(ActionItem.done_at.is_(None), ActionItem.meeting_id.in_(meeting_ids),
+               or_(ActionItem.agenda_item_id.is_(None), AgendaItem.public.is_(True)))
         .order_by(ActionItem.due_on, ActionItem.id)).all() if meeting_ids else []
     groups = {m.id: m.group.short_name for m in meetings}
     report.tasks = [TaskRow(groups[t.meeting_id], t.task, t.responsible, t.due_on) for t in tasks]

@@ -76,9 +76,10 @@ def make_meeting(group: WorkingGroup, number: int | None = None, day: date = dat
 
 
 def make_item(meeting: Meeting, title: str = "Bericht der Träger", minutes: str = "",
-              description: str = "") -> AgendaItem:
+              description: str = "", public: bool = True) -> AgendaItem:
+    """A TOP, öffentlich unless ``public=False`` (nicht öffentlich: members only)."""
     item = AgendaItem(meeting=meeting, position=len(meeting.agenda) + 1, title=title, description=description,
-                      minutes=minutes, minutes_html=str(render_markdown(minutes)))
+                      minutes=minutes, minutes_html=str(render_markdown(minutes)), public=public)
     db.session.add(item)
     db.session.flush()
     return item

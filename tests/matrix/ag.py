@@ -108,7 +108,8 @@ ROUTES = [
     managers("ag.member_new", "POST", f"{BASE}/members/new", ok=422),
     managers("ag.member_edit", "GET", membership_url()),
     managers("ag.member_edit", "POST", membership_url(), ok=422),
-    viewers("ag.export", "GET", f"{BASE}/oparl.json"),
+    # the old one-document export leads to the OParl interface (tests/matrix/oparl.py)
+    Route("ag.export", "GET", f"{BASE}/oparl.json", other=301),
     editors("ag.meeting_new", "GET", f"{BASE}/meetings/new"),
     editors("ag.meeting_new", "POST", f"{BASE}/meetings/new", ok=422),
     viewers("ag.meeting", "GET", meeting_url(5)),

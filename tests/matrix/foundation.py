@@ -46,6 +46,10 @@ ROUTES = [
     Route("auth.mfa_setup", "POST", "/account/mfa", other=FORM_ERR),
     Route("auth.account", "GET", "/account"),
     Route("auth.export", "GET", "/account/export.json"),
+    Route("auth.api_tokens", "GET", "/account/api-tokens"),
+    Route("auth.api_tokens", "POST", "/account/api-tokens", other=FORM_ERR),
+    # nobody's token (or somebody else's): refused
+    Route("auth.api_token_revoke", "POST", "/account/api-tokens/999999/revoke", other=403),
     admin_only("admin.index", "GET", "/admin/"),
     admin_only("admin.users", "GET", "/admin/users"),
     admin_only("admin.user_new", "GET", "/admin/users/new"),
