@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Function, Meeting,
-                              MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
+                              MeetingAttachment, MeetingReply, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
                               ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent
@@ -118,7 +118,8 @@ def members_on(group_id: int, day: date) -> list[Membership]:
     rows = db.session.scalars(
         select(Membership).join(Membership.user)
         .where(Membership.group_id == group_id, active_membership_filter(day))
-        .options(contains_eager(Membership.user).options(NAME_ONLY), joinedload(Membership.traeger))
+        .options(contains_eager(Membership.user).options(NAME_ONLY), joinedload(Membership.traeger),
+                 joinedload(Membership.deputy).options(NAME_ONLY))
         .order_by(User.display_name)
     ).all()
     return sorted(rows, key=lambda m: order[m.function])
@@ -161,8 +162,9 @@ def quorum(meeting: Meeting, members: list[Membership] | None = None) -> Quorum:
     voting = [m for m in members if m.voting]
     return Quorum(
         voting_members=len(voting),
-        voting_present=sum(1 for m in voting if presence.get(m.id) == Presence.ANWESEND),
-        present=sum(1 for m in members if presence.get(m.id) == Presence.ANWESEND),
+        # A voting member whose Stellvertretung was there counts: the deputy votes in their place.
+        voting_present=sum(1 for m in voting if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
+        present=sum(1 for m in members if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
         recorded=bool(presence),
     )
 
@@ -260,6 +262,7 @@ _SELDOM = (
     ("corrections", Correction, (joinedload(Correction.author).options(NAME_ONLY),)),
     ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(NAME_ONLY),)),
     ("attachments", MeetingAttachment, ()),
+    ("replies", MeetingReply, (joinedload(MeetingReply.deputy).options(NAME_ONLY),)),
 )
 
 
@@ -267,7 +270,7 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
     """A meeting with everything its page shows, in a fixed number of queries: one for the meeting
     (with whether it has any of the seldom lists), one per list it has."""
     row = db.session.execute(
-        select(Meeting, *(select(model.id).where(model.meeting_id == Meeting.id).exists()
+        select(Meeting, *(select(model.meeting_id).where(model.meeting_id == Meeting.id).exists()
                           for _, model, _ in _SELDOM))
         .where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
@@ -280,7 +283,7 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
     meeting = row[0]
     for (name, model, options), present in zip(_SELDOM, row[1:]):
         rows = list(db.session.scalars(select(model).where(model.meeting_id == meeting.id)
-                                       .options(*options).order_by(model.id))) if present else []
+                                       .options(*options).order_by(*model.__mapper__.primary_key))) if present else []
         set_committed_value(meeting, name, rows)
     return meeting
 
