@@ -72,7 +72,7 @@ class InvitationForm(Form):
 
 
 class ReplyForm(Form):
-    answer = RadioField("Deine Rückmeldung", choices=[(a.value, a.label) for a in ReplyAnswer],
+    answer = RadioField("Deine Rückmeldung", choices=choices((a.value, a.label) for a in ReplyAnswer),
                         validators=[InputRequired("Bitte wähle Zusage, Absage oder Vertretung.")])
 
 
