@@ -470,3 +470,14 @@ def test_the_meeting_page_with_replies_runs_a_fixed_number_of_queries(app, clien
     with count_queries() as large:
         assert "Zusagen (11)" in text(client.get(case.url()))
     assert large.count == small.count, large.statements
+
+
+def test_replies_and_deputyships_are_in_the_own_data_export(app, client_as, case):
+    client_as("protokoll").post(case.url("invite"), data={})
+    client_as("ag_mitglied").post(case.url("reply"), data={"answer": "absage"})
+    export = client_as("ag_mitglied").get("/account/export.json").get_json()["ag_78"]
+    assert {"sitzung": case.meeting_id, "antwort": "Absage"}.items() <= export["rueckmeldungen"][-1].items()
+    with app.app_context():
+        assert invitations.own_memberships(case.meeting(), get_user("ag_mitglied"))[0].deputy_id == case.deputy_user
+        deputy = db.session.get(User, case.deputy_user)
+        assert [d["mitgliedschaft"] for d in services.personal_data(deputy)["stellvertretung_fuer"]] == [case.member]

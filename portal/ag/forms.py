@@ -36,7 +36,7 @@ class MembershipForm(Form):
     valid_from = DateField("Mitglied seit", validators=[InputRequired("Bitte gib ein Datum an.")])
     valid_to = DateField("Mitglied bis", validators=[Optional()],
                          description="Leer lassen, solange die Mitgliedschaft besteht.")
-    deputy = SelectField("Stellvertretung", coerce=int, validators=[Optional()],
+    deputy = SelectField("vertreten durch", coerce=int, validators=[Optional()],
                          description="Kommt und stimmt ab, wenn das stimmberechtigte Mitglied verhindert ist.")
     deputy_from = DateField("Stellvertretung ab", validators=[Optional()],
                             description="Leer lassen: ab Beginn der Mitgliedschaft.")

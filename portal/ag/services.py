@@ -331,10 +331,19 @@ def personal_data(user) -> dict:
     steps = db.session.scalars(select(MinutesEvent).where(MinutesEvent.actor_id == user.id)
                                .order_by(MinutesEvent.id)).all()
     read = db.session.scalars(select(ReadReceipt).where(ReadReceipt.user_id == user.id)).all()
+    replies = db.session.scalars(select(MeetingReply).join(MeetingReply.membership)
+                                 .where(Membership.user_id == user.id).order_by(MeetingReply.meeting_id)).all()
+    deputy_for = db.session.scalars(select(Membership).where(Membership.deputy_id == user.id)
+                                    .options(joinedload(Membership.group)).order_by(Membership.id)).all()
     return {
         "mitgliedschaften": [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
                               "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None}
                              for m in rows],
+        "rueckmeldungen": [{"sitzung": r.meeting_id, "antwort": r.answer.label, "am": r.replied_at.isoformat()}
+                           for r in replies],
+        "stellvertretung_fuer": [{"ag": m.group.name, "mitgliedschaft": m.id,
+                                  "von": m.deputy_from.isoformat() if m.deputy_from else None,
+                                  "bis": m.deputy_to.isoformat() if m.deputy_to else None} for m in deputy_for],
         "aenderungswuensche": [{"sitzung": r.meeting_id, "text": r.text, "erstellt": r.created_at.isoformat()}
                                for r in requests],
         "berichtigungen": [{"sitzung": c.meeting_id, "text": c.text, "erstellt": c.created_at.isoformat()}
