@@ -220,6 +220,7 @@ def test_the_invitation_arrives_by_mail_with_the_ics_attached(app, client_as, ca
     event = vevent(cal)
     assert cal["METHOD"] == "REQUEST" and "ORGANIZER" in event and address in attendees(event)
     assert "Bitte sag im Portal zu oder ab" in message.get_body(("plain",)).get_content()
+    assert "Tagesordnung:<br>" in message.get_body(("html",)).get_content()  # the lines stay lines
 
 
 # --- Ladungsfrist ---------------------------------------------------------------------------------
