@@ -85,6 +85,11 @@ action_item_changed = _signals.signal("action-item-changed")
 #: A member asked for a change to published minutes, or it was answered.
 #: sender: ChangeRequest, actor, change: "requested" | "answered".
 change_request_changed = _signals.signal("change-request-changed")
+#: The Einladung to a meeting went out, or (after it) the meeting was moved or called off: members get
+#: the .ics (METHOD:REQUEST, or CANCEL). sender: Meeting, actor, change: "invited" | "updated" | "cancelled".
+meeting_invitation_sent = _signals.signal("meeting-invitation-sent")
+#: A member replied to an invitation (Zusage, Absage, Vertretung). sender: MeetingReply, actor, meeting: Meeting.
+meeting_replied = _signals.signal("meeting-replied")
 #: Memberships of an AG changed. sender: WorkingGroup, actor.
 membership_changed = _signals.signal("membership-changed")
 

@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingStatus,
-                              Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
+from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingReply,
+                              MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence, ReadReceipt,
+                              ReplyAnswer, WorkingGroup)
 from portal.auth.models import Role, User
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
@@ -252,6 +253,54 @@ def seed(password: str, reset_passwords: bool = False) -> None:
                                                       Meeting.number == spec["number"])):
             continue
         _seed_meeting(group, spec, memberships, people, protokoll)
+    _seed_invitation(group, memberships, people, protokoll, password)
+
+
+#: Stellvertretungen (colleagues of the same Träger, not members themselves): member -> (email, name,
+#: Träger, from, until).
+DEPUTIES = {
+    "ag.mitglied@portal.example": ("lena.vogt@diakonie.example", "Lena Vogt", "Diakonie", START, None),
+    "andreas.krueger@volkssolidaritaet.example": ("jana.krause@volkssolidaritaet.example", "Jana Krause",
+                                                  "Volkssolidarität", date(2026, 6, 1), date(2027, 5, 31)),
+}
+#: Replies to the invitation of the 5th meeting; Martin Hoffmann (the demo login) has not answered yet:
+#: 8 of 17 voting members come, 9 are needed – his Zusage makes the AG quorate.
+REPLIES = {
+    "jens.lorenz@htg.example": ReplyAnswer.ZUSAGE, "sandra.keller@caritas.example": ReplyAnswer.ZUSAGE,
+    "birgit.franke@drk.example": ReplyAnswer.ZUSAGE, "uwe.schroeder@awo.example": ReplyAnswer.ZUSAGE,
+    "katrin.weber@lebenshilfe.example": ReplyAnswer.ZUSAGE, "julia.hartmann@kinderschutzbund.example": ReplyAnswer.ZUSAGE,
+    "michael.schmitt@sozialwerk.example": ReplyAnswer.ZUSAGE, "protokoll.ag78@portal.example": ReplyAnswer.ZUSAGE,
+    "frank.meissner@familienamt.example": ReplyAnswer.ZUSAGE,
+    "stefan.braun@ib.example": ReplyAnswer.ABSAGE, "nicole.zimmermann@sos.example": ReplyAnswer.ABSAGE,
+    "andreas.krueger@volkssolidaritaet.example": ReplyAnswer.VERTRETUNG,
+}
+
+
+def _seed_invitation(group, memberships, people, protokoll, password) -> None:
+    """Deputies and the invitation of the 5th meeting with replies (once: the meeting not yet invited)."""
+    meeting = db.session.scalar(select(Meeting).where(Meeting.group_id == group.id, Meeting.number == 5))
+    if meeting is None or meeting.invited_at is not None:
+        return
+    shared_hash = None
+    for member_email, (email, name, traeger, start, end) in DEPUTIES.items():
+        deputy = db.session.scalar(select(User).where(User.email == email))
+        if deputy is None:
+            shared_hash = shared_hash or hash_password(password)
+            deputy = User(email=email, display_name=name, password_hash=shared_hash, traeger=_traeger(traeger))
+            deputy.set_roles([Role.FACHKRAFT])
+            db.session.add(deputy)
+            db.session.flush()
+        ms = memberships[member_email]
+        ms.deputy_id, ms.deputy_from, ms.deputy_to = deputy.id, start, end
+    meeting.invited_at = at(2026, 11, 24, 9)
+    meeting.invited_by = protokoll
+    db.session.flush()
+    for email, answer in REPLIES.items():
+        ms = memberships[email]
+        deputy_id = ms.deputy_id if answer == ReplyAnswer.VERTRETUNG else None
+        db.session.add(MeetingReply(meeting_id=meeting.id, membership_id=ms.id, answer=answer, deputy_id=deputy_id,
+                                    replied_at=at(2026, 11, 25, 10)))
+    db.session.flush()
 
 
 def _seed_meeting(group, spec, memberships, people, protokoll) -> None:

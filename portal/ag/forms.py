@@ -1,9 +1,10 @@
 """Forms of the AG 78 feature. Free text never holds social data of families (hint texts say so)."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.ag.models import FUNCTION_LABELS, MeetingStatus
+from portal.ag.models import FUNCTION_LABELS, MeetingStatus, ReplyAnswer
 from portal.forms import Form, choices, no_control_chars
 
 REQUIRED = "Bitte ausfüllen."
@@ -39,10 +40,44 @@ class MembershipForm(Form):
     valid_from = DateField("Mitglied seit", validators=[InputRequired("Bitte gib ein Datum an.")])
     valid_to = DateField("Mitglied bis", validators=[Optional()],
                          description="Leer lassen, solange die Mitgliedschaft besteht.")
+    deputy = SelectField("vertreten durch", coerce=int, validators=[Optional()],
+                         description="Kommt und stimmt ab, wenn das stimmberechtigte Mitglied verhindert ist.")
+    deputy_from = DateField("Stellvertretung ab", validators=[Optional()],
+                            description="Leer lassen: ab Beginn der Mitgliedschaft.")
+    deputy_to = DateField("Stellvertretung bis", validators=[Optional()],
+                          description="Leer lassen, solange die Stellvertretung gilt.")
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError("Das Ende liegt vor dem Beginn der Mitgliedschaft.")
+
+    def validate_deputy(self, field):
+        if field.data and field.data == self.user.data:
+            raise ValidationError("Die Stellvertretung muss eine andere Person sein.")
+        if field.data and not self.voting.data:
+            raise ValidationError("Eine Stellvertretung haben nur stimmberechtigte Mitglieder.")
+
+    def validate_deputy_to(self, field):
+        if field.data and self.deputy_from.data and field.data < self.deputy_from.data:
+            raise ValidationError("Das Ende liegt vor dem Beginn der Stellvertretung.")
+
+
+class SettingsForm(Form):
+    notice_days = IntegerField("Ladungsfrist in Tagen", validators=[
+        InputRequired("Bitte gib die Ladungsfrist an."),
+        NumberRange(min=0, max=90, message="Bitte eine Zahl von 0 bis 90.")],
+        description="So viele Tage vor der Sitzung muss die Einladung mit Tagesordnung bei den Mitgliedern sein "
+                    "(laut Geschäftsordnung, oft 14).")
+
+
+class InvitationForm(Form):
+    reason = TextAreaField("Begründung für die kurze Ladungsfrist", validators=[Length(max=2000), no_control_chars],
+                           description="Nur nötig, wenn die Ladungsfrist nicht eingehalten ist. Steht in der Einladung.")
+
+
+class ReplyForm(Form):
+    answer = RadioField("Deine Rückmeldung", choices=choices((a.value, a.label) for a in ReplyAnswer),
+                        validators=[InputRequired("Bitte wähle Zusage, Absage oder Vertretung.")])
 
 
 class MeetingForm(Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
 
-from portal.ag import meetings, services
+from portal.ag import invitations, meetings, services
 from portal.ag.forms import ActionItemForm, AgendaItemForm, AttendanceForm, DecisionForm, MeetingForm, MinutesForm
 from portal.ag.models import ActionItem, AgendaItem, Decision, Function, Meeting, MeetingStatus, Presence
 from portal.ag.view_support import (actor, Ctx, editor_ctx, load_ctx, load_item, load_meeting, meeting_page_ctx,
@@ -82,7 +82,8 @@ def attendance(slug: str, meeting_id: int):
     refuse_frozen(ctx, m)
     members = services.members_on(ctx.group.id, m.date)
     form = AttendanceForm(obj=m if request.method == "GET" else None)
-    current = {a.membership_id: a.presence for a in m.attendance}
+    # Recorded attendance, else the replies to the invitation (Vertretung: the deputy is there).
+    current = {a.membership_id: a.presence for a in m.attendance} or invitations.prefilled_presence(members, m.replies)
     chosen = {ms.id: current.get(ms.id, Presence.ANWESEND) for ms in members}
     errors: dict[int, str] = {}
     if request.method == "POST":
@@ -91,6 +92,9 @@ def attendance(slug: str, meeting_id: int):
                 chosen[ms.id] = Presence(request.form.get(f"m-{ms.id}", ""))
             except ValueError:
                 errors[ms.id] = "Bitte wähle anwesend, entschuldigt oder fehlt."
+            else:
+                if chosen[ms.id] == Presence.VERTRETEN and not ms.deputy_on(m.date):
+                    errors[ms.id] = "Für dieses Mitglied ist zum Sitzungstag keine Stellvertretung eingetragen."
         if form.validate_on_submit() and not errors:
             meetings.save_attendance(m, actor(), chosen, form.guests.data or "")
             db.session.commit()
@@ -100,7 +104,8 @@ def attendance(slug: str, meeting_id: int):
             return redirect_after_post(meeting_url(m, "anwesenheit"))
     status = 422 if request.method == "POST" else 200
     return render_template("ag/attendance.html", ctx=ctx, group=ctx.group, meeting=m, members=members,
-                           chosen=chosen, errors=errors, form=form, Presence=Presence,
+                           chosen=chosen, errors=errors, form=form, Presence=Presence, from_replies=bool(m.replies)
+                           and not m.attendance,
                            title=f"Anwesenheit – {m.full_title}"), status
 
 

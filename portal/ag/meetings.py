@@ -66,8 +66,15 @@ def save_group(group: WorkingGroup, actor, *, name: str, short_name: str, slug: 
 
 
 def save_membership(group: WorkingGroup, membership: Membership, actor, *, user_id: int, traeger_id: int | None,
-                    function: Function, voting: bool, valid_from: date, valid_to: date | None) -> Membership:
+                    function: Function, voting: bool, valid_from: date, valid_to: date | None,
+                    deputy_id: int | None = None, deputy_from: date | None = None,
+                    deputy_to: date | None = None) -> Membership:
+    """A membership with its Stellvertretung (voting members only; the deputy's own term)."""
     require_manager(actor)
+    if deputy_id and (deputy_id == user_id or not voting):
+        raise Invalid("Eine Stellvertretung hat nur ein stimmberechtigtes Mitglied, und sie ist eine andere Person.")
+    if deputy_id and deputy_from and deputy_to and deputy_to < deputy_from:
+        raise Invalid("Das Ende liegt vor dem Beginn der Stellvertretung.")
     membership.group = group
     membership.user_id = user_id
     membership.traeger_id = traeger_id or None
@@ -75,6 +82,9 @@ def save_membership(group: WorkingGroup, membership: Membership, actor, *, user_
     membership.voting = voting
     membership.valid_from = valid_from
     membership.valid_to = valid_to
+    membership.deputy_id = deputy_id or None
+    membership.deputy_from = deputy_from if deputy_id else None
+    membership.deputy_to = deputy_to if deputy_id else None
     db.session.add(membership)
     db.session.flush()
     signals.membership_changed.send(group, actor=actor)
@@ -100,7 +110,8 @@ def save_meeting(group: WorkingGroup, meeting: Meeting, actor, *, number: int, d
         Meeting.group_id == group.id, Meeting.number == number, Meeting.id != (meeting.id or 0)))
     if clash:
         raise Invalid(f"Eine {number}. Sitzung gibt es schon.")
-    moved = not is_new and (meeting.date, meeting.start_time, meeting.end_time) != (day, start_time, end_time)
+    moved = not is_new and ((meeting.date, meeting.start_time, meeting.end_time, meeting.place)
+                            != (day, start_time, end_time, (place or "").strip()))
     cancelled = not is_new and status == MeetingStatus.ABGESAGT and meeting.status != MeetingStatus.ABGESAGT
     meeting.group_id = group.id
     meeting.number = number
@@ -121,6 +132,10 @@ def save_meeting(group: WorkingGroup, meeting: Meeting, actor, *, number: int, d
         return meeting  # nothing changed: no event
     db.session.flush()
     signals.meeting_scheduled.send(meeting, actor=actor, change=change)
+    if meeting.is_invited and change in ("moved", "cancelled"):
+        # Invited members get the update (same UID, higher SEQUENCE) or the cancellation as .ics.
+        signals.meeting_invitation_sent.send(meeting, actor=actor,
+                                             change="cancelled" if change == "cancelled" else "updated")
     return meeting
 
 
@@ -129,6 +144,10 @@ def save_attendance(meeting: Meeting, actor, presence: dict[int, Presence], gues
     require_editor(meeting.group, actor)
     require_open(meeting)
     current = {a.membership_id: a for a in meeting.attendance}
+    deputies = {m.id: m.deputy_on(meeting.date) for m in meeting.group.memberships}
+    for membership_id, value in presence.items():
+        if value == Presence.VERTRETEN and not deputies.get(membership_id):
+            raise Invalid("Vertreten geht nur mit einer zum Sitzungstag eingetragenen Stellvertretung.")
     for membership_id, value in presence.items():
         if membership_id in current:
             current[membership_id].presence = value

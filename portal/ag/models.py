@@ -84,10 +84,43 @@ class Presence(enum.StrEnum):
     ANWESEND = "anwesend"
     ENTSCHULDIGT = "entschuldigt"
     FEHLT = "fehlt"
+    #: The member was away and their Stellvertretung was there (and voted) in their place.
+    VERTRETEN = "vertreten"
 
     @property
     def label(self) -> str:
-        return {"anwesend": "anwesend", "entschuldigt": "entschuldigt", "fehlt": "fehlt"}[self.value]
+        return {"anwesend": "anwesend", "entschuldigt": "entschuldigt", "fehlt": "fehlt",
+                "vertreten": "vertreten (Stellvertretung anwesend)"}[self.value]
+
+    @property
+    def counts_for_quorum(self) -> bool:
+        """Present in person or through the deputy: counts for the Beschlussfähigkeit."""
+        return self in (Presence.ANWESEND, Presence.VERTRETEN)
+
+
+class ReplyAnswer(enum.StrEnum):
+    """A member's answer to the invitation (Zusage / Absage / Vertretung)."""
+
+    ZUSAGE = "zusage"
+    ABSAGE = "absage"
+    #: Absage, and the named Stellvertretung comes instead.
+    VERTRETUNG = "vertretung"
+
+    @property
+    def label(self) -> str:
+        return {"zusage": "Zusage", "absage": "Absage", "vertretung": "Absage, die Stellvertretung kommt"}[self.value]
+
+    @property
+    def presence(self) -> Presence:
+        """What the attendance form is prefilled with on the day."""
+        return {"zusage": Presence.ANWESEND, "absage": Presence.ENTSCHULDIGT,
+                "vertretung": Presence.VERTRETEN}[self.value]
+
+
+#: Ladungsfrist when the Geschäftsordnung names none: invitations reach members 14 days ahead.
+DEFAULT_NOTICE_DAYS = 14
+#: Functions that may change the AG's Geschäftsordnung settings (besides Administration).
+SETTINGS_FUNCTIONS = frozenset({Function.SPRECHER, Function.STELLV_SPRECHER})
 
 
 class WorkingGroup(db.Model):
@@ -110,6 +143,8 @@ class WorkingGroup(db.Model):
     rules_adopted_on: Mapped[date | None] = mapped_column(Date)
     #: Whether a new TOP is öffentlich (Ö) unless marked otherwise; False: nicht öffentlich (N).
     agenda_public_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Ladungsfrist of the Geschäftsordnung: days between the invitation and the meeting.
+    notice_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_NOTICE_DAYS)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last change of the AG itself (OParl ``modified``).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -146,6 +181,10 @@ class WorkingGroup(db.Model):
         """Nicht öffentliche TOPs (their minutes, decisions and Anlagen) are for the AG's members
         only – not for the Leitung or Administration who see the AG without being members."""
         return bool(functions)
+    @classmethod
+    def can_configure(cls, user, functions: frozenset[Function]) -> bool:
+        """Change the settings from the Geschäftsordnung (Ladungsfrist): Administration and Sprecher:innen."""
+        return cls.can_manage(user) or bool(functions & SETTINGS_FUNCTIONS)
 
 
 class Membership(db.Model):
@@ -167,13 +206,27 @@ class Membership(db.Model):
     valid_to: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Stellvertretung: the person who comes and votes when this (voting) member cannot.
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: The deputy's own term: first and last day (empty: open-ended).
+    deputy_from: Mapped[date | None] = mapped_column(Date)
+    deputy_to: Mapped[date | None] = mapped_column(Date)
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     traeger: Mapped[Traeger | None] = relationship()
+    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
 
     def active_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+    def deputy_on(self, day: date) -> User | None:
+        """The Stellvertretung valid on ``day`` (only voting members have one that counts), or None."""
+        if not self.voting or self.deputy_id is None or not self.active_on(day):
+            return None
+        if (self.deputy_from and self.deputy_from > day) or (self.deputy_to and self.deputy_to < day):
+            return None
+        return self.deputy
 
 
 class Meeting(db.Model):
@@ -211,9 +264,15 @@ class Meeting(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: Where the approval happened, e.g. "in der 2. Sitzung am 12.05.2026".
     approval_note: Mapped[str] = mapped_column(String(300), default="")
+    #: Einladung: when it was sent and by whom (None: not yet invited).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: Ladungsfrist not met: why the invitation went out anyway (shown in the invitation).
+    short_notice_reason: Mapped[str] = mapped_column(Text, default="")
 
     group: Mapped[WorkingGroup] = relationship(back_populates="meetings")
-    approved_by: Mapped[User | None] = relationship()
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
     agenda: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position")
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
@@ -225,6 +284,8 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="ChangeRequest.id")
     attachments: Mapped[list[MeetingAttachment]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingAttachment.id")
+    replies: Mapped[list[MeetingReply]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingReply.membership_id")
 
     @property
     def title(self) -> str:
@@ -254,6 +315,18 @@ class Meeting(db.Model):
         if not self.attendance:
             return "Bitte zuerst die Anwesenheit erfassen; ohne sie kann die Niederschrift nicht veröffentlicht werden."
         return None
+
+    @property
+    def is_invited(self) -> bool:
+        return self.invited_at is not None
+
+    def notice_days_left(self, today: date) -> int:
+        """Whole days from ``today`` to the meeting day (the Ladungsfrist is counted in days)."""
+        return (self.date - today).days
+
+    def can_reply(self, now: datetime) -> bool:
+        """Replies are taken once invited, until the meeting starts, unless it was called off."""
+        return self.is_invited and self.status != MeetingStatus.ABGESAGT and self.starts_at > now
 
     def minutes_visible(self, editor: bool) -> bool:
         """Readers see the minutes once published; editors see the draft as well."""
@@ -362,6 +435,24 @@ class Attendance(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     membership: Mapped[Membership] = relationship()
+
+
+class MeetingReply(db.Model):
+    """A member's Zusage, Absage or Vertretung for an invited meeting; one per membership."""
+
+    __tablename__ = "ag_meeting_reply"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("ag_meeting.id", ondelete="CASCADE"), primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("ag_membership.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    answer: Mapped[ReplyAnswer] = mapped_column(str_enum(ReplyAnswer))
+    #: The deputy who comes (answer "vertretung"), as named in the membership on the meeting day.
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    replied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="replies")
+    membership: Mapped[Membership] = relationship()
+    deputy: Mapped[User | None] = relationship()
 
 
 class MinutesEvent(db.Model):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Function, Meeting,
-                              MeetingAttachment, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
+                              MeetingAttachment, MeetingReply, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
                               ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent
@@ -131,7 +131,8 @@ def members_on(group_id: int, day: date) -> list[Membership]:
     rows = db.session.scalars(
         select(Membership).join(Membership.user)
         .where(Membership.group_id == group_id, active_membership_filter(day))
-        .options(contains_eager(Membership.user).options(NAME_ONLY), joinedload(Membership.traeger))
+        .options(contains_eager(Membership.user).options(NAME_ONLY), joinedload(Membership.traeger),
+                 joinedload(Membership.deputy).options(NAME_ONLY))
         .order_by(User.display_name)
     ).all()
     return sorted(rows, key=lambda m: order[m.function])
@@ -174,8 +175,9 @@ def quorum(meeting: Meeting, members: list[Membership] | None = None) -> Quorum:
     voting = [m for m in members if m.voting]
     return Quorum(
         voting_members=len(voting),
-        voting_present=sum(1 for m in voting if presence.get(m.id) == Presence.ANWESEND),
-        present=sum(1 for m in members if presence.get(m.id) == Presence.ANWESEND),
+        # A voting member whose Stellvertretung was there counts: the deputy votes in their place.
+        voting_present=sum(1 for m in voting if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
+        present=sum(1 for m in members if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
         recorded=bool(presence),
     )
 
@@ -278,6 +280,7 @@ _SELDOM = (
     ("corrections", Correction, (joinedload(Correction.author).options(NAME_ONLY),)),
     ("change_requests", ChangeRequest, (joinedload(ChangeRequest.author).options(NAME_ONLY),)),
     ("attachments", MeetingAttachment, ()),
+    ("replies", MeetingReply, (joinedload(MeetingReply.deputy).options(NAME_ONLY),)),
 )
 
 
@@ -285,7 +288,7 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
     """A meeting with everything its page shows, in a fixed number of queries: one for the meeting
     (with whether it has any of the seldom lists), one per list it has."""
     row = db.session.execute(
-        select(Meeting, *(select(model.id).where(model.meeting_id == Meeting.id).exists()
+        select(Meeting, *(select(model.meeting_id).where(model.meeting_id == Meeting.id).exists()
                           for _, model, _ in _SELDOM))
         .where(Meeting.id == meeting_id, Meeting.group_id == group.id).options(
             selectinload(Meeting.agenda).selectinload(AgendaItem.decisions),
@@ -298,7 +301,7 @@ def load_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
     meeting = row[0]
     for (name, model, options), present in zip(_SELDOM, row[1:]):
         rows = list(db.session.scalars(select(model).where(model.meeting_id == meeting.id)
-                                       .options(*options).order_by(model.id))) if present else []
+                                       .options(*options).order_by(*model.__mapper__.primary_key))) if present else []
         set_committed_value(meeting, name, rows)
     return meeting
 
@@ -346,10 +349,19 @@ def personal_data(user) -> dict:
     steps = db.session.scalars(select(MinutesEvent).where(MinutesEvent.actor_id == user.id)
                                .order_by(MinutesEvent.id)).all()
     read = db.session.scalars(select(ReadReceipt).where(ReadReceipt.user_id == user.id)).all()
+    replies = db.session.scalars(select(MeetingReply).join(MeetingReply.membership)
+                                 .where(Membership.user_id == user.id).order_by(MeetingReply.meeting_id)).all()
+    deputy_for = db.session.scalars(select(Membership).where(Membership.deputy_id == user.id)
+                                    .options(joinedload(Membership.group)).order_by(Membership.id)).all()
     return {
         "mitgliedschaften": [{"ag": m.group.name, "funktion": m.function.label, "stimmberechtigt": m.voting,
                               "von": m.valid_from.isoformat(), "bis": m.valid_to.isoformat() if m.valid_to else None}
                              for m in rows],
+        "rueckmeldungen": [{"sitzung": r.meeting_id, "antwort": r.answer.label, "am": r.replied_at.isoformat()}
+                           for r in replies],
+        "stellvertretung_fuer": [{"ag": m.group.name, "mitgliedschaft": m.id,
+                                  "von": m.deputy_from.isoformat() if m.deputy_from else None,
+                                  "bis": m.deputy_to.isoformat() if m.deputy_to else None} for m in deputy_for],
         "aenderungswuensche": [{"sitzung": r.meeting_id, "text": r.text, "erstellt": r.created_at.isoformat()}
                                for r in requests],
         "berichtigungen": [{"sitzung": c.meeting_id, "text": c.text, "erstellt": c.created_at.isoformat()}

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import abort, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from portal.ag import services
+from portal.ag import invitations, services
 from portal.ag.forms import (ActionItemForm, AgendaItemForm, AttachmentForm, ChangeRequestAnswerForm, ChangeRequestForm,
-                             DecisionForm, TransitionForm)
+                             DecisionForm, ReplyForm, TransitionForm)
 from portal.ag.meetings import DRAFT_ONLY, require_open
 from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
@@ -154,17 +154,31 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
     published = meeting.minutes_status != MinutesStatus.ENTWURF
     unread = ctx.member and meeting.id in services.unread_meeting_ids(current_user, [meeting.id])
     forms = extra.pop("forms", {})
+    now = utcnow()
+    own = [ms for ms in members if ctx.member and ms.user_id == current_user.id]
+    own_replies = {r.membership_id: r for r in meeting.replies if r.membership_id in {ms.id for ms in own}}
+    reply_form = extra.pop("reply_form", None)
+    if reply_form is None and own and meeting.can_reply(now):
+        reply_form = ReplyForm(formdata=None)
+        first = next(iter(own_replies.values()), None)
+        reply_form.answer.data = first.answer.value if first else None
     items = visible_items(ctx, meeting)
     return dict(
         items=items, public_items=[i for i in items if i.public], closed_items=[i for i in items if not i.public],
         hidden_closed=len(meeting.agenda) - len(items),
         attachments=[a for a in meeting.attachments if attachment_visible(ctx, a)],
+        expected=invitations.expected(meeting, members, meeting.replies) if meeting.is_invited else None,
+        own_memberships=own, own_reply=next(iter(own_replies.values()), None), reply_form=reply_form,
+        own_deputy=next((d for d in (ms.deputy_on(meeting.date) for ms in own) if d), None),
+        can_reply=bool(own) and meeting.can_reply(now),
+        invitation_blocker=invitations.invitation_blocker(meeting, now) if ctx.editor else None,
+        notice=invitations.notice_for(meeting) if ctx.editor and not meeting.is_invited else None,
         ctx=ctx, group=ctx.group, meeting=meeting, members=members, presence=presence,
         quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
         show_minutes=meeting.minutes_visible(ctx.editor),
         carried=services.open_actions(ctx.group.id, before=meeting, closed=ctx.sees_closed),
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
-        publish_blocker=meeting.publish_blocker(utcnow()) if ctx.editor else None,
+        publish_blocker=meeting.publish_blocker(now) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),
         today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
 

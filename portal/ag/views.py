@@ -106,10 +106,11 @@ def _group_form(group: WorkingGroup):
 
 def _membership_form(ctx, membership: Membership):
     form = MembershipForm(obj=membership if request.method == "GET" else None)
-    form.user.choices = choices([(0, "– bitte wählen –")] + [
-        (u.id, f"{u.display_name} ({u.email})")
-        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)
-                                    .options(services.NAME_ONLY))])
+    people = [(u.id, f"{u.display_name} ({u.email})")
+              for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)
+                                          .options(services.NAME_ONLY))]
+    form.user.choices = choices([(0, "– bitte wählen –")] + people)
+    form.deputy.choices = choices([(0, "– keine Stellvertretung –")] + people)
     form.traeger.choices = choices([(0, "– kein Träger –")] + [
         (t.id, t.name) for t in db.session.scalars(select(Traeger).order_by(Traeger.name))])
     if request.method == "GET":
@@ -117,11 +118,13 @@ def _membership_form(ctx, membership: Membership):
         form.traeger.data = membership.traeger_id or 0
         form.function.data = (membership.function or Function.MITGLIED).value
         form.valid_from.data = membership.valid_from or services.today()
+        form.deputy.data = membership.deputy_id or 0
     if form.validate_on_submit():
         meetings.save_membership(ctx.group, membership, actor(), user_id=form.user.data,
                                  traeger_id=form.traeger.data, function=Function(form.function.data),
                                  voting=form.voting.data, valid_from=form.valid_from.data,
-                                 valid_to=form.valid_to.data)
+                                 valid_to=form.valid_to.data, deputy_id=form.deputy.data or None,
+                                 deputy_from=form.deputy_from.data, deputy_to=form.deputy_to.data)
         db.session.commit()
         flash("Mitgliedschaft gespeichert.", "success")
         return redirect_after_post(url_for("ag.group", slug=ctx.group.slug, _anchor="mitglieder"))
@@ -154,4 +157,4 @@ def export(slug: str):
 
 
 # The other routes of this blueprint (imported last: they register on ``bp``).
-from portal.ag import attachment_views, meeting_views, minutes_views  # noqa: E402,F401
+from portal.ag import attachment_views, invitation_views, meeting_views, minutes_views  # noqa: E402,F401

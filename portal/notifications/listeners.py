@@ -173,14 +173,16 @@ def _can_view_group(group):
     return lambda user: group.can_view(user, functions_of(user, group))
 
 
-def _meeting(meeting, kind, recipients, text, actor, detail=""):
+def _meeting(meeting, kind, recipients, text, actor, detail="", anchor=None, attachments=None):
     group = meeting.group
     notify(recipients, kind, subject_key=f"meeting:{meeting.id}", subject_title=meeting.full_title, text=text,
-           url=portal_path("ag.meeting", slug=group.slug, meeting_id=meeting.id), actor=actor, detail=detail,
-           visible=_can_view_group(group))
+           url=portal_path("ag.meeting", slug=group.slug, meeting_id=meeting.id, _anchor=anchor), actor=actor,
+           detail=detail, visible=_can_view_group(group), attachments=attachments)
 
 
 def on_meeting_scheduled(meeting, actor=None, change="", **_):
+    if meeting.is_invited and change in ("moved", "cancelled"):
+        return  # the invited members hear it from on_meeting_invitation_sent, with the .ics
     when = f"{datum(meeting.date)}, {meeting.start_time:%H:%M} Uhr"
     texts = {
         "created": f"{meeting.full_title} ist angesetzt: {when}",
@@ -190,6 +192,23 @@ def on_meeting_scheduled(meeting, actor=None, change="", **_):
     if change in texts:
         _meeting(meeting, "meeting_scheduled", _members(meeting.group), texts[change], actor,
                  detail=f"Ort: {meeting.place}" if meeting.place and change != "cancelled" else "")
+
+
+def on_meeting_invitation_sent(meeting, actor=None, change="", **_):
+    """The Einladung, its update or the cancellation: in the portal and by mail with the .ics. Sent
+    to the members (also the one who sent it: the organiser's calendar needs the entry too)."""
+    from portal.ag.invitations import ics_attachment, invitation_detail
+
+    when = f"{datum(meeting.date)}, {meeting.start_time:%H:%M} Uhr"
+    texts = {
+        "invited": f"Einladung zur {meeting.full_title} am {when}",
+        "updated": f"Geänderte Einladung: {meeting.full_title} jetzt am {when}",
+        "cancelled": f"Abgesagt: {meeting.full_title} am {datum(meeting.date)}",
+    }
+    if change not in texts:
+        return
+    _meeting(meeting, "meeting_invitation", _members(meeting.group), texts[change], None,
+             detail=invitation_detail(meeting), anchor="rueckmeldung", attachments=[ics_attachment(meeting)])
 
 
 def on_minutes_published(meeting, actor=None, **_):
@@ -235,6 +254,7 @@ LISTENERS = {
     signals.comment_added: on_comment_added,
     signals.report_filed: on_report_filed,
     signals.meeting_scheduled: on_meeting_scheduled,
+    signals.meeting_invitation_sent: on_meeting_invitation_sent,
     signals.minutes_published: on_minutes_published,
     signals.minutes_approved: on_minutes_approved,
     signals.action_item_changed: on_action_item_changed,

@@ -73,7 +73,8 @@ def _render(name: str, **ctx) -> str:
                                                            **ctx)
 
 
-def _outbox(user: User, kind: str, subject: str, template: str, what: str, **ctx) -> OutboxMail:
+def _outbox(user: User, kind: str, subject: str, template: str, what: str, attachments: list | None = None,
+            **ctx) -> OutboxMail:
     subject = " ".join(subject.split())  # a header is one line, whatever a title contained
     headers, unsubscribe_url = _unsubscribe_headers(user.id, what)
     ctx.update(user=user, unsubscribe_url=unsubscribe_url, subject=subject)
@@ -81,16 +82,20 @@ def _outbox(user: User, kind: str, subject: str, template: str, what: str, **ctx
                       body_text=_render(f"notifications/mail/{template}.txt", **ctx),
                       body_html=_render(f"notifications/mail/{template}.html", **ctx),
                       headers=headers, kind=kind, message_id=make_msgid(domain="portal.invalid"),
+                      attachments=attachments or None,
                       status=MailStatus.PENDING, attempts=0, next_attempt_at=utcnow(), created_at=utcnow())
     db.session.add(mail)
     return mail
 
 
-def queue_instant(user: User, notification: Notification) -> OutboxMail:
-    """The mail of one notification, "E-Mail sofort". Joins the caller's transaction."""
+def queue_instant(user: User, notification: Notification, attachments: list | None = None) -> OutboxMail:
+    """The mail of one notification, "E-Mail sofort". Joins the caller's transaction.
+
+    ``attachments``: text files sent with it, as stored in ``OutboxMail.attachments``."""
     kind = KINDS[notification.kind]
     return _outbox(user, notification.kind, notification.text, "instant", notification.kind,
-                   notification=notification, link=absolute(notification.url), kind_info=kind)
+                   attachments=attachments, notification=notification, link=absolute(notification.url),
+                   kind_info=kind)
 
 
 # --- digests -------------------------------------------------------------------------------------------
@@ -266,6 +271,12 @@ def build_message(mail: OutboxMail) -> EmailMessage:
         msg[name] = value
     msg.set_content(mail.body_text)
     msg.add_alternative(mail.body_html, subtype="html")
+    for file in mail.attachments or []:
+        maintype, _, subtype = file["content_type"].partition("/")
+        # A calendar invitation travels as text/calendar; method=... so that Outlook and Thunderbird
+        # offer Zusagen/Absagen instead of showing a plain file.
+        msg.add_attachment(file["content"].encode("utf-8"), maintype=maintype, subtype=subtype,
+                           filename=file["filename"], params={**file.get("params", {}), "charset": "utf-8"})
     return msg
 
 

@@ -62,6 +62,8 @@ _ALL_KINDS = [
     Kind("moderation_pending", "Beitrag wartet auf Prüfung", Channel.SOFORT, (Role.MODERATION, Role.ADMIN)),
     Kind("moderation_reported", "Beitrag oder Kommentar gemeldet", Channel.SOFORT, (Role.MODERATION, Role.ADMIN)),
     Kind("meeting_scheduled", "AG-Sitzung angesetzt oder verlegt", Channel.SOFORT),
+    Kind("meeting_invitation", "Einladung zu einer AG-Sitzung (mit Kalendereintrag), Änderung oder Absage",
+         Channel.SOFORT),
     Kind("minutes_published", "Niederschrift veröffentlicht", Channel.SOFORT),
     Kind("minutes_approved", "Niederschrift genehmigt", Channel.TAEGLICH),
     Kind("task_assigned", "Aufgabe aus einer AG-Sitzung", Channel.SOFORT),
@@ -166,6 +168,9 @@ class OutboxMail(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     #: Extra headers (List-Unsubscribe, List-Unsubscribe-Post).
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Files sent with the mail: [{"filename", "content_type", "params", "content"}], text content only
+    #: (e.g. the .ics of an AG invitation, content type text/calendar with params {"method": "REQUEST"}).
+    attachments: Mapped[list | None] = mapped_column(JSON)
     #: Kind of notification, "digest:taeglich"/"digest:woechentlich", or "account".
     kind: Mapped[str] = mapped_column(String(40))
     #: Message-ID, fixed when the mail is written so that a retry is the same message.

@@ -78,9 +78,11 @@ def channel_for(chosen: dict[str, Channel], kind: str) -> Channel:
 # --- writing notifications ---------------------------------------------------------------------------
 
 def notify(recipients: Iterable[User], kind: str, *, subject_key: str, subject_title: str, text: str,
-           url: str, actor=None, detail: str = "", visible=None) -> list[Notification]:
+           url: str, actor=None, detail: str = "", visible=None, attachments=None) -> list[Notification]:
     """One notification per recipient (never the actor, never an inactive account, only who
     ``visible(user)`` allows), and a mail in the outbox for those who want it at once.
+
+    ``attachments``: text files for the mails (``OutboxMail.attachments``), e.g. an invitation's .ics.
 
     Runs inside the caller's transaction: flushes, never commits.
     """
@@ -100,7 +102,7 @@ def notify(recipients: Iterable[User], kind: str, *, subject_key: str, subject_t
         db.session.add(n)
         written.append(n)
         if channel_for(chosen[user.id], kind) == Channel.SOFORT and user.email:
-            mail.queue_instant(user, n)
+            mail.queue_instant(user, n, attachments)
     db.session.flush()
     return written
 

@@ -46,7 +46,7 @@ NEW_GROUPS = {
     "proposal_returned": "Projektanträge", "proposal_decided": "Projektanträge",
     "proposal_commented": "Projektanträge", "report_due": "Projektanträge", "report_returned": "Projektanträge",
     "proposal_submitted": "Projektanträge", "report_submitted": "Projektanträge",
-    "meeting_scheduled": "AG 78", "minutes_published": "AG 78", "minutes_approved": "AG 78",
+    "meeting_scheduled": "AG 78", "meeting_invitation": "AG 78", "minutes_published": "AG 78", "minutes_approved": "AG 78",
     "task_assigned": "AG 78", "change_request_answered": "AG 78",
     "moderation_pending": "Moderation", "moderation_reported": "Moderation",
 }

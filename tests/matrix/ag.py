@@ -140,4 +140,11 @@ ROUTES = [
     editors("ag.attachment_add", "POST", meeting_url(5, "attachments"), ok=422),
     viewers("ag.attachment", "GET", attachment_url()),
     editors("ag.attachment_delete", "POST", attachment_url("/delete"), ok=303),
+    # Einladung (issue 15): the 5th demo meeting is invited already, so sending again is refused
+    managers("ag.settings", "GET", f"{BASE}/settings"),
+    managers("ag.settings", "POST", f"{BASE}/settings", ok=422),
+    editors("ag.invite", "GET", meeting_url(5, "invite")),
+    editors("ag.invite", "POST", meeting_url(5, "invite"), ok=409),
+    members("ag.reply", "POST", meeting_url(5, "reply"), ok=303, data={"answer": "zusage"}),
+    viewers("ag.invitation_ics", "GET", meeting_url(5, "invitation.ics")),
 ]
