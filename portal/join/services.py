@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
+from portal import signals
 from portal.auth.models import Role, User
 from portal.auth.services import normalise_email
 from portal.errors import Conflict, Invalid, NotAllowed
@@ -39,15 +40,18 @@ def create_link(actor: User, ortsteile, valid_until: date, max_uses: int, needs_
                     max_uses=max_uses, needs_release=needs_release, ortsteile=list(ortsteile))
     db.session.add(link)
     db.session.flush()
+    signals.join_link_created.send(link, actor=actor)
     return link
 
 
 def revoke_link(actor: User, link: JoinLink) -> None:
     if not link.can_manage(actor):
         raise NotAllowed("Diesen Link darfst du nicht widerrufen.")
-    if link.revoked_at is None:
-        link.revoked_at = utcnow()
+    if link.revoked_at is not None:
+        return
+    link.revoked_at = utcnow()
     db.session.flush()
+    signals.join_link_revoked.send(link, actor=actor)
 
 
 def link_url(link: JoinLink) -> str:
@@ -81,10 +85,12 @@ def join(link: JoinLink, name: str, email: str, password: str) -> User:
         user.ortsteile = list(link.ortsteile)
     db.session.add(user)
     db.session.flush()
-    db.session.add(JoinedAccount(link_id=link.id, user_id=user.id, joined_at=now,
-                                 released_at=None if link.needs_release else now))
+    joined = JoinedAccount(link_id=link.id, user_id=user.id, joined_at=now,
+                           released_at=None if link.needs_release else now)
+    db.session.add(joined)
     db.session.flush()
     db.session.expire(link, ["joins"])
+    signals.member_joined.send(joined, actor=user)
     return user
 
 
@@ -104,6 +110,7 @@ def release(actor: User, joined: JoinedAccount) -> None:
     joined.released_by_id = actor.id
     joined.user.ortsteile = list(joined.link.ortsteile)
     db.session.flush()
+    signals.account_released.send(joined, actor=actor)
 
 
 def pending(user: User) -> JoinedAccount | None:
