@@ -14,7 +14,10 @@ from portal.auth.services import normalise_email
 from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
-from portal.join.models import JoinedAccount, JoinLink, may_invite_to
+from sqlalchemy.orm import selectinload
+
+from portal.join.models import JoinedAccount, JoinLink, manageable_links_filter, may_invite_to
+from portal.paging import Page, keyset_page
 from portal.security import hash_password
 
 MAX_USES_LIMIT = 500
@@ -94,10 +97,25 @@ def join(link: JoinLink, name: str, email: str, password: str) -> User:
     return user
 
 
+#: Invitation links per page of the list.
+LINKS_PER_PAGE = 20
+
+
+def links_page(actor: User, cursor: int | None, limit: int = LINKS_PER_PAGE) -> Page:
+    """The links ``actor`` manages, newest first, one keyset page (with their Ortsteile and joins)."""
+    stmt = (select(JoinLink).where(manageable_links_filter(actor))
+            .options(selectinload(JoinLink.ortsteile), selectinload(JoinLink.joins)))
+    return keyset_page(stmt, [(JoinLink.created_at, "desc"), (JoinLink.id, "desc")], cursor, limit,
+                       id_column=JoinLink.id)
+
+
 def waiting(actor: User) -> list[JoinedAccount]:
     """Accounts waiting for release that ``actor`` may release."""
-    rows = db.session.scalars(select(JoinedAccount).where(JoinedAccount.released_at.is_(None))
-                              .order_by(JoinedAccount.joined_at)).all()
+    rows = db.session.scalars(
+        select(JoinedAccount).join(JoinedAccount.link)
+        .where(JoinedAccount.released_at.is_(None), manageable_links_filter(actor))
+        .options(selectinload(JoinedAccount.user), selectinload(JoinedAccount.link).selectinload(JoinLink.ortsteile))
+        .order_by(JoinedAccount.joined_at, JoinedAccount.id)).all()
     return [r for r in rows if r.can_release(actor)]
 
 

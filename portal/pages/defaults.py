@@ -3,7 +3,27 @@ Hilfe of each part. Shown while no Seite is stored; ``seed-demo`` stores the mis
 overwrites a stored Seite (the Administration may have edited it)."""
 from __future__ import annotations
 
+import re
+
 from portal.pages.models import help_slug
+
+_BLOCK_START = re.compile(r"(#+ |[-*] |\d+\. )")
+
+
+def _unwrap(text: str) -> str:
+    """The texts below are wrapped for reading the code; rendered with ``nl2br`` every line break
+    would show. Join continuation lines and put a blank line before a list that follows a paragraph."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        previous = out[-1] if out else ""
+        if stripped and previous and not _BLOCK_START.match(stripped):
+            out[-1] = previous + " " + stripped
+        elif stripped and previous and _BLOCK_START.match(stripped) and not _BLOCK_START.match(previous):
+            out.extend(["", stripped])
+        else:
+            out.append(stripped)
+    return "\n".join(out).strip() + "\n"
 
 NUTZUNGSBEDINGUNGEN = """\
 **Platzhalter** – die Administration passt diesen Text unter *Verwaltung → Seiten* an.
@@ -213,11 +233,11 @@ werden – auch nicht, wenn zwei Personen gleichzeitig entscheiden.
 """
 
 #: slug -> default Markdown of the Seiten that are not installation-specific legal texts.
-DEFAULT_TEXT = {
+DEFAULT_TEXT = {slug: _unwrap(text) for slug, text in {
     "nutzungsbedingungen": NUTZUNGSBEDINGUNGEN,
     help_slug("pinnwand"): HELP_PINNWAND,
     help_slug("kalender"): HELP_KALENDER,
     help_slug("antraege"): HELP_ANTRAEGE,
     help_slug("ag78"): HELP_AG78,
     help_slug("budget"): HELP_BUDGET,
-}
+}.items()}
