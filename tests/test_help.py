@@ -31,7 +31,7 @@ def test_every_role_reads_the_help_index_and_each_part(client_as, role):
 def test_kalender_help_explains_subscribing_step_by_step(client):
     html = client.get("/hilfe/kalender").get_data(as_text=True)
     for heading in ("Outlook", "Thunderbird", "iPhone und iPad", "Android"):
-        assert re.search(rf"<h3>{heading}[^<]*</h3>", html), heading
+        assert re.search(rf"<h3>{heading}[^<]*</h3>\n<(p|ol)>", html), heading
     # Android has its own way, not "antippen": Google Kalender per URL or ICSx⁵
     assert "Per URL" in html and "ICSx⁵" in html
     assert html.count("<ol>") >= 5  # numbered steps for each client

@@ -17,7 +17,7 @@ def _unwrap(text: str) -> str:
     for line in text.split("\n"):
         stripped = line.strip()
         previous = out[-1] if out else ""
-        if stripped and previous and not _BLOCK_START.match(stripped):
+        if stripped and previous and not previous.startswith("#") and not _BLOCK_START.match(stripped):
             out[-1] = previous + " " + stripped
         elif stripped and previous and _BLOCK_START.match(stripped) and not _BLOCK_START.match(previous):
             out.extend(["", stripped])
