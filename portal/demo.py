@@ -13,7 +13,8 @@ from sqlalchemy import select
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.org.models import Ortsteil, Sozialraum, Traeger, TraegerKind
-from portal.pages.models import LEGAL_PAGES, Page
+from portal.pages.defaults import DEFAULT_TEXT
+from portal.pages.models import EDITABLE_PAGES, Page
 from portal.security import hash_password
 
 DEFAULT_PASSWORD = "demo-passwort"
@@ -95,9 +96,16 @@ def seed_organisation() -> None:
         _get_or_create(Ortsteil, {"slug": slug}, name=name, sozialraum=raeume[raum])
     for name, short, kind in TRAEGER:
         _get_or_create(Traeger, {"short_name": short}, name=name, kind=kind)
-    for slug, title in LEGAL_PAGES.items():
-        _get_or_create(Page, {"slug": slug}, title=title, body=LEGAL_TEXT[slug])
+    seed_pages()
     db.session.flush()
+
+
+def seed_pages() -> None:
+    """Legal pages, Nutzungsbedingungen and Hilfe with their default text: only the missing ones
+    are created, a stored Seite (edited by the Administration or not) is never overwritten."""
+    texts = {**DEFAULT_TEXT, **LEGAL_TEXT}
+    for slug, title in EDITABLE_PAGES.items():
+        _get_or_create(Page, {"slug": slug}, title=title, body=texts[slug])
 
 
 def ensure_user(email: str, name: str, roles, scope: dict, password: str, reset_password: bool) -> User:

@@ -113,3 +113,14 @@ budget_set = _signals.signal("budget-set")
 # --- OParl-Schnittstelle -------------------------------------------------------------------------
 #: A personal API token was created or revoked. sender: ApiToken, actor, change: "created" | "revoked".
 api_token_changed = _signals.signal("api-token-changed")
+
+# --- Einladungslinks (Ehrenamtliche kommen selbst hinein) ------------------------------------------
+#: An invitation link was created. sender: JoinLink, actor: Koordination, Moderation or Administration.
+join_link_created = _signals.signal("join-link-created")
+#: An invitation link was revoked. sender: JoinLink, actor.
+join_link_revoked = _signals.signal("join-link-revoked")
+#: Somebody created an account through a link. sender: JoinedAccount (``.user``, ``.link``; its
+#: ``released_at`` is None while the account waits for release), actor: the new user.
+member_joined = _signals.signal("member-joined")
+#: A waiting account was released (gets the link's Ortsteile). sender: JoinedAccount, actor.
+account_released = _signals.signal("account-released")

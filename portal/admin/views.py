@@ -14,7 +14,8 @@ from portal.forms import choices
 from portal.htmx import render
 from portal.notifications.accounts import mail_invitation
 from portal.org.models import Ortsteil, Sozialraum, Traeger
-from portal.pages.models import LEGAL_PAGES, Page
+from portal.pages.defaults import DEFAULT_TEXT
+from portal.pages.models import EDITABLE_PAGES, HELP_PAGES, HELP_PREFIX, LEGAL_PAGES, Page
 from portal.paging import CURSOR_ARG, keyset_page, parse_cursor
 from portal.search import clean_query, contains
 
@@ -37,7 +38,8 @@ def index():
         "sozialraeume": db.session.scalar(select(func.count(Sozialraum.id))),
         "ortsteile": db.session.scalar(select(func.count(Ortsteil.id))),
     }
-    return render_template("admin/index.html", counts=counts, legal_pages=LEGAL_PAGES)
+    return render_template("admin/index.html", counts=counts, legal_pages=LEGAL_PAGES,
+                           help_pages={HELP_PREFIX + part: title for part, title in HELP_PAGES.items()})
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -237,16 +239,22 @@ def org_edit(kind: str, item_id: int):
     return _org_form(kind, db.get_or_404(_org_kind(kind)["model"], item_id))
 
 
-# --- legal pages ------------------------------------------------------------------------------
+# --- Seiten: legal pages, Nutzungsbedingungen, Hilfe -------------------------------------------
 
-@bp.route("/pages/<any(impressum, datenschutz, barrierefreiheit):slug>", methods=["GET", "POST"])
+def _page_url(slug: str) -> str:
+    if slug.startswith(HELP_PREFIX):
+        return url_for("pages.help_page", part=slug.removeprefix(HELP_PREFIX))
+    return url_for("pages.legal", slug=slug)
+
+
+@bp.route(f"/pages/<any({', '.join(repr(s) for s in EDITABLE_PAGES)}):slug>", methods=["GET", "POST"])
 def page_edit(slug: str):
-    page = db.session.get(Page, slug) or Page(slug=slug, title=LEGAL_PAGES[slug], body="")
+    page = db.session.get(Page, slug) or Page(slug=slug, title=EDITABLE_PAGES[slug], body=DEFAULT_TEXT.get(slug, ""))
     form = PageForm(obj=page if request.method == "GET" else None)
     if form.validate_on_submit():
         services.save_page(page, current_user, title=form.title.data, body=form.body.data)
         db.session.commit()
         flash(f"„{page.title}“ gespeichert.", "success")
-        return redirect(url_for("pages.legal", slug=slug), code=303)
+        return redirect(_page_url(slug), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/page_form.html", form=form, page=page), status
+    return render_template("admin/page_form.html", form=form, page=page, back=_page_url(slug)), status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, exists, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import Role, User
@@ -26,6 +26,22 @@ def may_invite_to(user, ortsteile) -> bool:
         return True
     return bool(user.has_role(Role.KOORDINATION) and user.sozialraum_id
                 and all(o.sozialraum_id == user.sozialraum_id for o in ortsteile))
+
+
+def manageable_links_filter(user):
+    """``JoinLink.can_manage`` (``may_invite_to``) as an SQL condition, for the paged list: every
+    link for Moderation and Administration; for the Koordination the links none of whose Ortsteile
+    lies outside its Sozialraum."""
+    if not (user and user.is_authenticated):
+        return false()
+    if user.has_role(Role.ADMIN, Role.MODERATION):
+        return true()
+    if not (user.has_role(Role.KOORDINATION) and user.sozialraum_id):
+        return false()
+    outside = (exists().where(join_link_ortsteil.c.link_id == JoinLink.id,
+                              join_link_ortsteil.c.ortsteil_id == Ortsteil.id,
+                              Ortsteil.sozialraum_id != user.sozialraum_id))
+    return ~outside
 
 
 def may_manage_links(user) -> bool:

@@ -8,12 +8,16 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
+from portal import signals
 from portal.auth.models import Role, User
 from portal.auth.services import normalise_email
 from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN
-from portal.join.models import JoinedAccount, JoinLink, may_invite_to
+from sqlalchemy.orm import selectinload
+
+from portal.join.models import JoinedAccount, JoinLink, manageable_links_filter, may_invite_to
+from portal.paging import Page, keyset_page
 from portal.security import hash_password
 
 MAX_USES_LIMIT = 500
@@ -39,15 +43,18 @@ def create_link(actor: User, ortsteile, valid_until: date, max_uses: int, needs_
                     max_uses=max_uses, needs_release=needs_release, ortsteile=list(ortsteile))
     db.session.add(link)
     db.session.flush()
+    signals.join_link_created.send(link, actor=actor)
     return link
 
 
 def revoke_link(actor: User, link: JoinLink) -> None:
     if not link.can_manage(actor):
         raise NotAllowed("Diesen Link darfst du nicht widerrufen.")
-    if link.revoked_at is None:
-        link.revoked_at = utcnow()
+    if link.revoked_at is not None:
+        return
+    link.revoked_at = utcnow()
     db.session.flush()
+    signals.join_link_revoked.send(link, actor=actor)
 
 
 def link_url(link: JoinLink) -> str:
@@ -81,17 +88,34 @@ def join(link: JoinLink, name: str, email: str, password: str) -> User:
         user.ortsteile = list(link.ortsteile)
     db.session.add(user)
     db.session.flush()
-    db.session.add(JoinedAccount(link_id=link.id, user_id=user.id, joined_at=now,
-                                 released_at=None if link.needs_release else now))
+    joined = JoinedAccount(link_id=link.id, user_id=user.id, joined_at=now,
+                           released_at=None if link.needs_release else now)
+    db.session.add(joined)
     db.session.flush()
     db.session.expire(link, ["joins"])
+    signals.member_joined.send(joined, actor=user)
     return user
+
+
+#: Invitation links per page of the list.
+LINKS_PER_PAGE = 20
+
+
+def links_page(actor: User, cursor: int | None, limit: int = LINKS_PER_PAGE) -> Page:
+    """The links ``actor`` manages, newest first, one keyset page (with their Ortsteile and joins)."""
+    stmt = (select(JoinLink).where(manageable_links_filter(actor))
+            .options(selectinload(JoinLink.ortsteile), selectinload(JoinLink.joins)))
+    return keyset_page(stmt, [(JoinLink.created_at, "desc"), (JoinLink.id, "desc")], cursor, limit,
+                       id_column=JoinLink.id)
 
 
 def waiting(actor: User) -> list[JoinedAccount]:
     """Accounts waiting for release that ``actor`` may release."""
-    rows = db.session.scalars(select(JoinedAccount).where(JoinedAccount.released_at.is_(None))
-                              .order_by(JoinedAccount.joined_at)).all()
+    rows = db.session.scalars(
+        select(JoinedAccount).join(JoinedAccount.link)
+        .where(JoinedAccount.released_at.is_(None), manageable_links_filter(actor))
+        .options(selectinload(JoinedAccount.user), selectinload(JoinedAccount.link).selectinload(JoinLink.ortsteile))
+        .order_by(JoinedAccount.joined_at, JoinedAccount.id)).all()
     return [r for r in rows if r.can_release(actor)]
 
 
@@ -104,6 +128,7 @@ def release(actor: User, joined: JoinedAccount) -> None:
     joined.released_by_id = actor.id
     joined.user.ortsteile = list(joined.link.ortsteile)
     db.session.flush()
+    signals.account_released.send(joined, actor=actor)
 
 
 def pending(user: User) -> JoinedAccount | None:

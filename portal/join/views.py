@@ -17,6 +17,7 @@ from portal.join import services
 from portal.join.forms import JoinForm, LinkForm
 from portal.join.models import JoinedAccount, JoinLink, may_manage_links
 from portal.org.models import Ortsteil
+from portal.paging import CURSOR_ARG, parse_cursor
 
 bp = Blueprint("join", __name__)
 
@@ -49,10 +50,8 @@ def _choosable_ortsteile():
 @bp.get("/join/links")
 def links():
     _require_manager()
-    rows = db.session.scalars(select(JoinLink).order_by(JoinLink.created_at.desc(), JoinLink.id.desc())
-                              .limit(200)).all()
-    rows = [link for link in rows if link.can_manage(current_user)]
-    return render_template("join/links.html", links=rows, waiting=services.waiting(current_user))
+    page = services.links_page(current_user, parse_cursor(request.args.get(CURSOR_ARG)))
+    return render_template("join/links.html", page=page, waiting=services.waiting(current_user))
 
 
 @bp.route("/join/links/new", methods=["GET", "POST"])

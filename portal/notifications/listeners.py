@@ -241,6 +241,60 @@ def on_change_request_changed(request, actor=None, change="", **_):
              f"Dein Änderungswunsch zur Niederschrift der {meeting.full_title} wurde beantwortet", actor)
 
 
+# --- Einladungslinks ------------------------------------------------------------------------------------
+
+def on_member_joined(joined, actor=None, **_):
+    """An account that waits for release: Moderation and the Koordination of the link's Sozialraum
+    (whoever ``JoinedAccount.can_release`` allows)."""
+    if joined.released_at is not None:
+        return
+    link = joined.link
+    recipients = users_with_role(Role.MODERATION) + users_with_role(Role.KOORDINATION)
+    notify(recipients, "account_waiting", subject_key=f"join_link:{link.id}",
+           subject_title=f"Einladungslink {link.place_names}",
+           text=f"{joined.user.display_name} hat sich über den Einladungslink {link.place_names} angemeldet "
+                "und wartet auf Freigabe",
+           url=portal_path("join.links"), actor=actor, visible=joined.can_release)
+
+
+def on_account_released(joined, actor=None, **_):
+    link = joined.link
+    first = link.ortsteile[0] if link.ortsteile else None
+    notify([joined.user], "account_released", subject_key=f"join_link:{link.id}",
+           subject_title=f"Pinnwand {link.place_names}",
+           text=f"Dein Konto ist freigegeben: Willkommen auf der Pinnwand {link.place_names}",
+           url=portal_path("board.ortsteil", slug=first.slug) if first else portal_path("board.index"),
+           actor=actor)
+
+
+# --- Kinder- und Jugendbudget -------------------------------------------------------------------------
+
+def _budget(req, kind, recipients, text, actor, detail=""):
+    from portal.budget.money import euro
+
+    ortsteil = req.budget.ortsteil
+    notify(recipients, kind, subject_key=f"budget_request:{req.id}",
+           subject_title=f"{req.purpose} ({ortsteil.name}, {euro(req.amount_cents)})", text=text,
+           url=portal_path("budget.detail", request_id=req.id), actor=actor, detail=detail, visible=req.can_view)
+
+
+def on_budget_request_changed(req, actor=None, action="", reason="", **_):
+    """Filed or answered -> the Koordination of the Ortsteil's Sozialraum; approved, returned or
+    rejected -> the person who asked."""
+    ortsteil = req.budget.ortsteil
+    if action in ("eingereicht", "beantwortet"):
+        coordination = [u for u in users_with_role(Role.KOORDINATION) if u.sozialraum_id == ortsteil.sozialraum_id]
+        text = (f"{_name(actor)} ({ortsteil.name}) hat die Rückfrage zu {_quoted(req.purpose)} beantwortet"
+                if action == "beantwortet" else
+                f"{_name(actor)} ({ortsteil.name}) hat Geld aus dem Jugendbudget beantragt: {_quoted(req.purpose)}")
+        _budget(req, "budget_request_waiting", coordination, text, actor, detail=reason or "")
+    elif action in ("freigegeben", "rueckfrage", "abgelehnt") and req.author is not None:
+        texts = {"freigegeben": f"Dein Budget-Antrag {_quoted(req.purpose)} ist freigegeben",
+                 "rueckfrage": f"{_name(actor)} hat eine Rückfrage zu deinem Budget-Antrag {_quoted(req.purpose)}",
+                 "abgelehnt": f"Dein Budget-Antrag {_quoted(req.purpose)} wurde abgelehnt"}
+        _budget(req, "budget_request_decided", [req.author], texts[action], actor, detail=reason or "")
+
+
 LISTENERS = {
     signals.proposal_submitted: on_proposal_submitted,
     signals.proposal_returned: on_proposal_returned,
@@ -259,6 +313,9 @@ LISTENERS = {
     signals.minutes_approved: on_minutes_approved,
     signals.action_item_changed: on_action_item_changed,
     signals.change_request_changed: on_change_request_changed,
+    signals.member_joined: on_member_joined,
+    signals.account_released: on_account_released,
+    signals.budget_request_changed: on_budget_request_changed,
 }
 
 

@@ -68,6 +68,13 @@ _ALL_KINDS = [
     Kind("minutes_approved", "Niederschrift genehmigt", Channel.TAEGLICH),
     Kind("task_assigned", "Aufgabe aus einer AG-Sitzung", Channel.SOFORT),
     Kind("change_request_answered", "Antwort auf meinen Änderungswunsch", Channel.SOFORT),
+    Kind("account_waiting", "Neues Konto über einen Einladungslink wartet auf Freigabe", Channel.SOFORT,
+         (Role.MODERATION, Role.KOORDINATION)),
+    Kind("account_released", "Mein Konto wurde freigegeben", Channel.SOFORT, (Role.EHRENAMT,)),
+    Kind("budget_request_waiting", "Budget-Antrag eingereicht oder Rückfrage beantwortet", Channel.SOFORT,
+         (Role.KOORDINATION,)),
+    Kind("budget_request_decided", "Entscheidung oder Rückfrage zu meinem Budget-Antrag", Channel.SOFORT,
+         (Role.EHRENAMT,)),
 ]
 KINDS: dict[str, Kind] = {k.key: k for k in _ALL_KINDS}
 
