@@ -42,7 +42,7 @@ def errors(response) -> str:
 def test_a_name_of_only_invisible_characters_is_refused_in_every_name_field(app, form_class, field, value):
     with app.test_request_context(method="POST", data={field: value}):
         form = form_class(formdata=MultiDict({field: value}), meta={"csrf": False})
-        form.validate()
+        form[field].validate(form)
         messages = " ".join(form[field].errors)
     assert "sichtbare" in messages, (form_class.__name__, field, repr(value), form[field].errors)
 

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
-from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, choices, no_control_chars, visible_name
 
 NO_FAMILY_DATA = "Keine Namen oder Daten von Kindern und Familien – die Pinnwand ist nicht für Einzelfälle."
 
@@ -17,6 +17,7 @@ def not_in_past(form, field):
 
 class PostForm(Form):
     title = StringField("Überschrift", validators=[
+        visible_name,
         DataRequired("Bitte gib eine Überschrift ein."),
         Length(max=TITLE_MAX, message=f"Die Überschrift darf höchstens {TITLE_MAX} Zeichen lang sein."),
         no_control_chars,

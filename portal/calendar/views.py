@@ -16,7 +16,7 @@ from portal.calendar.queries import Filters, parse_id
 from portal.calendar.recurrence import RecurrenceError, Schedule, local_midnight, to_aware
 from portal.errors import Conflict
 from portal.extensions import db, utcnow
-from portal.formatting import BERLIN, MONTHS
+from portal.formatting import BERLIN, MONTHS, skipped_by_clock_change, skipped_message
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 
@@ -311,6 +311,9 @@ def _moved_to(form: MoveForm, event: Event, schedule: Schedule, original: dateti
     if form.start_time.data is None or form.end_time.data is None:
         return field_error(form.start_time if form.start_time.data is None else form.end_time,
                            "Bitte Beginn und Ende angeben.") or None
+    for field in (form.start_time, form.end_time):
+        if skipped_by_clock_change(day, field.data):
+            return field_error(field, skipped_message(day)) or None
     start = to_aware(datetime.combine(day, form.start_time.data))
     end = to_aware(datetime.combine(day, form.end_time.data))
     if end <= start:
