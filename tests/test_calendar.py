@@ -157,7 +157,7 @@ def test_feed_is_valid_icalendar_with_timezone_rrule_exdate_and_recurrence_id(ap
         for prop in ("UID", "DTSTAMP", "DTSTART", "SEQUENCE", "LAST-MODIFIED", "SUMMARY"):
             assert prop in vevent, (prop, vevent.get("UID"))
     page = client_as("koordination").get(f"/calendar/events/{monthly_id}").get_data(as_text=True)
-    assert "jeden 1. Mittwoch im Monat, 12 Termine" in page
+    assert "monatlich am 1. Mittwoch, insgesamt 12 Termine" in page
 
 
 def test_every_change_raises_sequence_and_keeps_the_uid(app, client_as, cafe):

@@ -208,7 +208,7 @@ def test_an_event_ending_in_9999_does_not_make_a_month_expand_its_whole_span(app
     ("monthly_date", "2026-12-15 10:00", 1, [], None, 6, "monatlich am 15., insgesamt 6 Termine"),
     ("monthly_date", "2026-12-15 10:00", 3, [], date(2027, 12, 31), None, "alle 3 Monate am 15. bis 31.12.2027"),
     ("monthly_weekday", "2026-12-08 10:00", 1, [], date(2027, 6, 30), None, "monatlich am 2. Dienstag bis 30.06.2027"),
-    ("monthly_weekday", "2026-12-25 10:00", 1, [], None, 12, "monatlich am letzten Freitag, insgesamt 12 Termine"),
+    ("monthly_weekday", "2026-12-29 10:00", 1, [], None, 12, "monatlich am letzten Dienstag, insgesamt 12 Termine"),
     ("monthly_weekday", "2026-12-02 10:00", 2, [], None, 4, "alle 2 Monate am 1. Mittwoch, insgesamt 4 Termine"),
 ])
 def test_recurrence_reads_like_german(repeat, start, interval, weekdays, until, count, text):

@@ -151,25 +151,30 @@ class Schedule:
 
     # --- words and iCalendar -------------------------------------------------------------------
     def describe(self) -> str:
-        """German summary, e.g. "jeden 1. Mittwoch im Monat, bis 30.06.2027"."""
+        """German summary, e.g. "jeden Montag und Mittwoch bis 31.12.2026", "monatlich am 2. Dienstag"."""
         if self.repeat == Repeat.NONE:
             return ""
         n = self.interval
         if self.repeat == Repeat.WEEKLY:
-            days = self.weekdays or [WEEKDAY_CODES[self.local_start.weekday()]]
-            names = ", ".join(WEEKDAYS[WEEKDAY_CODES.index(d)] for d in days)
-            text = f"jeden {names}" if n == 1 else f"alle {n} Wochen am {names}"
-        elif self.repeat == Repeat.MONTHLY_DATE:
-            text = (f"jeden Monat am {self.local_start.day}." if n == 1
-                    else f"alle {n} Monate am {self.local_start.day}.")
+            codes = self.weekdays or [WEEKDAY_CODES[self.local_start.weekday()]]
+            days = sorted({WEEKDAY_CODES.index(d) for d in codes})
+            if days == list(range(7)) and n == 1:
+                text = "jeden Tag"
+            elif days == list(range(5)) and n == 1:
+                text = "werktags (Montag bis Freitag)"
+            else:
+                names = _and([WEEKDAYS[d] for d in days])
+                text = f"jeden {names}" if n == 1 else f"alle {n} Wochen am {names}"
         else:
-            day = WEEKDAYS[self.local_start.weekday()]
-            text = (f"jeden {ORDINALS[self.nth_weekday]} {day} im Monat" if n == 1
-                    else f"alle {n} Monate am {ORDINALS[self.nth_weekday]} {day}")
+            if self.repeat == Repeat.MONTHLY_DATE:
+                day = f"{self.local_start.day}."
+            else:
+                day = f"{ORDINALS[self.nth_weekday]} {WEEKDAYS[self.local_start.weekday()]}"
+            text = f"monatlich am {day}" if n == 1 else f"alle {n} Monate am {day}"
         if self.count:
-            text += f", {self.count} Termine"
+            text += f", insgesamt {self.count} Termine"
         elif self.until:
-            text += f", bis {self.until:%d.%m.%Y}"
+            text += f" bis {self.until:%d.%m.%Y}"
         return text
 
     def ical_rrule(self) -> dict | None:
@@ -194,6 +199,11 @@ class Schedule:
                 rule["until"] = to_aware(datetime.combine(self.until, time(23, 59, 59))).astimezone(timezone.utc)
         rule["wkst"] = "MO"
         return rule
+
+
+def _and(words: list[str]) -> str:
+    """["Montag", "Mittwoch", "Freitag"] -> "Montag, Mittwoch und Freitag"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} und {words[-1]}"
 
 
 def to_aware(local_naive: datetime) -> datetime:
