@@ -19,6 +19,7 @@ from portal.formatting import BERLIN, WEEKDAYS, skipped_by_clock_change, skipped
 from portal.forms import Form, MultiCheckboxField, choices, no_control_chars, visible_name
 
 REQUIRED = "Bitte ausfüllen."
+DESCRIPTION_MAX = 10000
 REPEAT_LABELS = {
     Repeat.NONE: "keine Wiederholung",
     Repeat.WEEKLY: "wöchentlich (an den gewählten Wochentagen)",
@@ -68,7 +69,9 @@ class EventForm(Form):
                           description="Leer lassen, wenn die Ehrenamtlichen des Ortsteils einladen.")
     contact = StringField("Kontakt", validators=[Length(max=200), no_control_chars],
                           description="Wer Fragen beantwortet, z. B. Name und Telefonnummer.")
-    description = TextAreaField("Beschreibung", validators=[Length(max=20000)],
+    description = TextAreaField("Beschreibung", validators=[
+        Length(max=DESCRIPTION_MAX, message=f"Die Beschreibung darf höchstens {DESCRIPTION_MAX} Zeichen lang sein."),
+        no_control_chars],
                                 description="Markdown möglich. Bitte keine Namen oder Daten von Kindern "
                                             "und Familien eintragen.")
 

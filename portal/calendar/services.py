@@ -23,10 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.calendar.feeds import token_digest
 from portal.calendar.models import Category, Event, FeedToken, OccurrenceChange, Repeat, Scope
-from portal.calendar.occurrences import schedule_key, upcoming_for_ortsteil  # noqa: F401  (the board's "next dates")
-from portal.calendar.recurrence import Schedule
+from portal.calendar.occurrences import schedule_key, today_local, upcoming_for_ortsteil  # noqa: F401  (the board's "next dates")
+from portal.calendar.recurrence import RecurrenceError, Schedule, check_near
 from portal.errors import Conflict, NotAllowed
 from portal.extensions import db, utcnow
+from portal.formatting import BERLIN
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.signals import event_changed
 from portal.text import render_markdown
@@ -151,7 +152,7 @@ def change_for(event: Event, original_start: datetime) -> OccurrenceChange | Non
 def create_event(user, data: EventData, uid: str | None = None) -> Event:
     """Put a new event into the calendar. RecurrenceError (with the form field) if its rule cannot work."""
     _check_place(user, data)
-    data.schedule().validate()
+    data.schedule().validate(today_local())
     event = Event(uid=uid or f"{uuid.uuid4()}@traegerportal", created_by=user, cancelled=False, sequence=0)
     _copy(data, event)
     _touch(event)
@@ -166,7 +167,7 @@ def update_event(event: Event, user, data: EventData, version: int | None = None
     """Save an edited event. A changed schedule drops its single-date changes (they no longer fit)."""
     _check_edit(event, user, version)
     _check_place(user, data)
-    data.schedule().validate()
+    data.schedule().validate(today_local())
     old_schedule = schedule_key(event)
     _copy(data, event)
     if old_schedule != schedule_key(event):
@@ -216,9 +217,12 @@ def cancel_occurrence(event: Event, user, original_start: datetime, note: str = 
 
 def move_occurrence(event: Event, user, original_start: datetime, start: datetime, end: datetime,
                     note: str = "", version: int | None = None) -> OccurrenceChange:
-    """One date of a series takes place at another time (iCalendar RECURRENCE-ID override)."""
+    """One date of a series takes place at another time (iCalendar RECURRENCE-ID override).
+
+    RecurrenceError (at "start_date") for a date more than MAX_YEARS_AWAY from today."""
     _check_edit(event, user, version)
     _check_occurrence(event, original_start)
+    check_near(start.astimezone(BERLIN).date(), today_local(), "start_date")
     change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
     change.cancelled, change.starts_at, change.ends_at = False, start, end
     change.note, change.updated_at = note, utcnow()

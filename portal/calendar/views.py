@@ -1,6 +1,7 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
+import calendar as pycal
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
@@ -86,7 +87,8 @@ def index():
 
     def build() -> str:
         found = occurrences.occurrences(window_start, window_end, current_user, filters, externals=externals)
-        in_month = sum(1 for o in found if any(d.year == year and d.month == month for d in o.days))
+        first, last = date(year, month, 1), date(year, month, pycal.monthrange(year, month)[1])
+        in_month = sum(1 for o in found if o.first_day <= last and o.last_day >= first)
         return render_template(
             "calendar/_month_view.html", weeks=occurrences.month_weeks(year, month, found, today),
             month_name=month_name, month_value=f"{year:04d}-{month:02d}",
@@ -152,9 +154,11 @@ def event(event_id: int):
     dates = []
     if event.is_recurring:
         # The coming dates of the series (or its last ones when it is over), changes applied.
+        # (by a window of at most MAX_WINDOW, never the whole span: a span may run until 9999)
         today = occurrences.local_day_start(occurrences.today_local())
         start = today if event.span_end > today else event.span_start
-        dates = occurrences.expand(event, start, event.span_end + timedelta(days=1))
+        end = event.span_end if event.span_end - start < occurrences.MAX_WINDOW else start + occurrences.MAX_WINDOW
+        dates = occurrences.expand(event, start, end + timedelta(days=1))
         dates = sorted(dates, key=lambda o: o.start)[:12]
     return render("calendar/event.html", "calendar/_event.html", event=event, schedule=schedule,
                   dates=dates, can_edit=event.can_edit(current_user), title=event.title, berlin=BERLIN,
@@ -344,6 +348,10 @@ def occurrence_move(event_id: int, key: str):
             except Conflict as e:
                 db.session.rollback()
                 return _occurrence_page(form, _get_event(event_id), original, key, "move", 409, e.message)
+            except RecurrenceError as e:
+                db.session.rollback()
+                field_error(getattr(form, e.field), e.message)
+                return _occurrence_page(form, _get_event(event_id), original, key, "move", 422)
             db.session.commit()
             flash(f"Der Termin vom {original.astimezone(BERLIN):%d.%m.%Y} ist verschoben.", "success")
             return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="occurrence-moved")
