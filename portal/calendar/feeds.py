@@ -69,7 +69,7 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
 
     def build() -> tuple[bytes, datetime | None, str]:
         events = list(db.session.scalars(events_touching(start, end, filters)).unique())
-        body = ical.build(name, events, externals, url_for_event)
+        body = ical.build(name, events, externals, url_for_event, today_local())
         # the ETag is kept with the body: hashing a megabyte on every poll costs more than the rest
         return body, ical.last_modified(events, externals), hashlib.sha256(body).hexdigest()
 

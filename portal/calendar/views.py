@@ -169,7 +169,8 @@ def event(event_id: int):
 def event_ics(event_id: int):
     event = _get_event(event_id)
     cal = ical.new_calendar(event.title)
-    for component in ical.event_components(event, _absolute(url_for("calendar.event", event_id=event.id))):
+    for component in ical.event_components(event, _absolute(url_for("calendar.event", event_id=event.id)),
+                                           occurrences.today_local()):
         cal.add_component(component)
     response = Response(cal.to_ical(), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="termin-{event.id}.ics"'
