@@ -93,7 +93,7 @@ def index():
             "calendar/_month_view.html", weeks=occurrences.month_weeks(year, month, found, today),
             month_name=month_name, month_value=f"{year:04d}-{month:02d}",
             prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
-            this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters)
+            this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters, today=today)
 
     html = _kept_view(("month", year, month, today, filters), externals, build)
     return render(
