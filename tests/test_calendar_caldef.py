@@ -83,7 +83,10 @@ def test_a_second_named_feed_keeps_the_first_and_each_can_be_revoked(app, client
     assert staff.post(f"/calendar/subscribe/{feeds['Handy']}/revoke").status_code == 303
     assert anonymous.get(phone).status_code == 404
     assert anonymous.get(office).status_code == 200
-    assert "Handy" not in staff.get("/calendar/subscribe").get_data(as_text=True)
+    page = staff.get("/calendar/subscribe").get_data(as_text=True)
+    assert "„Handy“ ist widerrufen" in page
+    listed = page.split('class="feedlist"')[1].split("</ul>")[0]
+    assert "Outlook im Büro" in listed and "Handy" not in listed
 
 
 def test_new_feed_shows_its_address_with_a_copy_button_and_separate_android_and_iphone_steps(client_as):

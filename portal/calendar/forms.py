@@ -190,6 +190,8 @@ class CancelOccurrenceForm(Form):
 
 
 class FeedFilterForm(Form):
+    name = StringField("Name des Abos (freiwillig)", validators=[visible_name, Length(max=80), no_control_chars],
+                       description="Damit du es in der Liste wiedererkennst, z. B. „Outlook im Büro“ oder „Handy“.")
     sozialraum = SelectField("Nur Sozialraum", coerce=int, validate_choice=False)
     ortsteil = SelectField("Nur Ortsteil", coerce=int, validate_choice=False)
     category = SelectField("Nur Art", validate_choice=False)
