@@ -249,3 +249,17 @@ def test_moving_a_date_into_the_gap_is_refused(app, client_as):
                                           data={"start_date": "2027-03-28", "start_time": "02:30", "end_time": "04:00"})
     assert response.status_code == 422
     assert "Diese Uhrzeit gibt es am 28.03.2027 wegen der Zeitumstellung nicht." in errors(response)
+
+
+def test_the_list_of_feed_addresses_costs_the_same_queries_with_more_addresses(app, client_as, count_queries):
+    staff = client_as("fachkraft")
+    new_feed(staff, name="Erstes")
+    staff.get("/calendar/subscribe")  # warm: session, places
+    with count_queries() as one:
+        staff.get("/calendar/subscribe")
+    for n in range(6):
+        new_feed(staff, name=f"Abo {n}", category="fest")
+    with count_queries() as seven:
+        page = staff.get("/calendar/subscribe").get_data(as_text=True)
+    assert page.count('class="feedlist__item"') == 7
+    assert seven.count == one.count
