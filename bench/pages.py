@@ -94,7 +94,7 @@ def _feed() -> str:
     from portal.extensions import db
 
     user = db.session.scalar(select(User).where(User.email == FACHKRAFT))
-    token = services.create_feed_token(user)
+    _, token = services.create_feed_token(user)
     db.session.commit()
     return f"/calendar/feed/{token}.ics"
 

@@ -77,7 +77,7 @@ def main() -> int:
         check("agenda page: one pass over the events", len(event_reads) == 1, event_reads)
 
         user = db.session.scalar(select(User).where(User.email == "fachkraft@awo.example"))
-        token = services.create_feed_token(user)
+        _, token = services.create_feed_token(user)
         db.session.commit()
 
     # 4. A feed is built once until a write raises the calendar's cache generation.

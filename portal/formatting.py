@@ -1,7 +1,7 @@
 """German display formats; times are stored in UTC and shown in Europe/Berlin."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -13,6 +13,19 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember"]
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+
+
+def skipped_by_clock_change(day: date, at: time) -> bool:
+    """Does ``at`` not exist on ``day`` in Berlin (02:00–02:59 on the last Sunday of March)?
+
+    Such a wall time would silently become an hour later; forms refuse it with ``skipped_message``."""
+    wall = datetime.combine(day, at)
+    back = wall.replace(tzinfo=BERLIN).astimezone(timezone.utc).astimezone(BERLIN).replace(tzinfo=None)
+    return back != wall
+
+
+def skipped_message(day: date) -> str:
+    return f"Diese Uhrzeit gibt es am {day:%d.%m.%Y} wegen der Zeitumstellung nicht."
 
 
 def local(value: datetime) -> datetime:

@@ -1,10 +1,12 @@
 """Form pieces shared by every feature."""
+import unicodedata
+
 import wtforms
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 #: WTForms messages its German catalogue lacks (an English message must never reach a page).
 MISSING_GERMAN = {
@@ -78,6 +80,31 @@ class MultiCheckboxField(SelectMultipleField):
 def no_control_chars(form, field):
     if field.data and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
         raise ValidationError("Der Text enthält unzulässige Steuerzeichen.")
+
+
+#: Characters that show nothing although Unicode does not call them spaces or format characters
+#: (Hangul fillers, the blank Braille pattern, the Khmer inherent vowels, combining grapheme joiner).
+_BLANK_LOOKING = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u17b4", "\u17b5", "\u034f"}
+#: Whitespace (Z*), control (Cc), format (Cf: zero-width space/joiners, soft hyphen, BOM, word joiner,
+#: direction marks), unassigned/private (Cn, Co) and combining marks (M*) alone show nothing.
+_INVISIBLE_CATEGORIES = ("Z", "Cc", "Cf", "Cn", "Co", "Cs", "M")
+INVISIBLE_NAME = ("Bitte gib sichtbare Buchstaben oder Ziffern ein – nur Leerzeichen oder unsichtbare "
+                  "Zeichen reichen nicht.")
+
+
+def visible_text(value: str | None) -> bool:
+    """Does ``value`` contain at least one character a reader can see?"""
+    return any(not ch.isspace() and ch not in _BLANK_LOOKING
+               and not unicodedata.category(ch).startswith(_INVISIBLE_CATEGORIES) for ch in value or "")
+
+
+def visible_name(form, field):
+    """The one check for every name or title that becomes a heading or an address (Ortsteil,
+    Sozialraum, AG, Träger, display name, post/event/proposal titles): an empty field is left to
+    DataRequired/Optional, a field of only invisible characters (zero-width space, NBSP, soft
+    hyphen …) is refused. Put it first: it stops the chain, so the person reads this one message."""
+    if field.data and not visible_text(field.data):
+        raise StopValidation(INVISIBLE_NAME)
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -45,6 +45,9 @@ thanks_toggled = _signals.signal("thanks-toggled")
 #: sender: Event, actor: user, change: "created" | "updated" | "cancelled" | "restored" | "deleted"
 #: | "occurrence-cancelled" | "occurrence-moved" | "occurrence-restored".
 event_changed = _signals.signal("event-changed")
+#: A personal feed address was created or revoked. sender: FeedToken, actor: its owner,
+#: change: "created" | "revoked".
+feed_changed = _signals.signal("feed-changed")
 
 # --- Projektanträge --------------------------------------------------------------------------------
 #: A proposal was created (draft). sender: Proposal, actor: author.

@@ -157,7 +157,7 @@ def test_feed_is_valid_icalendar_with_timezone_rrule_exdate_and_recurrence_id(ap
         for prop in ("UID", "DTSTAMP", "DTSTART", "SEQUENCE", "LAST-MODIFIED", "SUMMARY"):
             assert prop in vevent, (prop, vevent.get("UID"))
     page = client_as("koordination").get(f"/calendar/events/{monthly_id}").get_data(as_text=True)
-    assert "jeden 1. Mittwoch im Monat, 12 Termine" in page
+    assert "monatlich am 1. Mittwoch, insgesamt 12 Termine" in page
 
 
 def test_every_change_raises_sequence_and_keeps_the_uid(app, client_as, cafe):
@@ -307,16 +307,19 @@ def test_edit_links_follow_can_edit(app, client_as, role, cafe):
 
 # --- feed tokens and caching ---------------------------------------------------------------------------------
 
-def test_feed_token_is_stored_hashed_and_a_new_one_revokes_the_old(app, client_as):
+def test_feed_token_is_stored_hashed_and_revoking_one_ends_it(app, client_as):
     staff = client_as("fachkraft")
     first = feed_url(staff)
     token = first.rsplit("/", 1)[1].removesuffix(".ics")
     with app.app_context():
         stored = db.session.scalars(select(FeedToken.token_hash)).all()
+        feed_id = db.session.scalar(select(FeedToken.id))
     assert token not in stored and len(stored) == 1
     anonymous = app.test_client()
     assert anonymous.get(first).status_code == 200
     second = feed_url(staff)
+    assert anonymous.get(first).status_code == 200  # a second address keeps the first (issue 18.7)
+    assert staff.post(f"/calendar/subscribe/{feed_id}/revoke").status_code == 303
     assert anonymous.get(first).status_code == 404
     assert anonymous.get(second).status_code == 200
     assert anonymous.get("/calendar/feed/unknown-token.ics").status_code == 404

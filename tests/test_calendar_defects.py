@@ -34,7 +34,8 @@ def _feed(app, url: str) -> icalendar.Calendar:
 def _portal_days(event_id: int, start: datetime, end: datetime) -> list[date]:
     """The days the portal itself shows for an event (month view, agenda)."""
     event = db.session.get(Event, event_id)
-    return sorted(day for o in occurrences.expand(event, start, end) for day in o.days)
+    first, last = start.date(), (end - timedelta(microseconds=1)).date()
+    return sorted(day for o in occurrences.expand(event, start, end) for day in o.days_between(first, last))
 
 
 def test_all_day_date_moved_across_the_summer_time_change_keeps_its_day(app, client_as):

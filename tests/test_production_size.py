@@ -83,7 +83,7 @@ def test_calendar_feed_is_kept_until_an_event_changes(app, count_queries):
     with app.app_context():
         from portal.auth.models import User
         user = db.session.scalar(select(User).where(User.email == "fachkraft@awo.example"))
-        token = calendar_services.create_feed_token(user)
+        _, token = calendar_services.create_feed_token(user)
         db.session.commit()
     feed = app.test_client()
     with count_queries() as cold:

@@ -2,7 +2,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import ROLE_LABELS
-from portal.forms import Form, MultiCheckboxField, choices
+from portal.forms import Form, MultiCheckboxField, choices, visible_name
 from portal.org.models import RESERVED_ORTSTEIL_SLUGS, TraegerKind
 from portal.text import slugify
 
@@ -11,7 +11,7 @@ SLUG = Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Nur Kleinbuchstaben, Ziffern
 
 
 class UserForm(Form):
-    display_name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=120)])
+    display_name = StringField("Name", validators=[visible_name, DataRequired(REQUIRED), Length(max=120)])
     email = EmailField("E-Mail", validators=[
         DataRequired(REQUIRED), Length(max=254),
         Email("Bitte gib eine gültige E-Mail-Adresse ein.", check_deliverability=False),
@@ -24,20 +24,20 @@ class UserForm(Form):
 
 
 class TraegerForm(Form):
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
-    short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=40)])
+    name = StringField("Name", validators=[visible_name, DataRequired(REQUIRED), Length(max=200)])
+    short_name = StringField("Kurzname", validators=[visible_name, DataRequired(REQUIRED), Length(max=40)])
     kind = SelectField("Art", choices=choices((k.value, k.label) for k in TraegerKind))
 
 
 class SozialraumForm(Form):
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
+    name = StringField("Name", validators=[visible_name, DataRequired(REQUIRED), Length(max=80)])
     slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
                        description="Leer lassen: wird aus dem Namen gebildet.")
     office = StringField("Stadtteilbüro", validators=[Optional(), Length(max=120)])
 
 
 class OrtsteilForm(Form):
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=80)])
+    name = StringField("Name", validators=[visible_name, DataRequired(REQUIRED), Length(max=80)])
 
     slug = StringField("Kürzel in Adressen", validators=[Optional(), Length(max=80), SLUG],
                        description="Leer lassen: wird aus dem Namen gebildet.")
@@ -54,5 +54,5 @@ class OrtsteilForm(Form):
 
 
 class PageForm(Form):
-    title = StringField("Überschrift", validators=[DataRequired(REQUIRED), Length(max=120)])
+    title = StringField("Überschrift", validators=[visible_name, DataRequired(REQUIRED), Length(max=120)])
     body = TextAreaField("Text (Markdown)", validators=[Length(max=50000)])

@@ -18,6 +18,9 @@ from portal.pages.models import Page
 from portal.text import slugify
 
 
+NO_SLUG = "Aus diesem Namen lässt sich keine Adresse bilden. Bitte gib ein Kürzel an, z. B. „mitte-sued“."
+
+
 class FieldProblems(Invalid):
     """Input that breaks a rule of the account, keyed by form field (German messages)."""
 
@@ -121,6 +124,8 @@ def save_organisation(item: Traeger | Sozialraum | Ortsteil, actor: User, *, nam
         taken = select(Traeger.id).where((Traeger.name == name) | (Traeger.short_name == short_name))
     else:
         slug = slug or slugify(name)
+        if not slug:  # a name of only punctuation or foreign letters gives no address by itself
+            raise FieldProblems({"slug": NO_SLUG})
         taken = select(model.id).where((model.name == name) | (model.slug == slug))
     with db.session.no_autoflush:
         if db.session.scalar(taken.where(model.id != (item.id or 0))):

@@ -5,7 +5,8 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.ag.models import FUNCTION_LABELS, MeetingStatus, ReplyAnswer
-from portal.forms import Form, choices, no_control_chars
+from portal.formatting import skipped_by_clock_change, skipped_message
+from portal.forms import Form, choices, no_control_chars, visible_name
 
 REQUIRED = "Bitte ausfüllen."
 NO_SOCIAL_DATA = "Keine Namen oder Daten von Kindern, Jugendlichen oder Familien."
@@ -13,9 +14,9 @@ MARKDOWN_HINT = "Markdown: **fett**, *kursiv*, Listen mit „- “ am Zeilenanfa
 
 
 class GroupForm(Form):
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)],
+    name = StringField("Name", validators=[visible_name, DataRequired(REQUIRED), Length(max=200)],
                        description="z. B. „AG 78 Hilfen zur Erziehung (ambulante und stationäre Träger)“")
-    short_name = StringField("Kurzname", validators=[DataRequired(REQUIRED), Length(max=60)],
+    short_name = StringField("Kurzname", validators=[visible_name, DataRequired(REQUIRED), Length(max=60)],
                              description="Erscheint im Kalender, z. B. „AG 78 HzE“.")
     slug = StringField("Kürzel in Adressen", validators=[
         Optional(), Length(max=80),
@@ -89,7 +90,13 @@ class MeetingForm(Form):
     place = StringField("Ort", validators=[Length(max=200)], description="z. B. „Familienamt, Raum 2.14“")
     status = SelectField("Status", choices=choices((s.value, s.label) for s in MeetingStatus))
 
+    def validate_start_time(self, field):
+        if field.data and self.date.data and skipped_by_clock_change(self.date.data, field.data):
+            raise ValidationError(skipped_message(self.date.data))
+
     def validate_end_time(self, field):
+        if field.data and self.date.data and skipped_by_clock_change(self.date.data, field.data):
+            raise ValidationError(skipped_message(self.date.data))
         if field.data and self.start_time.data and field.data <= self.start_time.data:
             raise ValidationError("Das Ende muss nach dem Beginn liegen.")
 
@@ -98,7 +105,7 @@ PUBLIC_CHOICES = [("oe", "öffentlich (Ö)"), ("n", "nicht öffentlich (N)")]
 
 
 class AgendaItemForm(Form):
-    title = StringField("Titel des TOP", validators=[DataRequired("Bitte gib dem TOP einen Titel."),
+    title = StringField("Titel des TOP", validators=[visible_name, DataRequired("Bitte gib dem TOP einen Titel."),
                                                      Length(max=200), no_control_chars])
     description = TextAreaField("Beschreibung", validators=[Length(max=5000), no_control_chars],
                                 description="Was wird besprochen? Erscheint in der Einladung.")

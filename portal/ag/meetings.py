@@ -54,6 +54,9 @@ def save_group(group: WorkingGroup, actor, *, name: str, short_name: str, slug: 
     group.name = name.strip()
     group.short_name = short_name.strip()
     group.slug = slug or group.slug or slugify(group.short_name)
+    if not group.slug:  # a short name of only punctuation gives no address by itself
+        raise Invalid("Aus diesem Kurznamen lässt sich keine Adresse bilden. Bitte gib ein Kürzel in "
+                      "Adressen an, z. B. „ag78-hze“.")
     group.description = description or ""
     group.rules = rules or ""
     group.rules_adopted_on = rules_adopted_on

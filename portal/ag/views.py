@@ -23,6 +23,7 @@ from portal.ag.forms import GroupForm, MembershipForm
 from portal.ag.models import Function, Membership, WorkingGroup
 from portal.ag.view_support import actor, load_ctx, manager_ctx
 from portal.auth.models import User
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.formatting import BERLIN
 from portal.forms import choices
@@ -94,6 +95,9 @@ def _group_form(group: WorkingGroup):
         except IntegrityError:
             db.session.rollback()
             form.name.errors = [*form.name.errors, "Name oder Kürzel ist schon vergeben."]
+        except Invalid as e:
+            db.session.rollback()
+            form.slug.errors = [*form.slug.errors, e.message]
         else:
             flash(f"„{group.name}“ gespeichert.", "success")
             return redirect_after_post(url_for("ag.group", slug=group.slug))

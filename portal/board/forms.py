@@ -1,11 +1,13 @@
 """Forms of the Pinnwand."""
+from datetime import timedelta
+
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
-from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, choices, no_control_chars, visible_name
 
 NO_FAMILY_DATA = "Keine Namen oder Daten von Kindern und Familien – die Pinnwand ist nicht für Einzelfälle."
 
@@ -15,8 +17,20 @@ def not_in_past(form, field):
         raise ValidationError("Das Datum liegt in der Vergangenheit. Bitte wähle heute oder einen späteren Tag.")
 
 
+#: "Sichtbar bis" lies at most this many days ahead (a board is for what is current).
+VISIBLE_MAX_DAYS = 366
+
+
+def within_a_year(form, field):
+    if field.data and field.data > today() + timedelta(days=VISIBLE_MAX_DAYS):
+        last = today() + timedelta(days=VISIBLE_MAX_DAYS)
+        raise ValidationError(f"Ein Beitrag bleibt höchstens ein Jahr sichtbar. Bitte wähle ein Datum bis "
+                              f"zum {last:%d.%m.%Y} oder lass das Feld leer.")
+
+
 class PostForm(Form):
     title = StringField("Überschrift", validators=[
+        visible_name,
         DataRequired("Bitte gib eine Überschrift ein."),
         Length(max=TITLE_MAX, message=f"Die Überschrift darf höchstens {TITLE_MAX} Zeichen lang sein."),
         no_control_chars,
@@ -36,7 +50,7 @@ class PostForm(Form):
         render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf",
                    "data-max-bytes": 5 * 1024 * 1024},
     )
-    visible_until = DateField("Sichtbar bis (freiwillig)", validators=[Optional(), not_in_past],
+    visible_until = DateField("Sichtbar bis (freiwillig)", validators=[Optional(), not_in_past, within_a_year],
                               description="Danach verschwindet der Beitrag von der Pinnwand und steht im Archiv.")
     remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
     #: The version the edit form was loaded with (a post changed since then answers 409).

@@ -65,7 +65,8 @@ def seed(password: str | None = None, reset_passwords: bool = False) -> None:
     )
     if cafe is not None:
         volunteer = _user("ehrenamt.taubach@portal.example")
-        services.cancel_occurrence(cafe, volunteer, _at("2026-12-25 15:00"), "Weihnachten")
+        services.cancel_occurrence(cafe, volunteer, _at("2026-12-25 15:00"), "Weihnachtsferien")
+        services.cancel_occurrence(cafe, volunteer, _at("2027-01-01 15:00"), "Neujahr – das Gemeindehaus ist zu")
         services.move_occurrence(cafe, volunteer, _at("2026-12-04 15:00"), _at("2026-12-05 10:00"),
                                  _at("2026-12-05 12:00"), "diesmal am Samstag auf dem Adventsmarkt")
 

@@ -34,8 +34,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def feed_token_of(user) -> FeedToken | None:
-    return db.session.scalar(select(FeedToken).where(FeedToken.user_id == user.id))
+def feed_tokens_of(user) -> list[FeedToken]:
+    """The person's feed addresses, oldest first (one query)."""
+    return list(db.session.scalars(select(FeedToken).where(FeedToken.user_id == user.id)
+                                   .order_by(FeedToken.created_at, FeedToken.id)))
+
+
+def own_feed(user, feed_id: int) -> FeedToken | None:
+    """One of the person's own feed addresses (None for another person's: they stay unknown)."""
+    feed = db.session.get(FeedToken, feed_id)
+    return feed if feed is not None and feed.can_revoke(user) else None
 
 
 def feed_user(token: str):
@@ -69,7 +77,7 @@ def feed_body(filters: Filters, user, name: str, url_for_event) -> tuple[bytes, 
 
     def build() -> tuple[bytes, datetime | None, str]:
         events = list(db.session.scalars(events_touching(start, end, filters)).unique())
-        body = ical.build(name, events, externals, url_for_event)
+        body = ical.build(name, events, externals, url_for_event, today_local())
         # the ETag is kept with the body: hashing a megabyte on every poll costs more than the rest
         return body, ical.last_modified(events, externals), hashlib.sha256(body).hexdigest()
 

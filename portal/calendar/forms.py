@@ -15,10 +15,11 @@ from portal.calendar.models import CATEGORY_LABELS, Category, Event, Repeat, Sco
 from portal.calendar.queries import parse_id
 from portal.calendar.recurrence import local_midnight, to_aware
 from portal.calendar.services import EventData
-from portal.formatting import BERLIN, WEEKDAYS
-from portal.forms import Form, MultiCheckboxField, choices, no_control_chars
+from portal.formatting import BERLIN, WEEKDAYS, skipped_by_clock_change, skipped_message
+from portal.forms import Form, MultiCheckboxField, choices, no_control_chars, visible_name
 
 REQUIRED = "Bitte ausfüllen."
+DESCRIPTION_MAX = 10000
 REPEAT_LABELS = {
     Repeat.NONE: "keine Wiederholung",
     Repeat.WEEKLY: "wöchentlich (an den gewählten Wochentagen)",
@@ -51,7 +52,7 @@ class VersionField(HiddenField):
 
 
 class EventForm(Form):
-    title = StringField("Titel", validators=[DataRequired(REQUIRED), Length(max=200), no_control_chars],
+    title = StringField("Titel", validators=[visible_name, DataRequired(REQUIRED), Length(max=200), no_control_chars],
                         description="z. B. „Familiencafé“ oder „Fachtag Sozialraumorientierung“")
     scope = SelectField("Für wen?", validate_choice=False,
                         description="Ortsteil, Sozialraum oder die ganze Stadt.")
@@ -68,7 +69,9 @@ class EventForm(Form):
                           description="Leer lassen, wenn die Ehrenamtlichen des Ortsteils einladen.")
     contact = StringField("Kontakt", validators=[Length(max=200), no_control_chars],
                           description="Wer Fragen beantwortet, z. B. Name und Telefonnummer.")
-    description = TextAreaField("Beschreibung", validators=[Length(max=20000)],
+    description = TextAreaField("Beschreibung", validators=[
+        Length(max=DESCRIPTION_MAX, message=f"Die Beschreibung darf höchstens {DESCRIPTION_MAX} Zeichen lang sein."),
+        no_control_chars],
                                 description="Markdown möglich. Bitte keine Namen oder Daten von Kindern "
                                             "und Familien eintragen.")
 
@@ -154,6 +157,9 @@ class EventForm(Form):
                 return field_error(self.start_time, "Bitte eine Uhrzeit angeben oder „Ganztägig“ wählen.") or None
             if self.end_time.data is None:
                 return field_error(self.end_time, "Bitte angeben, wann der Termin endet.") or None
+            for field, day in ((self.start_time, start_day), (self.end_time, end_day)):
+                if skipped_by_clock_change(day, field.data):
+                    return field_error(field, skipped_message(day)) or None
             start = to_aware(datetime.combine(start_day, self.start_time.data))
             end = to_aware(datetime.combine(end_day, self.end_time.data))
             if end <= start:
@@ -184,6 +190,8 @@ class CancelOccurrenceForm(Form):
 
 
 class FeedFilterForm(Form):
+    name = StringField("Name des Abos (freiwillig)", validators=[visible_name, Length(max=80), no_control_chars],
+                       description="Damit du es in der Liste wiedererkennst, z. B. „Outlook im Büro“ oder „Handy“.")
     sozialraum = SelectField("Nur Sozialraum", coerce=int, validate_choice=False)
     ortsteil = SelectField("Nur Ortsteil", coerce=int, validate_choice=False)
     category = SelectField("Nur Art", validate_choice=False)

@@ -3,7 +3,9 @@
 - Series go out as one VEVENT with RRULE, DTSTART;TZID=Europe/Berlin and a VTIMEZONE, so clients
   keep 18:00 at 18:00 across the summer-time change.
 - A moved date is a second VEVENT with the same UID and RECURRENCE-ID (the original start).
-- A single cancelled date is an EXDATE on the series. Outlook (desktop and web) honours EXDATE in
+- A single cancelled date is an EXDATE on the series, and the series' DESCRIPTION lists the coming
+  cancelled dates with their reasons ("Fällt aus: • Fr 25.12.2026 – Weihnachtsferien"), so Outlook
+  users, whose client shows no trace of an EXDATE, still learn why. Outlook (desktop and web) honours EXDATE in
   subscribed calendars reliably, while it ignores STATUS:CANCELLED on a RECURRENCE-ID override and
   keeps showing that date as if it took place; Google drops such overrides too, Thunderbird
   handles both. So EXDATE is the form every client gets right.
@@ -136,8 +138,35 @@ def _common(vevent: VEvent, uid: str, title: str, cancelled: bool, stamp: dateti
         vevent.add("url", url)
 
 
-def _description(event: Event) -> str:
+#: How many coming cancelled dates a series' description lists (with their reasons).
+CANCELLED_LISTED = 10
+_SHORT_DAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
+
+
+def _cancellations(event: Event, today: date | None) -> str:
+    """ "Fällt aus:" with the coming cancelled dates and their reasons, e.g. "• Fr 25.12.2026 – Ferien".
+
+    The EXDATE takes the date out of every client's view, but Outlook shows no trace of why; this
+    line in the series' DESCRIPTION (shown with every date of the series) keeps the reason."""
+    coming = [c for c in event.exceptions if c.cancelled
+              and (today is None or _local(c.original_start).date() >= today)]
+    if not coming:
+        return ""
+    lines = []
+    for change in coming[:CANCELLED_LISTED]:
+        day = _local(change.original_start)
+        lines.append(f"• {_SHORT_DAYS[day.weekday()]} {day:%d.%m.%Y}" + (f" – {change.note}" if change.note else ""))
+    if len(coming) > CANCELLED_LISTED:
+        lines.append(f"… und {len(coming) - CANCELLED_LISTED} weitere")
+    return "Fällt aus:\n" + "\n".join(lines)
+
+
+def _description(event: Event, today: date | None = None) -> str:
     lines = [plain_text(event.description)] if event.description.strip() else []
+    if event.is_recurring:
+        cancelled = _cancellations(event, today)
+        if cancelled:
+            lines.append(cancelled)
     for label, value in (("Für", event.scope_label), ("Veranstaltet von", event.organiser),
                          ("Kontakt", event.contact)):
         if value:
@@ -145,12 +174,14 @@ def _description(event: Event) -> str:
     return "\n\n".join(lines)
 
 
-def event_components(event: Event, url: str | None) -> list[VEvent]:
-    """The series (or single event) and one override per moved date."""
+def event_components(event: Event, url: str | None, today: date | None = None) -> list[VEvent]:
+    """The series (or single event) and one override per moved date.
+
+    ``today`` (Berlin): cancelled dates from then on are listed in the description."""
     schedule = Schedule.of(event)
     master = VEvent()
     _common(master, event.uid, event.title, event.cancelled, event.updated_at, event.sequence, event.place,
-            _description(event), [event.category.label], url)
+            _description(event, today), [event.category.label], url)
     if event.created_at:
         master.add("created", event.created_at.astimezone(timezone.utc))
     _when(master, event.starts_at, event.ends_at, event.all_day)
@@ -166,7 +197,7 @@ def event_components(event: Event, url: str | None) -> list[VEvent]:
         if change.cancelled or not change.starts_at:
             continue
         override = VEvent()
-        description = _description(event)
+        description = _description(event, today)
         if change.note:
             description = f"{change.note}\n\n{description}"
         _common(override, event.uid, event.title, event.cancelled, max(event.updated_at, change.updated_at),
@@ -187,10 +218,11 @@ def external_component(e: ExternalEvent) -> VEvent:
     return vevent
 
 
-def build(name: str, events: list[Event], externals: list[ExternalEvent], url_for_event) -> bytes:
+def build(name: str, events: list[Event], externals: list[ExternalEvent], url_for_event,
+          today: date | None = None) -> bytes:
     cal = new_calendar(name)
     for event in events:
-        for component in event_components(event, url_for_event(event)):
+        for component in event_components(event, url_for_event(event), today):
             cal.add_component(component)
     for e in externals:
         cal.add_component(external_component(e))

@@ -260,15 +260,29 @@ class OccurrenceChange(db.Model):
     event: Mapped[Event] = relationship(back_populates="exceptions")
 
 
+#: Feed addresses one person may hold at a time (office, phone, a filtered one …).
+MAX_FEEDS_PER_USER = 10
+
+
 class FeedToken(db.Model):
-    """The secret of a user's personal iCalendar feed; one per user, a new one revokes the old."""
+    """The secret of one of a user's personal iCalendar feeds. A person may hold several (named,
+    e.g. "Outlook im Büro", "Handy"); each is revoked on its own."""
 
     __tablename__ = "calendar_feed_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     #: SHA-256 of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the person calls it, e.g. "Handy".
+    name: Mapped[str] = mapped_column(String(80), default="")
+    #: The filter the address was made with, as its query string (e.g. "ortsteil=3&category=fest"),
+    #: to describe it in the list; the address itself carries it.
+    filter_args: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+    def can_revoke(self, user) -> bool:
+        """Only its owner revokes an address (others do not even learn it exists)."""
+        return bool(user and user.is_authenticated and user.id == self.user_id)

@@ -85,16 +85,25 @@ class Occurrence:
     def local_end(self) -> datetime:
         return self.end.astimezone(BERLIN)
 
+    @property
+    def first_day(self) -> date:
+        return self.local_start.date()
+
     @cached_property
-    def days(self) -> list[date]:
-        """Local days this date covers (all-day ends are exclusive midnights)."""
-        first = self.local_start.date()
-        last = (self.local_end - timedelta(microseconds=1)).date() if self.end > self.start else first
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    def last_day(self) -> date:
+        """Last local day this date covers (all-day ends are exclusive midnights)."""
+        first = self.first_day
+        return (self.local_end - timedelta(microseconds=1)).date() if self.end > self.start else first
 
     @property
-    def last_day(self) -> date:
-        return self.days[-1]
+    def multi_day(self) -> bool:
+        return self.last_day != self.first_day
+
+    def days_between(self, first: date, last: date) -> list[date]:
+        """The local days this date covers within [first, last]: a view expands its own window,
+        never the whole span (an event running until 9999 covers a month grid in 42 steps)."""
+        lo, hi = max(first, self.first_day), min(last, self.last_day)
+        return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)] if lo <= hi else []
 
     @property
     def key(self) -> str:
@@ -235,9 +244,8 @@ def month_weeks(year: int, month: int, found: list[Occurrence], today: date) -> 
     _, _, days = month_window(year, month)
     by_day: dict[date, list[Occurrence]] = {d: [] for d in days}
     for occ in found:
-        for d in occ.days:
-            if d in by_day:
-                by_day[d].append(occ)
+        for d in occ.days_between(days[0], days[-1]):
+            by_day[d].append(occ)
     cells = [Day(d, d.month == month, d == today, by_day[d]) for d in days]
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 

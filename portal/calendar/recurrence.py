@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from itertools import islice
+from itertools import islice, takewhile
 
 from dateutil import rrule as du
 
@@ -18,8 +18,12 @@ from portal.formatting import BERLIN, WEEKDAYS
 
 MAX_OCCURRENCES = 500
 MAX_SERIES_YEARS = 5
-#: Longest a single (recurring) occurrence may last.
+#: Longest a timed event or an occurrence of a series may last …
 MAX_OCCURRENCE_DAYS = 14
+#: … and a single all-day event (a holiday programme, an exhibition).
+MAX_ALL_DAY_DAYS = 31
+#: Dates lie at most this many years before or after today (nobody plans for 9999; a typo is caught).
+MAX_YEARS_AWAY = 10
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 _DU_WEEKDAYS = [du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU]
@@ -106,14 +110,29 @@ class Schedule:
         else:
             lo = window_start.astimezone(BERLIN).replace(tzinfo=None) - self.local_duration - timedelta(days=1)
             hi = window_end.astimezone(BERLIN).replace(tzinfo=None)
-            candidates = [to_aware(s) for s in islice(rule.xafter(lo, inc=True), MAX_OCCURRENCES) if s <= hi]
+            candidates = [to_aware(s) for s in takewhile(lambda s: s <= hi,
+                                                         islice(rule.xafter(lo, inc=True), MAX_OCCURRENCES))]
         return [s for s in candidates if s < window_end and self.occurrence_end(s) > window_start]
 
-    def validate(self) -> list[datetime]:
-        """All starts of the series; RecurrenceError with a German message if it cannot work."""
+    def validate(self, today: date | None = None) -> list[datetime]:
+        """All starts of the series; RecurrenceError with a German message if it cannot work.
+
+        ``today`` (Berlin) bounds the dates to MAX_YEARS_AWAY around it."""
         if self.end <= self.start:
             raise RecurrenceError("end_date", "Das Ende muss nach dem Beginn liegen.")
+        if today is not None:
+            check_near(self.local_start.date(), today, "start_date")
+            check_near(self.end.astimezone(BERLIN).date(), today, "end_date")
+            if self.until:
+                check_near(self.until, today, "until")
         if self.repeat == Repeat.NONE:
+            if self.all_day and self.local_duration > timedelta(days=MAX_ALL_DAY_DAYS):
+                raise RecurrenceError("end_date", f"Ein ganztägiger Termin darf höchstens {MAX_ALL_DAY_DAYS} Tage "
+                                                  "dauern. Für eine längere Zeit bitte eine Wiederholung wählen.")
+            if not self.all_day and self.local_duration > timedelta(days=MAX_OCCURRENCE_DAYS):
+                raise RecurrenceError("end_date", f"Ein Termin mit Uhrzeit darf höchstens {MAX_OCCURRENCE_DAYS} Tage "
+                                                  "dauern. Für eine längere Zeit bitte „Ganztägig“ oder eine "
+                                                  "Wiederholung wählen.")
             return self.starts()
         if self.local_duration > timedelta(days=MAX_OCCURRENCE_DAYS):
             raise RecurrenceError("end_date", f"Ein wiederkehrender Termin darf höchstens "
@@ -151,25 +170,30 @@ class Schedule:
 
     # --- words and iCalendar -------------------------------------------------------------------
     def describe(self) -> str:
-        """German summary, e.g. "jeden 1. Mittwoch im Monat, bis 30.06.2027"."""
+        """German summary, e.g. "jeden Montag und Mittwoch bis 31.12.2026", "monatlich am 2. Dienstag"."""
         if self.repeat == Repeat.NONE:
             return ""
         n = self.interval
         if self.repeat == Repeat.WEEKLY:
-            days = self.weekdays or [WEEKDAY_CODES[self.local_start.weekday()]]
-            names = ", ".join(WEEKDAYS[WEEKDAY_CODES.index(d)] for d in days)
-            text = f"jeden {names}" if n == 1 else f"alle {n} Wochen am {names}"
-        elif self.repeat == Repeat.MONTHLY_DATE:
-            text = (f"jeden Monat am {self.local_start.day}." if n == 1
-                    else f"alle {n} Monate am {self.local_start.day}.")
+            codes = self.weekdays or [WEEKDAY_CODES[self.local_start.weekday()]]
+            days = sorted({WEEKDAY_CODES.index(d) for d in codes})
+            if days == list(range(7)) and n == 1:
+                text = "jeden Tag"
+            elif days == list(range(5)) and n == 1:
+                text = "werktags (Montag bis Freitag)"
+            else:
+                names = _and([WEEKDAYS[d] for d in days])
+                text = f"jeden {names}" if n == 1 else f"alle {n} Wochen am {names}"
         else:
-            day = WEEKDAYS[self.local_start.weekday()]
-            text = (f"jeden {ORDINALS[self.nth_weekday]} {day} im Monat" if n == 1
-                    else f"alle {n} Monate am {ORDINALS[self.nth_weekday]} {day}")
+            if self.repeat == Repeat.MONTHLY_DATE:
+                day = f"{self.local_start.day}."
+            else:
+                day = f"{ORDINALS[self.nth_weekday]} {WEEKDAYS[self.local_start.weekday()]}"
+            text = f"monatlich am {day}" if n == 1 else f"alle {n} Monate am {day}"
         if self.count:
-            text += f", {self.count} Termine"
+            text += f", insgesamt {self.count} Termine"
         elif self.until:
-            text += f", bis {self.until:%d.%m.%Y}"
+            text += f" bis {self.until:%d.%m.%Y}"
         return text
 
     def ical_rrule(self) -> dict | None:
@@ -194,6 +218,22 @@ class Schedule:
                 rule["until"] = to_aware(datetime.combine(self.until, time(23, 59, 59))).astimezone(timezone.utc)
         rule["wkst"] = "MO"
         return rule
+
+
+def check_near(day: date, today: date, field_name: str) -> None:
+    """RecurrenceError at ``field_name`` unless ``day`` lies within MAX_YEARS_AWAY of ``today``."""
+    try:
+        lo, hi = today.replace(year=today.year - MAX_YEARS_AWAY), today.replace(year=today.year + MAX_YEARS_AWAY)
+    except ValueError:  # 29 February
+        lo, hi = date(today.year - MAX_YEARS_AWAY, 2, 28), date(today.year + MAX_YEARS_AWAY, 2, 28)
+    if not lo <= day <= hi:
+        raise RecurrenceError(field_name, f"Bitte ein Datum wählen, das höchstens {MAX_YEARS_AWAY} Jahre vor oder "
+                                          f"nach heute liegt (zwischen {lo:%d.%m.%Y} und {hi:%d.%m.%Y}).")
+
+
+def _and(words: list[str]) -> str:
+    """["Montag", "Mittwoch", "Freitag"] -> "Montag, Mittwoch und Freitag"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} und {words[-1]}"
 
 
 def to_aware(local_naive: datetime) -> datetime:

@@ -18,17 +18,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.calendar.feeds import token_digest
-from portal.calendar.models import Category, Event, FeedToken, OccurrenceChange, Repeat, Scope
-from portal.calendar.occurrences import schedule_key, upcoming_for_ortsteil  # noqa: F401  (the board's "next dates")
-from portal.calendar.recurrence import Schedule
-from portal.errors import Conflict, NotAllowed
+from portal.calendar.models import MAX_FEEDS_PER_USER, Category, Event, FeedToken, OccurrenceChange, Repeat, Scope
+from portal.calendar.occurrences import schedule_key, today_local, upcoming_for_ortsteil  # noqa: F401  (the board's "next dates")
+from portal.calendar.recurrence import RecurrenceError, Schedule, check_near
+from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
+from portal.formatting import BERLIN
 from portal.org.models import Ortsteil, Sozialraum, Traeger
-from portal.signals import event_changed
+from portal.signals import event_changed, feed_changed
 from portal.text import render_markdown
 
 NOT_YOURS = ("Diesen Termin dürfen nur die Person, die ihn eingetragen hat, und die Moderation ändern.")
@@ -151,7 +152,7 @@ def change_for(event: Event, original_start: datetime) -> OccurrenceChange | Non
 def create_event(user, data: EventData, uid: str | None = None) -> Event:
     """Put a new event into the calendar. RecurrenceError (with the form field) if its rule cannot work."""
     _check_place(user, data)
-    data.schedule().validate()
+    data.schedule().validate(today_local())
     event = Event(uid=uid or f"{uuid.uuid4()}@traegerportal", created_by=user, cancelled=False, sequence=0)
     _copy(data, event)
     _touch(event)
@@ -166,7 +167,7 @@ def update_event(event: Event, user, data: EventData, version: int | None = None
     """Save an edited event. A changed schedule drops its single-date changes (they no longer fit)."""
     _check_edit(event, user, version)
     _check_place(user, data)
-    data.schedule().validate()
+    data.schedule().validate(today_local())
     old_schedule = schedule_key(event)
     _copy(data, event)
     if old_schedule != schedule_key(event):
@@ -216,9 +217,12 @@ def cancel_occurrence(event: Event, user, original_start: datetime, note: str = 
 
 def move_occurrence(event: Event, user, original_start: datetime, start: datetime, end: datetime,
                     note: str = "", version: int | None = None) -> OccurrenceChange:
-    """One date of a series takes place at another time (iCalendar RECURRENCE-ID override)."""
+    """One date of a series takes place at another time (iCalendar RECURRENCE-ID override).
+
+    RecurrenceError (at "start_date") for a date more than MAX_YEARS_AWAY from today."""
     _check_edit(event, user, version)
     _check_occurrence(event, original_start)
+    check_near(start.astimezone(BERLIN).date(), today_local(), "start_date")
     change = change_for(event, original_start) or OccurrenceChange(original_start=original_start)
     change.cancelled, change.starts_at, change.ends_at = False, start, end
     change.note, change.updated_at = note, utcnow()
@@ -245,15 +249,36 @@ def restore_occurrence(event: Event, user, original_start: datetime, version: in
     event_changed.send(event, actor=user, change="occurrence-restored")
 
 
-def create_feed_token(user) -> str:
-    """A new secret feed token for ``user``; the previous one stops working with the commit.
+TOO_MANY_FEEDS = (f"Höchstens {MAX_FEEDS_PER_USER} Abo-Adressen je Person. Bitte zuerst eine nicht mehr "
+                  "genutzte widerrufen.")
 
-    Returns the token: it is shown once, only its hash is stored."""
-    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
+
+def create_feed_token(user, name: str = "", filter_args: str = "") -> tuple[FeedToken, str]:
+    """A new named feed address for ``user``; the others keep working. Invalid beyond
+    MAX_FEEDS_PER_USER.
+
+    Returns the row and the token: the token is shown once, only its hash is stored."""
+    if not (user and user.is_authenticated):
+        raise NotAllowed()
+    held = db.session.scalar(select(func.count(FeedToken.id)).where(FeedToken.user_id == user.id))
+    if held >= MAX_FEEDS_PER_USER:
+        raise Invalid(TOO_MANY_FEEDS)
     token = secrets.token_urlsafe(32)
-    db.session.add(FeedToken(user_id=user.id, token_hash=token_digest(token)))
+    name = name.strip() or f"Abo vom {utcnow().astimezone(BERLIN):%d.%m.%Y}"
+    feed = FeedToken(user_id=user.id, token_hash=token_digest(token), name=name[:80], filter_args=filter_args[:200])
+    db.session.add(feed)
     db.session.flush()
-    return token
+    feed_changed.send(feed, actor=user, change="created")
+    return feed, token
+
+
+def revoke_feed_token(feed: FeedToken, user) -> None:
+    """The address stops working with the commit (calendar apps get 404 from then on)."""
+    if not feed.can_revoke(user):
+        raise NotAllowed()
+    db.session.delete(feed)
+    db.session.flush()
+    feed_changed.send(feed, actor=user, change="revoked")
 
 
 def personal_data(user) -> list[dict]:

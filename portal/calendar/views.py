@@ -1,7 +1,9 @@
 """Gemeinsamer Kalender: month grid, agenda, event pages, editing, iCalendar feeds."""
 from __future__ import annotations
 
+import calendar as pycal
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
@@ -11,12 +13,12 @@ from portal.access import public
 from portal.caching import generation, kept
 from portal.calendar import feeds, ical, occurrences, queries, services
 from portal.calendar.forms import CancelOccurrenceForm, EventForm, FeedFilterForm, MoveForm, field_error
-from portal.calendar.models import CATEGORY_LABELS, Event, Repeat
+from portal.calendar.models import CATEGORY_LABELS, MAX_FEEDS_PER_USER, Event, Repeat
 from portal.calendar.queries import Filters, parse_id
 from portal.calendar.recurrence import RecurrenceError, Schedule, local_midnight, to_aware
-from portal.errors import Conflict
+from portal.errors import Conflict, Invalid
 from portal.extensions import db, utcnow
-from portal.formatting import BERLIN, MONTHS
+from portal.formatting import BERLIN, MONTHS, skipped_by_clock_change, skipped_message
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 
@@ -86,12 +88,13 @@ def index():
 
     def build() -> str:
         found = occurrences.occurrences(window_start, window_end, current_user, filters, externals=externals)
-        in_month = sum(1 for o in found if any(d.year == year and d.month == month for d in o.days))
+        first, last = date(year, month, 1), date(year, month, pycal.monthrange(year, month)[1])
+        in_month = sum(1 for o in found if o.first_day <= last and o.last_day >= first)
         return render_template(
             "calendar/_month_view.html", weeks=occurrences.month_weeks(year, month, found, today),
             month_name=month_name, month_value=f"{year:04d}-{month:02d}",
             prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
-            this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters)
+            this_month=f"{today.year:04d}-{today.month:02d}", in_month=in_month, filters=filters, today=today)
 
     html = _kept_view(("month", year, month, today, filters), externals, build)
     return render(
@@ -152,9 +155,11 @@ def event(event_id: int):
     dates = []
     if event.is_recurring:
         # The coming dates of the series (or its last ones when it is over), changes applied.
+        # (by a window of at most MAX_WINDOW, never the whole span: a span may run until 9999)
         today = occurrences.local_day_start(occurrences.today_local())
         start = today if event.span_end > today else event.span_start
-        dates = occurrences.expand(event, start, event.span_end + timedelta(days=1))
+        end = event.span_end if event.span_end - start < occurrences.MAX_WINDOW else start + occurrences.MAX_WINDOW
+        dates = occurrences.expand(event, start, end + timedelta(days=1))
         dates = sorted(dates, key=lambda o: o.start)[:12]
     return render("calendar/event.html", "calendar/_event.html", event=event, schedule=schedule,
                   dates=dates, can_edit=event.can_edit(current_user), title=event.title, berlin=BERLIN,
@@ -165,7 +170,8 @@ def event(event_id: int):
 def event_ics(event_id: int):
     event = _get_event(event_id)
     cal = ical.new_calendar(event.title)
-    for component in ical.event_components(event, _absolute(url_for("calendar.event", event_id=event.id))):
+    for component in ical.event_components(event, _absolute(url_for("calendar.event", event_id=event.id)),
+                                           occurrences.today_local()):
         cal.add_component(component)
     response = Response(cal.to_ical(), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="termin-{event.id}.ics"'
@@ -311,6 +317,9 @@ def _moved_to(form: MoveForm, event: Event, schedule: Schedule, original: dateti
     if form.start_time.data is None or form.end_time.data is None:
         return field_error(form.start_time if form.start_time.data is None else form.end_time,
                            "Bitte Beginn und Ende angeben.") or None
+    for field in (form.start_time, form.end_time):
+        if skipped_by_clock_change(day, field.data):
+            return field_error(field, skipped_message(day)) or None
     start = to_aware(datetime.combine(day, form.start_time.data))
     end = to_aware(datetime.combine(day, form.end_time.data))
     if end <= start:
@@ -341,6 +350,10 @@ def occurrence_move(event_id: int, key: str):
             except Conflict as e:
                 db.session.rollback()
                 return _occurrence_page(form, _get_event(event_id), original, key, "move", 409, e.message)
+            except RecurrenceError as e:
+                db.session.rollback()
+                field_error(getattr(form, e.field), e.message)
+                return _occurrence_page(form, _get_event(event_id), original, key, "move", 422)
             db.session.commit()
             flash(f"Der Termin vom {original.astimezone(BERLIN):%d.%m.%Y} ist verschoben.", "success")
             return redirect_after_post(url_for("calendar.event", event_id=event.id), trigger="occurrence-moved")
@@ -379,24 +392,62 @@ def _known_feed_choices(form: FeedFilterForm) -> bool:
     return ok
 
 
+def _describe_feed(filter_args: str, places: dict) -> str:
+    """What a feed address holds, in words: "alle Termine" or e.g. "Ortsteil Taubach, nur Fest"."""
+    args = dict(parse_qsl(filter_args))
+    parts = []
+    for key, items, label in (("sozialraum", places["sozialraeume"], "Sozialraum"),
+                              ("ortsteil", places["ortsteile"], "Ortsteil")):
+        name = next((i.name for i in items if str(i.id) == args.get(key)), None)
+        if name:
+            parts.append(f"{label} {name}")
+    if args.get("only_here") and parts:
+        parts[-1] += " (nur genau dieser Ort)"
+    if args.get("category") in CATEGORY_LABELS:
+        parts.append(f"nur {CATEGORY_LABELS[args['category']]}")
+    return ", ".join(parts) or "alle Termine"
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 def subscribe():
-    """Shows the feed address once, right after creating it: only its hash is stored."""
+    """Lists the person's feed addresses and makes new ones. A new address is shown once, right
+    after creating it: only its hash is stored."""
     form = FeedFilterForm()
-    _prepare_feed_form(form, _places())
-    feed_url = webcal_url = None
+    places = _places()
+    _prepare_feed_form(form, places)
+    feed_url = webcal_url = new_feed = None
     if form.validate_on_submit() and _known_feed_choices(form):
-        token = services.create_feed_token(current_user)
-        db.session.commit()
         category = form.category.data if form.category.data in CATEGORY_LABELS else None
         filters = Filters(sozialraum_id=form.sozialraum.data or None, ortsteil_id=form.ortsteil.data or None,
                           category=category, only_here=bool(form.only_here.data))
         args = filters.as_args()
-        feed_url = _absolute(url_for("calendar.feed", token=token, **args))
-        webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+        try:
+            new_feed, token = services.create_feed_token(current_user, form.name.data or "", urlencode(args))
+        except Invalid as e:
+            db.session.rollback()
+            field_error(form.name, e.message)
+        else:
+            db.session.commit()
+            feed_url = _absolute(url_for("calendar.feed", token=token, **args))
+            webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     status = 422 if form.is_submitted() and not feed_url else 200
-    return render_template("calendar/subscribe.html", form=form, token=feeds.feed_token_of(current_user),
-                           feed_url=feed_url, webcal_url=webcal_url, title="Kalender abonnieren"), status
+    held = [(f, _describe_feed(f.filter_args, places)) for f in feeds.feed_tokens_of(current_user)]
+    return render_template("calendar/subscribe.html", form=form, feeds=held, new_feed=new_feed,
+                           feed_url=feed_url, webcal_url=webcal_url, max_feeds=MAX_FEEDS_PER_USER,
+                           title="Kalender abonnieren"), status
+
+
+@bp.post("/subscribe/<int:feed_id>/revoke")
+def feed_revoke(feed_id: int):
+    """One of the person's addresses stops working; the others stay."""
+    feed = feeds.own_feed(current_user, feed_id) if feed_id < 2**31 else None
+    if feed is None:
+        abort(404, description="Diese Abo-Adresse gibt es nicht (mehr).")
+    name = feed.name
+    services.revoke_feed_token(feed, current_user)
+    db.session.commit()
+    flash(f"Die Abo-Adresse „{name}“ ist widerrufen. Kalender-Apps bekommen über sie keine Termine mehr.", "success")
+    return redirect_after_post(url_for("calendar.subscribe"), trigger="feed-revoked")
 
 
 @bp.get("/feed/<token>.ics")

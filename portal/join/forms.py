@@ -2,7 +2,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, StringFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from portal.auth.forms import SetPasswordForm
-from portal.forms import Form, MultiCheckboxField
+from portal.forms import Form, MultiCheckboxField, visible_name
 
 
 class LinkForm(Form):
@@ -17,7 +17,7 @@ class LinkForm(Form):
 
 class JoinForm(SetPasswordForm):
     display_name = StringField("Dein Name (so sehen dich die anderen)", validators=[
-        DataRequired("Bitte gib deinen Namen ein."), Length(max=120, message="Höchstens 120 Zeichen.")])
+        visible_name, DataRequired("Bitte gib deinen Namen ein."), Length(max=120, message="Höchstens 120 Zeichen.")])
     email = EmailField("E-Mail", validators=[
         DataRequired("Bitte gib deine E-Mail-Adresse ein."),
         Length(max=254, message="Höchstens 254 Zeichen."),

@@ -10,7 +10,7 @@ from wtforms import (BooleanField, Field, FieldList, FormField, HiddenField, Int
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import Form, MultiCheckboxField, RowForm, choices, no_control_chars
+from portal.forms import Form, MultiCheckboxField, RowForm, choices, no_control_chars, visible_name
 from portal.proposals.models import DocumentKind
 from portal.proposals.services import TEXT_FIELDS, DraftValues
 
@@ -108,7 +108,7 @@ class ProposalForm(Form):
     """The Formblatt "Sozialraumprojekt / Gruppenangebot"."""
 
     version = HiddenField()
-    title = StringField("Titel", validators=[Length(max=200), no_control_chars])
+    title = StringField("Titel", validators=[visible_name, Length(max=200), no_control_chars])
     sozialraum = ChoiceField("Sozialraum / Stadtteilbüro", coerce=int)
     ortsteile = CheckboxChoices("Ortsteile (optional)", coerce=int,
                                    description="Nur wenn das Projekt in bestimmten Ortsteilen stattfindet.")

@@ -16,11 +16,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import Role
 from portal.errors import Conflict, Invalid, NotAllowed, OperationError
 from portal.extensions import db, utcnow
-from portal.formatting import datum, zahl
+from portal.formatting import BERLIN, datum, zahl
 from portal.proposals.models import Proposal, ProposalEvent, ProposalRevision, ProposalState
 
 S = ProposalState
 MAX_HOURS_PER_WEEK = 40
+#: Beginn and Ende lie at most this many years before or after today (no 01.01.0001–31.12.9999).
+MAX_YEARS_AWAY = 10
+#: Longer than 12 months needs a justification (Formblatt); longer than this is refused even with one.
+MAX_RUN_YEARS = 5
 
 
 class Hidden(OperationError):
@@ -233,8 +237,17 @@ def value_problems(hours: float | None, starts_on: date | None, ends_on: date | 
     if hours is not None and not 0 < hours <= MAX_HOURS_PER_WEEK:
         problems["hours_per_week"] = (f"Der Stundenumfang muss größer als 0 und höchstens "
                                       f"{MAX_HOURS_PER_WEEK} Stunden pro Woche sein.")
+    today = utcnow().astimezone(BERLIN).date()
+    lo, hi = add_months(today, -12 * MAX_YEARS_AWAY), add_months(today, 12 * MAX_YEARS_AWAY)
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day and not lo <= day <= hi:
+            problems[name] = (f"Bitte ein Datum wählen, das höchstens {MAX_YEARS_AWAY} Jahre vor oder nach heute "
+                              f"liegt (zwischen {lo:%d.%m.%Y} und {hi:%d.%m.%Y}).")
     if starts_on and ends_on and ends_on < starts_on:
         problems["ends_on"] = "Das Ende liegt vor dem Beginn."
+    elif starts_on and ends_on and not problems and ends_on >= add_months(starts_on, 12 * MAX_RUN_YEARS):
+        problems["ends_on"] = (f"Auch mit Begründung läuft ein Projekt höchstens {MAX_RUN_YEARS} Jahre. Bitte einen "
+                               "kürzeren Zeitraum wählen und danach einen Folgeantrag stellen.")
     return problems
 
 

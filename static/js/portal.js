@@ -49,6 +49,35 @@
     }
   });
 
+  // "Adresse kopieren": buttons with data-copy="<id of a field>" copy its value (hidden without JS).
+  function showCopyButtons(root) {
+    var buttons = (root || document).querySelectorAll("[data-copy][hidden]");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].hidden = false; }
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:load", function (evt) { showCopyButtons(evt.target); });
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest ? evt.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    function done() { announce("Adresse kopiert."); button.textContent = "Kopiert"; }
+    function fallback() {
+      field.focus();
+      field.select();
+      try {
+        if (document.execCommand("copy")) { done(); return; }
+      } catch (e) { /* older browsers: the selection stays for Strg+C */ }
+      announce("Die Adresse ist markiert. Bitte mit Strg+C (am Handy: Kopieren) kopieren.");
+    }
+    // the Clipboard API needs HTTPS; an intranet on plain HTTP gets the selection and execCommand
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+
   // Select-all on read-only copy fields (invitation links) for easy copying on phones.
   document.addEventListener("focusin", function (evt) {
     if (evt.target.classList && evt.target.classList.contains("copyfield")) { evt.target.select(); }

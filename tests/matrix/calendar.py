@@ -24,6 +24,18 @@ def cafe(suffix=""):
     return url
 
 
+def leitung_feed():
+    """A feed address of the Leitung: she revokes it (303), for everybody else it does not exist (404)."""
+    from portal.calendar import services
+    from portal.calendar.models import FeedToken
+    from tests.conftest import get_user
+    feed_id = db.session.scalar(select(FeedToken.id).where(FeedToken.name == "Matrix-Abo"))
+    if feed_id is None:
+        feed_id = services.create_feed_token(get_user("leitung"), "Matrix-Abo")[0].id
+        db.session.commit()
+    return f"/calendar/subscribe/{feed_id}/revoke"
+
+
 def editors_only(endpoint, method, url, ok, **kw):
     return Route(endpoint, method, url, expect={role: ok for role in EDITORS}, other=403, **kw)
 
@@ -48,6 +60,7 @@ ROUTES = [
     editors_only("calendar.occurrence_restore", "POST", cafe(f"/dates/{CAFE_DATE}/restore"), 303),
     Route("calendar.subscribe", "GET", "/calendar/subscribe"),
     Route("calendar.subscribe", "POST", "/calendar/subscribe"),
+    Route("calendar.feed_revoke", "POST", leitung_feed, expect={"leitung": 303}, other=404),
     # Unknown token: 404 for everyone, signed in or not (the feed ignores the session).
     Route("calendar.feed", "GET", "/calendar/feed/not-a-token.ics", anon=404, other=404),
 ]
