@@ -33,6 +33,8 @@ post_pinned = _signals.signal("post-pinned")
 post_deleted = _signals.signal("post-deleted")
 #: A comment was written. sender: Comment (comment.post is the post), actor: author.
 comment_added = _signals.signal("comment-added")
+#: A comment's author changed its text within the edit window. sender: Comment, actor: author.
+comment_edited = _signals.signal("comment-edited")
 #: A comment was hidden, restored or deleted. sender: Comment, actor: user, action: "hidden" | "restored" | "deleted".
 comment_moderated = _signals.signal("comment-moderated")
 #: A post or comment was reported. sender: Report, actor: reporter.

@@ -1,7 +1,7 @@
 """Forms of the Pinnwand."""
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
@@ -41,6 +41,8 @@ class PostForm(Form):
     remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
     #: The version the edit form was loaded with (a post changed since then answers 409).
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    #: Random key of this "Neuer Beitrag" form: sent twice, it still makes one post.
+    request_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{16,64}$", message="Das Formular ist ungültig. Bitte lade die Seite neu.")])
 
 
 class CommentForm(Form):
