@@ -61,6 +61,9 @@ proposal_returned = _signals.signal("proposal-returned")
 proposal_decided = _signals.signal("proposal-decided")
 #: Withdrawn by the applicant. sender: Proposal, actor.
 proposal_withdrawn = _signals.signal("proposal-withdrawn")
+#: A draft that was never submitted was deleted by its author (the row is gone after the commit).
+#: sender: Proposal, actor: user.
+proposal_draft_deleted = _signals.signal("proposal-draft-deleted")
 #: Wirkungsbericht submitted, acknowledged or returned. sender: Proposal, actor,
 #: step: "submitted" | "acknowledged" | "returned", reason: str.
 proposal_report = _signals.signal("proposal-report")

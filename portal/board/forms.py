@@ -50,7 +50,8 @@ class CommentForm(Form):
         DataRequired("Bitte schreib einen Kommentar."),
         Length(max=COMMENT_MAX, message=f"Ein Kommentar darf höchstens {COMMENT_MAX} Zeichen lang sein."),
         no_control_chars,
-    ], description="Bitte keine persönlichen Daten von Kindern oder Familien.", render_kw={"rows": 3})
+    ], description="Bitte keine persönlichen Daten von Kindern oder Familien. Formatierung: **fett**, *kursiv*, "
+                   "Listen mit „- “.", render_kw={"rows": 3})
 
 
 class ReasonForm(Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
@@ -121,6 +121,7 @@ def _board(ortsteil: Ortsteil | None):
     if ortsteil is not None:
         settings = queries.settings_for(ortsteil)
         ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
+                   premoderated=settings.premoderation and not is_moderator(current_user),
                    own_boards=queries.own_boards(current_user), upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
         # "Budget 2026: noch 840 € frei" for the Ortsteil's volunteers (one query).
@@ -223,7 +224,13 @@ def post_new(slug: str):
     elif form.is_submitted():
         status = 422
         _files_lost_hint(form, _chosen_files(form))
-    return render("board/post_form.html", "board/_post_form.html", status=status, form=form, ortsteil=ortsteil)
+    return render("board/post_form.html", "board/_post_form.html", status=status, form=form, ortsteil=ortsteil,
+                  premoderated=_premoderated(ortsteil))
+
+
+def _premoderated(ortsteil: Ortsteil) -> bool:
+    """Does a new post of the current user wait for the Moderation? (The same rule as create_post.)"""
+    return queries.settings_for(ortsteil).premoderation and not is_moderator(current_user)
 
 
 def _posted(post: Post, ortsteil: Ortsteil):
@@ -236,7 +243,7 @@ def _posted(post: Post, ortsteil: Ortsteil):
         message = "Dein Beitrag ist auf der Pinnwand."
     if wants_fragment():
         return render("board/post_form.html", "board/_post_form.html", form=_new_post_form(), ortsteil=ortsteil,
-                      trigger={"post-created": post.id, "announce": message})
+                      premoderated=_premoderated(ortsteil), trigger={"post-created": post.id, "announce": message})
     flash(message, "success")
     return redirect(url_for("board.ortsteil", slug=ortsteil.slug, _anchor=f"post-{post.id}"), code=303)
 
@@ -321,6 +328,30 @@ def comment_new(post_id: int):
         raise Conflict(services.NOT_PUBLISHED)
     return render("board/post_detail.html", "board/_comments.html", status=422, post=post, detail=True,
                   thanked=thanked(post), comment_form=form)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def comment_edit(comment_id: int):
+    """The author corrects a comment within ``COMMENT_EDIT_MINUTES`` after writing it."""
+    comment = comment_or_404(comment_id)
+    if not comment.is_author(current_user):
+        abort(403, description="Nur wer den Kommentar geschrieben hat, kann ihn bearbeiten.")
+    form = CommentForm(obj=comment if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(comment, current_user, form.body.data)
+        except Conflict as e:
+            db.session.rollback()
+            return render_template("board/comment_edit.html", form=form, comment=comment, closed=e.message), 409
+        db.session.commit()
+        flash("Dein Kommentar ist geändert.", "success")
+        return redirect(url_for("board.post_detail", post_id=comment.post_id, _anchor=f"comment-{comment.id}"), code=303)
+    if form.is_submitted():
+        status = 422
+    closed = None if comment.can_edit(current_user) else (
+        f"Einen Kommentar kann man nur in den ersten {current_app.config['COMMENT_EDIT_MINUTES']} Minuten bearbeiten.")
+    return render_template("board/comment_edit.html", form=form, comment=comment, closed=closed), status
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -216,6 +216,17 @@ def edit(proposal_id: int):
     return _edit_form(proposal)
 
 
+@bp.post("/<int:proposal_id>/delete")
+def delete_draft(proposal_id: int):
+    """Delete a draft that was never submitted (the page asks first, without JavaScript)."""
+    proposal = _get_visible(proposal_id)
+    title = proposal.display_title
+    services.delete_draft(proposal, current_user)
+    db.session.commit()
+    flash(f"Der Entwurf „{title}“ ist gelöscht.", "success")
+    return redirect_after_post(url_for("proposals.index"), trigger="proposal-draft-deleted")
+
+
 # --- the proposal page -----------------------------------------------------------------------------
 
 def _detail_options():

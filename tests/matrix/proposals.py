@@ -57,6 +57,11 @@ ROUTES = [
     # submitted proposals of Nord: the Koordination Nord watches them too
     Route("proposals.detail", "GET", url("queried"), expect={"fachkraft": 200, "leitung": 200, "koordination": 200},
           other=404),
+    # a never submitted draft: its author deletes it; a submitted proposal cannot be deleted (409)
+    Route("proposals.delete_draft", "POST", url("draft", "/delete"), expect={"fachkraft": 303, "leitung": 403},
+          other=404),
+    Route("proposals.delete_draft", "POST", url("queried", "/delete"),
+          expect={"fachkraft": 409, "leitung": 403, "koordination": 403}, other=404),
     Route("proposals.edit", "GET", url("draft", "/edit"), expect={"fachkraft": 200, "leitung": 403}, other=404),
     Route("proposals.edit", "POST", url("draft", "/edit"), data={"intent": "add_row"},
           expect={"fachkraft": 200, "leitung": 403}, other=404),
