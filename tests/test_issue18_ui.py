@@ -219,3 +219,43 @@ def test_a_decision_from_the_queue_sends_the_counts_out_of_band(app, client_as):
         pid, version = post.id, post.version
     answer = html(client.post(f"/board/posts/{pid}/approve", headers=HX, data={"version": version, "next": "/board/taubach"}))
     assert "pending-count" not in answer and 'id="nav-badge-board"' in answer
+
+
+# --- 18: the Projektantrag print view --------------------------------------------------------------------
+
+def test_the_proposal_page_offers_drucken_and_the_print_view_starts_with_the_formblatt(app, client_as):
+    with app.app_context():
+        p = make_proposal(S.ENTWURF, title="Wirkungsindikatorenerhebung im Sozialraum")
+        db.session.commit()
+        pid = p.id
+    client = client_as("fachkraft")
+    assert f'href="/proposals/{pid}/print">Drucken</a>' in html(client.get(f"/proposals/{pid}"))
+    response = client.get(f"/proposals/{pid}/print")
+    assert response.status_code == 200
+    page = html(response)
+    assert 'class="proposal proposal-print proposal-print--draft" lang="de"' in page
+    assert '<p class="proposal-print__watermark" aria-hidden="true">ENTWURF</p>' in page
+    order = [page.index(marker) for marker in ('id="formblatt-h"', "Prüfvermerk Leitung Soziale Dienste",
+                                               'id="appendix-h"', 'id="timeline-h"')]
+    assert order == sorted(order)
+    assert "data-print" in page  # the button (shown by portal.js)
+
+
+def test_an_approved_proposal_prints_without_the_watermark(app, client_as):
+    with app.app_context():
+        p = make_proposal(S.FREIGEGEBEN)
+        db.session.commit()
+        pid = p.id
+    page = html(client_as("leitung").get(f"/proposals/{pid}/print"))
+    assert "proposal-print--draft" not in page and "ENTWURF" not in page
+
+
+def test_the_print_css_numbers_pages_and_hyphenates():
+    from pathlib import Path
+
+    css = (Path(__file__).parent.parent / "static/css/print.css").read_text()
+    rule = re.search(r"@page antrag \{(.*?)\n\}", css, re.S).group(1)
+    assert 'content: "Seite " counter(page) " von " counter(pages)' in rule
+    assert "body:has(.proposal-print) { page: antrag; }" in css
+    assert re.search(r"\.proposal-print \{[^}]*hyphens: auto", css)
+    assert re.search(r"\.proposal-print__appendix \{[^}]*break-before: page", css)

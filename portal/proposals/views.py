@@ -260,6 +260,19 @@ def detail(proposal_id: int):
     return _render_detail(_get_visible(proposal_id, *_detail_options()))
 
 
+@bp.get("/<int:proposal_id>/print")
+def print_view(proposal_id: int):
+    """A4: the Formblatt, the last decision, the signature lines; comparison and history as appendix."""
+    proposal = _get_visible(proposal_id, *_detail_options())
+    decisions = [e for e in proposal.events if e.action in ("query", "approve", "reject")]
+    return render_template(
+        "proposals/print.html", proposal=proposal, diff=workflow.latest_changes(proposal),
+        draft=proposal.state in (ProposalState.ENTWURF, ProposalState.RUECKFRAGE),
+        last_decision=decisions[-1] if decisions and proposal.state not in (
+            ProposalState.ENTWURF, ProposalState.EINGEREICHT, ProposalState.ZURUECKGEZOGEN) else None,
+        state_labels={s.value: s.label for s in ProposalState})
+
+
 FLASH = {
     Action.SUBMIT: "Der Antrag ist eingereicht.",
     Action.WITHDRAW: "Der Antrag ist zurückgezogen.",

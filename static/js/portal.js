@@ -68,6 +68,12 @@
     }
   });
 
+  // "Drucken" buttons of print views ([data-print], hidden until this script shows them).
+  document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) { window.print(); }
+  });
+
   // Select-all on read-only copy fields (invitation links) for easy copying on phones.
   document.addEventListener("focusin", function (evt) {
     if (evt.target.classList && evt.target.classList.contains("copyfield")) { evt.target.select(); }
