@@ -259,3 +259,93 @@ def test_the_print_css_numbers_pages_and_hyphenates():
     assert "body:has(.proposal-print) { page: antrag; }" in css
     assert re.search(r"\.proposal-print \{[^}]*hyphens: auto", css)
     assert re.search(r"\.proposal-print__appendix \{[^}]*break-before: page", css)
+
+
+# --- 20: HzE hours from a CSV, and the years offered -------------------------------------------------------
+
+def _upload(client, data: bytes, name="hze.csv"):
+    import io
+
+    return client.post("/proposals/target/hours/import", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def _hze(app, raum_slug, month):
+    from portal.org.models import Sozialraum
+    from portal.proposals.models import HzeHours
+
+    with app.app_context():
+        raum = db.session.scalar(select(Sozialraum).where(Sozialraum.slug == raum_slug))
+        row = db.session.scalar(select(HzeHours).where(HzeHours.sozialraum_id == raum.id, HzeHours.month == month))
+        return None if row is None else float(row.hours)
+
+
+def test_a_german_excel_csv_is_previewed_then_saved(app, client_as):
+    from datetime import date
+
+    table = ("Sozialraum;Monat;Stunden\r\n"
+             "Nord/Schöndorf;2031-01;1.507,6\r\n"
+             "Nord/Schöndorf;02.2031;1432,25\r\n"
+             "West;März 2031;1120\r\n").encode("cp1252")
+    leitung = client_as("leitung")
+    preview = _upload(leitung, table)
+    assert preview.status_code == 200
+    page = html(preview)
+    assert "3 Monatswerte speichern" in page and "1.507,6" in page
+    assert _hze(app, "nord", date(2031, 1, 1)) is None  # nothing saved by the preview
+    rows = re.search(r'name="rows" type="hidden" value="([^"]*)"', page).group(1)
+    from html import unescape
+
+    response = leitung.post("/proposals/target/hours/import", data={"rows": unescape(rows)})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/proposals/target?year=2031")
+    assert _hze(app, "nord", date(2031, 1, 1)) == 1507.6
+    assert _hze(app, "nord", date(2031, 2, 1)) == 1432.25
+    assert _hze(app, "west", date(2031, 3, 1)) == 1120.0
+
+
+def test_utf8_with_bom_and_errors_per_row_save_nothing(app, client_as):
+    from datetime import date
+
+    table = ("\ufeffSozialraum;Monat;Stunden\n"
+             "Nord;2031-04;900,5\n"
+             "Ostviertel;2031-05;10\n"
+             "Nord;13/2031;10\n"
+             "Nord;2031-06;viel\n"
+             "Nord;2031-04;1\n").encode("utf-8")
+    response = _upload(client_as("leitung"), table)
+    assert response.status_code == 422
+    page = html(response)
+    assert "4 von 5 Zeilen sind noch nicht in Ordnung." in page
+    assert "Den Sozialraum „Ostviertel“ gibt es nicht." in page
+    assert "„13/2031“ ist kein Monat" in page
+    assert "„viel“ ist keine Zahl" in page
+    assert "Nord/Schöndorf 04/2031 steht schon in Zeile 2." in page
+    assert "Monatswerte speichern" not in page
+    assert _hze(app, "nord", date(2031, 4, 1)) is None
+
+
+def test_a_koordination_imports_only_its_own_sozialraum(app, client_as):
+    from datetime import date
+
+    response = _upload(client_as("koordination"), b"West;2031-07;100\nNord;2031-07;200\n")
+    assert response.status_code == 422
+    assert "Für „West“ darfst du keine Stunden eintragen." in html(response)
+    forged = client_as("koordination").post("/proposals/target/hours/import", data={"rows": "West;2031-07;100,0"})
+    assert forged.status_code == 422
+    assert _hze(app, "west", date(2031, 7, 1)) is None
+
+
+def test_the_year_selector_offers_years_with_data_or_running_projects(app, client_as):
+    from datetime import date
+
+    with app.app_context():
+        make_proposal(S.FREIGEGEBEN, starts_on=date(date.today().year + 1, 9, 1),
+                      ends_on=date(date.today().year + 2, 6, 30))
+        make_proposal(S.ENTWURF, starts_on=date(2011, 1, 1), ends_on=date(2011, 12, 31))  # a draft counts not
+        db.session.commit()
+    page = html(client_as("leitung").get("/proposals/target"))
+    offered = [int(y) for y in re.findall(r'<option value="(\d{4})"', page)]
+    this_year = date.today().year
+    assert {this_year, this_year + 1, this_year + 2} <= set(offered)
+    assert 2011 not in offered and 2019 not in offered
+    assert offered == sorted(offered, reverse=True)

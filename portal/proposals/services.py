@@ -297,6 +297,13 @@ def set_hze_hours(sozialraum_id: int, month: date, hours: float, user) -> HzeHou
     return row
 
 
+def import_hze_hours(rows, user) -> int:
+    """Save the checked rows of an uploaded table (each as ``set_hze_hours``); returns how many."""
+    for row in rows:
+        set_hze_hours(row.sozialraum.id, row.month, row.hours, user)
+    return len(rows)
+
+
 # --- queries shared by the views -----------------------------------------------------------------------------
 
 #: Columns the list pages show (and the permission check needs); the rest of the Formblatt stays unloaded.

@@ -89,4 +89,6 @@ ROUTES = [
     Route("proposals.hze_hours", "GET", "/proposals/target/hours", expect=LEITUNG_AND_KOORDINATION, other=403),
     Route("proposals.hze_hours", "POST", "/proposals/target/hours", data={},
           expect={"leitung": 422, "koordination": 422}, other=403),
+    Route("proposals.hze_import", "POST", "/proposals/target/hours/import", data={},
+          expect={"leitung": 422, "koordination": 422}, other=403),
 ]
