@@ -246,7 +246,10 @@ def test_an_approved_proposal_prints_without_the_watermark(app, client_as):
         p = make_proposal(S.FREIGEGEBEN)
         db.session.commit()
         pid = p.id
-    page = html(client_as("leitung").get(f"/proposals/{pid}/print"))
+    response = client_as("leitung").get(f"/proposals/{pid}/print")
+    assert response.status_code == 200
+    page = html(response)
+    assert 'class="proposal proposal-print"' in page and "Prüfvermerk Leitung Soziale Dienste" in page
     assert "proposal-print--draft" not in page and "ENTWURF" not in page
 
 
