@@ -243,7 +243,8 @@ def _posted(post: Post, ortsteil: Ortsteil):
         message = "Dein Beitrag ist auf der Pinnwand."
     if wants_fragment():
         return render("board/post_form.html", "board/_post_form.html", form=_new_post_form(), ortsteil=ortsteil,
-                      premoderated=_premoderated(ortsteil), trigger={"post-created": post.id, "announce": message})
+                      premoderated=_premoderated(ortsteil), created=message,
+                      trigger={"post-created": post.id, "announce": message})
     flash(message, "success")
     return redirect(url_for("board.ortsteil", slug=ortsteil.slug, _anchor=f"post-{post.id}"), code=303)
 
