@@ -102,9 +102,13 @@ def parse(data: bytes, allowed, all_sozialraeume) -> tuple[list[ImportRow], list
     sample = text[:2000]
     delimiter = ";" if ";" in sample else ("\t" if "\t" in sample else ",")
     lookup, permitted = _sozialraum_lookup(all_sozialraeume), {s.id for s in allowed}
+    try:
+        lines = list(csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=delimiter))
+    except csv.Error:
+        return [], ["Die Datei ist keine lesbare CSV-Tabelle. Bitte speichere sie in Excel als „CSV (Trennzeichen-getrennt)“."]
     rows: list[ImportRow] = []
     seen: dict[tuple[int, date], int] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    for number, cells in enumerate(lines, start=1):
         cells = [c.strip() for c in cells]
         if not any(cells):
             continue
