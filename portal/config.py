@@ -68,6 +68,8 @@ class Defaults:
 
     #: Number of entries per page in paginated lists.
     PAGE_SIZE = 25
+    #: For how long (minutes after writing) the author may still edit a Pinnwand comment.
+    COMMENT_EDIT_MINUTES = 15
 
     #: Static files carry ?v=<hash> in their URLs (portal/assets.py), so they may be cached long.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600

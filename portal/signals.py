@@ -33,6 +33,8 @@ post_pinned = _signals.signal("post-pinned")
 post_deleted = _signals.signal("post-deleted")
 #: A comment was written. sender: Comment (comment.post is the post), actor: author.
 comment_added = _signals.signal("comment-added")
+#: A comment's author changed its text within the edit window. sender: Comment, actor: author.
+comment_edited = _signals.signal("comment-edited")
 #: A comment was hidden, restored or deleted. sender: Comment, actor: user, action: "hidden" | "restored" | "deleted".
 comment_moderated = _signals.signal("comment-moderated")
 #: A post or comment was reported. sender: Report, actor: reporter.
@@ -62,6 +64,9 @@ proposal_returned = _signals.signal("proposal-returned")
 proposal_decided = _signals.signal("proposal-decided")
 #: Withdrawn by the applicant. sender: Proposal, actor.
 proposal_withdrawn = _signals.signal("proposal-withdrawn")
+#: A draft that was never submitted was deleted by its author (the row is gone after the commit).
+#: sender: Proposal, actor: user.
+proposal_draft_deleted = _signals.signal("proposal-draft-deleted")
 #: Wirkungsbericht submitted, acknowledged or returned. sender: Proposal, actor,
 #: step: "submitted" | "acknowledged" | "returned", reason: str.
 proposal_report = _signals.signal("proposal-report")

@@ -128,7 +128,9 @@ def test_every_state_change_is_recorded_with_who_when_and_why(app, client_as, ag
 def test_approval_and_withdrawal_need_a_reason(app, client_as, ag):
     response = client_as("protokoll").post(ag.url(2, "minutes/approve"), data={"transition-approve-reason": " "})
     assert response.status_code == 422
-    assert "Bitte gib eine Begründung an." in text(response)
+    # the answer fits the question "Genehmigt wo und wie?" (issue 18, item 13)
+    assert "Bitte gib an, wo und wie die Niederschrift genehmigt wurde" in text(response)
+    assert "Bitte gib eine Begründung an." not in text(response)
     with app.app_context():
         assert meeting(ag, 2).minutes_status == MinutesStatus.VEROEFFENTLICHT
 

@@ -345,7 +345,7 @@ def test_queue_pages_through_every_waiting_post_and_report(app, client_as):
         pending_total, reports_total = queries.pending_count(), queries.open_report_count()
     moderation = client_as("moderation")
     first = moderation.get("/board/moderation").get_data(as_text=True)
-    assert f"Beiträge, die auf Freigabe warten ({pending_total})" in first
+    assert f'Beiträge, die auf Freigabe warten (<span id="pending-count">{pending_total}</span>)' in first
     assert f"Meldungen ({reports_total})" in first
     assert len(re.findall(r'class="post post--pending', first)) == queries.QUEUE_PAGE_SIZE
     reports = moderation.get("/board/moderation/meldungen").get_data(as_text=True)

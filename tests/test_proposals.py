@@ -657,7 +657,7 @@ def test_printed_formblatt_carries_print_date_and_signature_lines(app, client_as
     with app.app_context():
         traeger = db.session.get(Proposal, pid).traeger.name
     page = client_as("leitung").get(f"/proposals/{pid}").get_data(as_text=True)
-    footer = page[page.index('<div class="print-only signatures">'):]
+    footer = page[page.index('<div class="signatures">'):]
     assert f"Ort, Datum, Unterschrift {traeger}" in footer
     assert "Prüfvermerk Leitung Soziale Dienste" in footer
     assert f"Gedruckt am {jetzt():%d.%m.%Y}, " in footer and f"Antrag Nr. {pid}" in footer

@@ -33,6 +33,8 @@ class Transition:
     reason_label: str
     #: Message after the step.
     done: str
+    #: The answer when a required reason is missing: it answers the field's own question.
+    reason_missing: str = "Bitte gib eine Begründung an."
 
 
 #: The only ways minutes may change state. Who may take them: the AG's Protokoll and
@@ -43,10 +45,13 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
                "Die Niederschrift ist veröffentlicht. Die Mitglieder sehen sie jetzt als neu."),
     Transition("withdraw", MinutesStatus.VEROEFFENTLICHT, MinutesStatus.ENTWURF, "Zur Überarbeitung zurückziehen",
                True, "Warum wird die Niederschrift zurückgezogen?",
-               "Die Niederschrift ist wieder ein Entwurf."),
+               "Die Niederschrift ist wieder ein Entwurf.",
+               "Bitte schreib, warum die Niederschrift zurückgezogen wird."),
     Transition("approve", MinutesStatus.VEROEFFENTLICHT, MinutesStatus.GENEHMIGT, "Als genehmigt eintragen",
                True, "Genehmigt wo und wie? (z. B. „in der 2. Sitzung am 12.05.2026 einstimmig“)",
-               "Die Niederschrift ist genehmigt. Ab jetzt gibt es Korrekturen nur noch als Berichtigung."),
+               "Die Niederschrift ist genehmigt. Ab jetzt gibt es Korrekturen nur noch als Berichtigung.",
+               "Bitte gib an, wo und wie die Niederschrift genehmigt wurde, z. B. „in der 2. Sitzung am "
+               "12.05.2026 einstimmig“."),
 ]}
 
 
@@ -77,7 +82,7 @@ def change_status(meeting: Meeting, name: str, actor, reason: str = "") -> Trans
             raise Conflict(blocker)
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
-        raise Invalid("Bitte gib eine Begründung an.")
+        raise Invalid(transition.reason_missing)
     now = utcnow()
     db.session.add(MinutesEvent(meeting=meeting, from_status=transition.source, to_status=transition.target,
                                 actor_id=actor.id, reason=reason, created_at=now))

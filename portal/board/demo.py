@@ -144,7 +144,8 @@ COMMENTS = {
         ("heike.sommer@portal.example", "Ich kann zwei Bleche und Ausstecher ausleihen.", 20),
     ],
     "Bastelmaterial für die Weihnachtsfeier gesucht": [
-        ("katrin.baum@portal.example", "Wir haben noch eine Kiste Tonpapier und Wolle – bringe ich Donnerstag vorbei.", 10),
+        ("katrin.baum@portal.example", "Wir haben noch eine Kiste **Tonpapier und Wolle** – bringe ich Donnerstag "
+                                       "vorbei:\n\n- Tonpapier in Rot und Gold\n- Wolle für Pompons", 10),
         (MODERATION, "Tipp: Der Materialpool im Familienamt hat auch Scheren für Kinderhände.", 26),
     ],
     "Hobby-Horse-Gruppe sucht Mitreiterinnen und Mitreiter": [

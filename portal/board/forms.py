@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
@@ -55,6 +55,8 @@ class PostForm(Form):
     remove_attachments = MultiCheckboxField("Anhänge entfernen", coerce=int)
     #: The version the edit form was loaded with (a post changed since then answers 409).
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    #: Random key of this "Neuer Beitrag" form: sent twice, it still makes one post.
+    request_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{16,64}$", message="Das Formular ist ungültig. Bitte lade die Seite neu.")])
 
 
 class CommentForm(Form):
@@ -62,7 +64,8 @@ class CommentForm(Form):
         DataRequired("Bitte schreib einen Kommentar."),
         Length(max=COMMENT_MAX, message=f"Ein Kommentar darf höchstens {COMMENT_MAX} Zeichen lang sein."),
         no_control_chars,
-    ], description="Bitte keine persönlichen Daten von Kindern oder Familien.", render_kw={"rows": 3})
+    ], description="Bitte keine persönlichen Daten von Kindern oder Familien. Formatierung: **fett**, *kursiv*, "
+                   "Listen mit „- “.", render_kw={"rows": 3})
 
 
 class ReasonForm(Form):

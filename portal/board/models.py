@@ -7,7 +7,9 @@ buttons.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+from flask import current_app
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, func, or_, select, true
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -104,6 +106,8 @@ class Post(db.Model):
         Index("ix_board_post_ortsteil_list", "ortsteil_id", "pinned", "id"),
         Index("ix_board_post_stream_list", "pinned", "id"),
         Index("ix_board_post_status", "status", "id"),
+        # A form sent twice (double click, resent after a timeout) creates one post.
+        Index("ux_board_post_request_key", "author_id", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +136,9 @@ class Post(db.Model):
     #: Last moderation decision on the post (hide/approve/pin).
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: Random key of the "Neuer Beitrag" form that created the post: the same form sent again
+    #: answers with this post instead of a second one.
+    request_key: Mapped[str | None] = mapped_column(String(64))
     #: Optimistic lock: raised on every change; two moderators acting at once see the current state.
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: SQLAlchemy adds "WHERE version = ?" to every UPDATE and raises StaleDataError if it lost.
@@ -244,9 +251,11 @@ class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("board_post.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    #: Plain text (line breaks kept); shown escaped.
+    #: Markdown source as typed (rendered and sanitised when shown, like posts).
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the author changed the text within the edit window ("bearbeitet").
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Hidden by the Moderation: others see a placeholder, the author sees why.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
@@ -272,6 +281,15 @@ class Comment(db.Model):
 
     def can_delete(self, user) -> bool:
         return self.is_author(user) or is_moderator(user)
+
+    def can_edit(self, user, now: datetime | None = None) -> bool:
+        """Only the author, only while the edit window (``COMMENT_EDIT_MINUTES``) is open, not once hidden."""
+        return (self.is_author(user) and not self.hidden
+                and (now or utcnow()) <= self.edit_until)
+
+    @property
+    def edit_until(self) -> datetime:
+        return self.created_at + timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
 
     def can_moderate(self, user) -> bool:
         return is_moderator(user)

@@ -48,9 +48,15 @@ MODERATION = {
 }
 
 
+def _counts() -> dict:
+    """What the decision changed elsewhere on the page (sent out of band with the card)."""
+    on_queue = (request.form.get("next") or "").startswith(url_for("board.queue"))
+    return {"on_queue": on_queue, "pending": queries.pending_count() if on_queue else None}
+
+
 def _done(post: Post, message: str, event: str):
     if wants_fragment():
-        return _card(post, trigger={event: post.id, "announce": message})
+        return _card(post, trigger={event: post.id, "announce": message}, counts=_counts())
     flash(message, "success")
     return redirect(safe_next(url_for("board.post_detail", post_id=post.id)), code=303)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -115,14 +116,26 @@ def _remove_files_after_commit(attachment: Attachment) -> None:
         remove_after_commit(attachment.thumb_name)
 
 
+def post_for_request(user, request_key: str | None) -> Post | None:
+    """The post this user already created with the form ``request_key`` (a form sent twice)."""
+    if not request_key:
+        return None
+    return db.session.scalar(select(Post).where(Post.author_id == user.id, Post.request_key == request_key))
+
+
 def create_post(user, ortsteil: Ortsteil, *, title: str, body: str, category: Category,
-                visible_until: date | None, attachments: list[Attachment]) -> Post:
-    """A new post; in a pre-moderated Ortsteil it waits for approval. Sends ``post_created``."""
+                visible_until: date | None, attachments: list[Attachment], request_key: str | None = None) -> Post:
+    """A new post; in a pre-moderated Ortsteil it waits for approval. Sends ``post_created``.
+
+    ``request_key`` is the random key of the form: the same form sent again (double click) cannot
+    create a second post (unique per author; the view answers with the first one).
+    """
     if not can_post_in(user, ortsteil):
         raise NotAllowed(NOT_YOURS)
     held = settings_for(ortsteil).premoderation and not is_moderator(user)
     post = Post(ortsteil=ortsteil, author_id=user.id, title=title.strip(), body=body.strip(), category=category,
-                visible_until=visible_until, status=PostStatus.PENDING if held else PostStatus.PUBLISHED)
+                visible_until=visible_until, status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
+                request_key=request_key or None)
     post.author = user
     render_body(post)
     for a in attachments:
@@ -198,6 +211,19 @@ def add_comment(post: Post, user, body: str) -> Comment:
     db.session.flush()
     signals.comment_added.send(comment, actor=user)
     return comment
+
+
+def edit_comment(comment: Comment, user, body: str, now=None) -> None:
+    """The author corrects a comment within the edit window; marked "bearbeitet". Sends ``comment_edited``."""
+    if not comment.is_author(user):
+        raise NotAllowed("Nur wer den Kommentar geschrieben hat, kann ihn bearbeiten.")
+    if not comment.can_edit(user, now):
+        raise Conflict("Einen Kommentar kann man nur in den ersten "
+                       f"{current_app.config['COMMENT_EDIT_MINUTES']} Minuten bearbeiten.")
+    comment.body = body.strip()
+    comment.edited_at = now or utcnow()
+    db.session.flush()
+    signals.comment_edited.send(comment, actor=user)
 
 
 def toggle_thanks(post: Post, user) -> bool:

@@ -7,10 +7,13 @@ respond: 303 after a plain form, the updated region plus an ``HX-Trigger`` event
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
@@ -105,14 +108,20 @@ def _board(ortsteil: Ortsteil | None):
                list_url=board_url(**f.args()))
     more = hx_request.htmx.target == "post-list"
     partial = "board/_post_items.html" if more else "board/_posts.html"
+    if more:
+        # "Mehr laden": the next posts; the first takes the focus, a screen reader hears how many came.
+        n = len(page.posts)
+        ctx["trigger"] = {"announce": f"{n} weitere Beiträge geladen." if n != 1 else "1 weiterer Beitrag geladen."}
     if wants_fragment():
         # Only the list: what the rest of the page shows (settings, calendar, forms) is not asked for.
         if not more and ortsteil is not None:
             ctx["can_post"] = can_post_in(current_user, ortsteil)  # the empty list invites to write
         return render("board/board.html", partial, **ctx)
+    ctx.pop("trigger", None)
     if ortsteil is not None:
         settings = queries.settings_for(ortsteil)
         ctx.update(can_post=can_post_in(current_user, ortsteil), settings=settings,
+                   premoderated=settings.premoderation and not is_moderator(current_user),
                    own_boards=queries.own_boards(current_user), upcoming=upcoming_for_ortsteil(ortsteil.id),
                    form=_new_post_form(), settings_form=SettingsForm(formdata=None, premoderation=settings.premoderation))
         # "Budget 2026: noch 840 € frei" for the Ortsteil's volunteers (one query).
@@ -149,9 +158,11 @@ def new_posts():
 # --- writing posts ---------------------------------------------------------------------------------
 
 def _new_post_form(submitted: bool = False) -> PostForm:
-    """An empty form, or (``submitted``) the one filled from the request's fields and files."""
+    """An empty form with a fresh request key, or (``submitted``) the one filled from the request."""
     form = PostForm() if submitted else PostForm(formdata=None)
     form.remove_attachments.choices = []
+    if not submitted:
+        form.request_key.data = secrets.token_hex(16)
     return form
 
 
@@ -188,27 +199,54 @@ def post_new(slug: str):
         abort(403, description=services.NOT_YOURS)
     form = _new_post_form(submitted=request.method == "POST")
     status = 200
+    if request.method == "POST":
+        # The same form sent again (double click, resent after a timeout): answer with its post.
+        existing = services.post_for_request(current_user, form.request_key.data)
+        if existing is not None:
+            return _posted(existing, ortsteil)
     if form.validate_on_submit():
         attachments, status = _store_files(form, _chosen_files(form), 0)
         if status == 200:
             post = services.create_post(current_user, ortsteil, title=form.title.data, body=form.body.data,
                                         category=Category(form.category.data),
-                                        visible_until=form.visible_until.data, attachments=attachments)
-            db.session.commit()
-            if post.status == PostStatus.PENDING:
-                message = "Danke! Dein Beitrag wartet auf die Freigabe durch die Moderation."
-            else:
-                message = "Dein Beitrag ist auf der Pinnwand."
-            if wants_fragment():
-                return render("board/post_form.html", "board/_post_form.html", form=_new_post_form(),
-                              ortsteil=ortsteil, created=message,
-                              trigger={"post-created": post.id, "announce": message})
-            flash(message, "success")
-            return redirect(url_for("board.ortsteil", slug=ortsteil.slug), code=303)
+                                        visible_until=form.visible_until.data, attachments=attachments,
+                                        request_key=form.request_key.data)
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # the first of two concurrent sends won; its files stay, ours are discarded
+                db.session.rollback()
+                existing = services.post_for_request(current_user, form.request_key.data)
+                if existing is None:
+                    raise
+                post = existing
+            return _posted(post, ortsteil)
     elif form.is_submitted():
         status = 422
         _files_lost_hint(form, _chosen_files(form))
-    return render("board/post_form.html", "board/_post_form.html", status=status, form=form, ortsteil=ortsteil)
+    return render("board/post_form.html", "board/_post_form.html", status=status, form=form, ortsteil=ortsteil,
+                  premoderated=_premoderated(ortsteil))
+
+
+def _premoderated(ortsteil: Ortsteil) -> bool:
+    """Does a new post of the current user wait for the Moderation? (The same rule as create_post.)"""
+    return queries.settings_for(ortsteil).premoderation and not is_moderator(current_user)
+
+
+def _posted(post: Post, ortsteil: Ortsteil):
+    """After "Beitrag veröffentlichen": htmx gets a fresh empty form and ``post-created`` (board.js
+    closes the composer, the list reloads and the new post takes the focus); a plain form goes to
+    the board at the new post."""
+    if post.status == PostStatus.PENDING:
+        message = "Danke! Dein Beitrag wartet auf die Freigabe durch die Moderation."
+    else:
+        message = "Dein Beitrag ist auf der Pinnwand."
+    if wants_fragment():
+        return render("board/post_form.html", "board/_post_form.html", form=_new_post_form(), ortsteil=ortsteil,
+                      premoderated=_premoderated(ortsteil), created=message,
+                      trigger={"post-created": post.id, "announce": message})
+    flash(message, "success")
+    return redirect(url_for("board.ortsteil", slug=ortsteil.slug, _anchor=f"post-{post.id}"), code=303)
 
 
 @bp.get("/posts/<int:post_id>")
@@ -291,6 +329,30 @@ def comment_new(post_id: int):
         raise Conflict(services.NOT_PUBLISHED)
     return render("board/post_detail.html", "board/_comments.html", status=422, post=post, detail=True,
                   thanked=thanked(post), comment_form=form)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def comment_edit(comment_id: int):
+    """The author corrects a comment within ``COMMENT_EDIT_MINUTES`` after writing it."""
+    comment = comment_or_404(comment_id)
+    if not comment.is_author(current_user):
+        abort(403, description="Nur wer den Kommentar geschrieben hat, kann ihn bearbeiten.")
+    form = CommentForm(obj=comment if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(comment, current_user, form.body.data)
+        except Conflict as e:
+            db.session.rollback()
+            return render_template("board/comment_edit.html", form=form, comment=comment, closed=e.message), 409
+        db.session.commit()
+        flash("Dein Kommentar ist geändert.", "success")
+        return redirect(url_for("board.post_detail", post_id=comment.post_id, _anchor=f"comment-{comment.id}"), code=303)
+    if form.is_submitted():
+        status = 422
+    closed = None if comment.can_edit(current_user) else (
+        f"Einen Kommentar kann man nur in den ersten {current_app.config['COMMENT_EDIT_MINUTES']} Minuten bearbeiten.")
+    return render_template("board/comment_edit.html", form=form, comment=comment, closed=closed), status
 
 
 @bp.post("/comments/<int:comment_id>/delete")

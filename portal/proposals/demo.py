@@ -148,8 +148,7 @@ def seed_hze_hours() -> None:
     existing = {(h.sozialraum_id, h.month) for h in db.session.scalars(select(HzeHours))}
     rows = [(slug, date(DEMO_YEAR, m + 1, 1), round(base * HZE_SEASON[m], 2))
             for slug, base in HZE_BASE.items() for m in range(12)]
-    # the published evaluation figures themselves
-    rows += [("nord", date(2019, 7, 1), 1507.6), ("mitte-sued", date(2019, 7, 1), round(785.3 + 826.42, 2))]
+    # (the published 2019 evaluation figures are the July values above; no stray 2019 year in the selector)
     for slug, month, hours in rows:
         raum = raeume.get(slug)
         if raum is not None and (raum.id, month) not in existing:

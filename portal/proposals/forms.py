@@ -210,6 +210,13 @@ class DocumentForm(Form):
     file = FileField("Datei", description="PDF, ODT, DOCX oder XLSX, höchstens 10 MB.")
 
 
+class HzeImportForm(Form):
+    """A CSV from Excel with many months at once; ``rows`` carries the checked rows from the preview."""
+    file = FileField("Tabelle (CSV)", description="Spalten: Sozialraum; Monat; Stunden – z. B. „Nord/Schöndorf;2026-07;1507,6“. "
+                                                 "Aus Excel: Speichern unter › CSV (Trennzeichen-getrennt).")
+    rows = HiddenField()
+
+
 class HzeHoursForm(Form):
     sozialraum = ChoiceField("Sozialraum", coerce=int)
     month = StringField("Monat", validators=[DataRequired("Bitte wähle einen Monat.")],

@@ -170,6 +170,11 @@ class Proposal(db.Model):
     def can_edit(self, user) -> bool:
         return self.state in EDITABLE_STATES and self.is_applicant(user)
 
+    def can_delete_draft(self, user) -> bool:
+        """The applying side may delete a draft that never left it (never submitted)."""
+        return (self.state == ProposalState.ENTWURF and self.submitted_at is None and not self.revisions
+                and self.is_applicant(user))
+
     def can_discuss(self, user) -> bool:
         return self.can_view(user)
 

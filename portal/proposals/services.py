@@ -116,6 +116,21 @@ def check_editable(proposal: Proposal, user) -> None:
     raise Conflict(f"Der Antrag ist im Stand „{proposal.state.label}“ und kann nicht mehr bearbeitet werden.")
 
 
+def delete_draft(proposal: Proposal, user) -> None:
+    """The author deletes a draft that was never submitted (with its indicators, timeline and
+    discussion). Sends ``proposal_draft_deleted``."""
+    if not proposal.is_applicant(user):
+        raise NotAllowed("Nur die antragstellende Seite kann ihren Entwurf löschen.")
+    if not proposal.can_delete_draft(user):
+        raise Conflict(f"Der Antrag ist im Stand „{proposal.state.label}“ und wurde schon eingereicht; "
+                       "er kann nicht gelöscht, nur zurückgezogen werden.")
+    for document in proposal.documents:
+        remove_after_commit(document.storage_name)
+    db.session.delete(proposal)
+    db.session.flush()
+    signals.proposal_draft_deleted.send(proposal, actor=user)
+
+
 STALE_DRAFT = ("Diesen Antrag hat inzwischen jemand anderes gespeichert; deine Änderungen sind noch nicht "
                "gespeichert. Sieh dir den aktuellen Stand in einem neuen Tab an. Wenn du jetzt noch einmal "
                "speicherst, ersetzen deine Eingaben die andere Fassung.")
@@ -280,6 +295,13 @@ def set_hze_hours(sozialraum_id: int, month: date, hours: float, user) -> HzeHou
     db.session.flush()
     signals.hze_hours_set.send(row, actor=user)
     return row
+
+
+def import_hze_hours(rows, user) -> int:
+    """Save the checked rows of an uploaded table (each as ``set_hze_hours``); returns how many."""
+    for row in rows:
+        set_hze_hours(row.sozialraum.id, row.month, row.hours, user)
+    return len(rows)
 
 
 # --- queries shared by the views -----------------------------------------------------------------------------

@@ -144,10 +144,19 @@ def compute_project_hours(year: int, ids) -> dict[int, list[float]]:
     return result
 
 
-def target_years() -> list[int]:
-    """Years with HzE hours entered, plus the current one."""
-    months = db.session.scalars(select(HzeHours.month).distinct()).all()
-    return sorted({m.year for m in months} | {date.today().year}, reverse=True)
+#: The year selector looks this far around today (a mistyped 01.01.0001 adds no thousand years).
+YEARS_AROUND = 10
+
+
+def target_years(today: date | None = None) -> list[int]:
+    """Years with HzE hours entered or an approved project running, and the current one (newest first)."""
+    today = today or date.today()
+    years = {m.year for m in db.session.scalars(select(HzeHours.month).distinct())} | {today.year}
+    runs = db.session.execute(select(Proposal.starts_on, Proposal.ends_on).distinct().where(
+        Proposal.state.in_(APPROVED_STATES), Proposal.starts_on.is_not(None), Proposal.ends_on.is_not(None))).all()
+    for starts_on, ends_on in runs:
+        years.update(range(starts_on.year, ends_on.year + 1))
+    return sorted((y for y in years if abs(y - today.year) <= YEARS_AROUND), reverse=True)
 
 
 def can_enter_hze(user, sozialraum_id: int | None = None) -> bool:

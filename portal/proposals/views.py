@@ -20,9 +20,9 @@ from portal.formatting import zahl
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum
 from portal.paging import CURSOR_ARG, parse_cursor
-from portal.proposals import services, target as targets, workflow
+from portal.proposals import hze_import as hze_import_parser, services, target as targets, workflow
 from portal.proposals.chart import share_chart
-from portal.proposals.forms import (CommentForm, DocumentForm, HzeHoursForm, ProposalForm, ReportForm,
+from portal.proposals.forms import (CommentForm, DocumentForm, HzeHoursForm, HzeImportForm, ProposalForm, ReportForm,
                                     TransitionForm)
 from portal.proposals.models import (DocumentKind, HzeHours, Proposal, ProposalComment, ProposalDocument,
                                      ProposalEvent, ProposalState)
@@ -216,6 +216,17 @@ def edit(proposal_id: int):
     return _edit_form(proposal)
 
 
+@bp.post("/<int:proposal_id>/delete")
+def delete_draft(proposal_id: int):
+    """Delete a draft that was never submitted (the page asks first, without JavaScript)."""
+    proposal = _get_visible(proposal_id)
+    title = proposal.display_title
+    services.delete_draft(proposal, current_user)
+    db.session.commit()
+    flash(f"Der Entwurf „{title}“ ist gelöscht.", "success")
+    return redirect_after_post(url_for("proposals.index"), trigger="proposal-draft-deleted")
+
+
 # --- the proposal page -----------------------------------------------------------------------------
 
 def _detail_options():
@@ -247,6 +258,19 @@ def _render_detail(proposal: Proposal, status: int = 200, transition_form: Trans
 @bp.get("/<int:proposal_id>")
 def detail(proposal_id: int):
     return _render_detail(_get_visible(proposal_id, *_detail_options()))
+
+
+@bp.get("/<int:proposal_id>/print")
+def print_view(proposal_id: int):
+    """A4: the Formblatt, the last decision, the signature lines; comparison and history as appendix."""
+    proposal = _get_visible(proposal_id, *_detail_options())
+    decisions = [e for e in proposal.events if e.action in ("query", "approve", "reject")]
+    return render_template(
+        "proposals/print.html", proposal=proposal, diff=workflow.latest_changes(proposal),
+        draft=proposal.state in (ProposalState.ENTWURF, ProposalState.RUECKFRAGE),
+        last_decision=decisions[-1] if decisions and proposal.state not in (
+            ProposalState.ENTWURF, ProposalState.EINGEREICHT, ProposalState.ZURUECKGEZOGEN) else None,
+        state_labels={s.value: s.label for s in ProposalState})
 
 
 FLASH = {
@@ -463,10 +487,7 @@ def hze_hours():
     if not targets.can_enter_hze(current_user):
         abort(403, description="HzE-Stunden trägt die Koordination eines Sozialraums oder die Leitung ein.")
     form = HzeHoursForm()
-    stmt = select(Sozialraum).order_by(Sozialraum.name)
-    if not current_user.has_role(Role.LEITUNG):
-        stmt = stmt.where(Sozialraum.id == current_user.sozialraum_id)
-    form.sozialraum.choices = choices((s.id, s.name) for s in db.session.scalars(stmt))
+    form.sozialraum.choices = choices((s.id, s.name) for s in _hze_sozialraeume())
     if request.method == "GET":
         form.sozialraum.data = current_user.sozialraum_id or 0
         form.month.data = request.args.get("month", date.today().strftime("%Y-%m"))
@@ -479,4 +500,43 @@ def hze_hours():
                                 .where(HzeHours.sozialraum_id.in_([c.value for c in form.sozialraum.choices]))
                                 .order_by(HzeHours.month.desc(), HzeHours.sozialraum_id).limit(12)).all()
     status = 422 if form.is_submitted() else 200
-    return render_template("proposals/hze_form.html", form=form, recent=recent), status
+    return render_template("proposals/hze_form.html", form=form, recent=recent,
+                           import_form=HzeImportForm(formdata=None)), status
+
+
+def _hze_sozialraeume() -> list[Sozialraum]:
+    """Where the user may enter HzE hours: every Sozialraum for the Leitung, else the own one."""
+    stmt = select(Sozialraum).order_by(Sozialraum.name)
+    if not current_user.has_role(Role.LEITUNG):
+        stmt = stmt.where(Sozialraum.id == current_user.sozialraum_id)
+    return db.session.scalars(stmt).all()
+
+
+@bp.post("/target/hours/import")
+@role_required(Role.KOORDINATION, Role.LEITUNG)
+def hze_import():
+    """Upload a table -> preview with the errors of each row; "Speichern" sends the checked rows
+    back and only a table without errors is saved."""
+    if not targets.can_enter_hze(current_user):
+        abort(403, description="HzE-Stunden trägt die Koordination eines Sozialraums oder die Leitung ein.")
+    form = HzeImportForm()
+    if not form.validate():
+        abort(400, description="Das Formular ist abgelaufen. Bitte lade die Seite neu.")
+    confirming = bool(form.rows.data)
+    if confirming:
+        data = form.rows.data.encode("utf-8")
+    else:
+        upload = form.file.data
+        data = upload.read(hze_import_parser.MAX_BYTES + 1) if upload and getattr(upload, "filename", "") else b""
+    all_raeume = db.session.scalars(select(Sozialraum).order_by(Sozialraum.name)).all()
+    rows, problems = hze_import_parser.parse(data, _hze_sozialraeume(), all_raeume) if data else (
+        [], ["Bitte wähle eine CSV-Datei aus."])
+    valid = bool(rows) and not problems and all(r.ok for r in rows)
+    if confirming and valid:
+        count = services.import_hze_hours(rows, current_user)
+        db.session.commit()
+        flash(f"{count} Monatswerte der HzE-Stunden gespeichert.", "success")
+        return redirect_after_post(url_for("proposals.target", year=max(r.month.year for r in rows)))
+    form.rows.data = "\n".join(r.normalized() for r in rows) if valid else ""
+    return render_template("proposals/hze_import.html", form=form, rows=rows, problems=problems,
+                           valid=valid), 200 if valid else 422

@@ -17,16 +17,21 @@
       evt.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:afterSwap", function (evt) {
-    var xhr = evt.detail.xhr;
-    if (xhr && xhr.status === 413) {
-      var bad = evt.detail.target.querySelector("[aria-invalid=true]");
-      if (bad) { bad.focus(); }
-    }
-    // After posting, the replaced form would drop the focus to the page start: keep it at the confirmation.
-    if (xhr && xhr.status === 200) {
-      var done = document.querySelector("[data-focus-after-swap]");
-      if (done) { done.removeAttribute("data-focus-after-swap"); done.focus(); }
+  // After posting, the composer closes and the new post, reloaded on top of the list by the
+  // "post-created" event, takes the focus (portal.js focuses [data-focus-after-swap]).
+  var createdPost = null;
+  document.addEventListener("post-created", function (evt) {
+    createdPost = evt.detail && evt.detail.value;
+    var composer = document.querySelector("details.composer");
+    if (composer) { composer.open = false; }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!createdPost) { return; }
+    var post = document.getElementById("post-" + createdPost);
+    if (post) {
+      createdPost = null;
+      post.setAttribute("data-focus-after-swap", "");
+      post.scrollIntoView({block: "start"});
     }
   });
 

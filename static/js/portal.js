@@ -41,11 +41,30 @@
     if (evt.detail && evt.detail.value) { announce(evt.detail.value); }
   });
 
-  // After a 422 swap, move focus to the first invalid field so screen readers hear the error.
+  // After a 422 (or 413) swap, move focus to the error summary (else the first invalid field) so
+  // screen readers hear the error and the next Tab stays in the form. With hx-swap="outerHTML" the
+  // event's target is the element that was just removed: look up its replacement by id.
+  function swappedRegion(target) {
+    if (target && target.isConnected) { return target; }
+    return (target && target.id && document.getElementById(target.id)) || document;
+  }
   document.addEventListener("htmx:afterSwap", function (evt) {
-    if (evt.detail.xhr && evt.detail.xhr.status === 422) {
-      var bad = evt.detail.target.querySelector("[aria-invalid=true], .field--invalid input, .field--invalid textarea, .field--invalid select");
-      if (bad) { bad.focus(); }
+    var status = evt.detail.xhr && evt.detail.xhr.status;
+    if (status !== 422 && status !== 413) { return; }
+    var region = swappedRegion(evt.detail.target);
+    var summary = region.querySelector("#form-errors, .alert--error[tabindex]");
+    var bad = summary || region.querySelector("[aria-invalid=true], .field--invalid input, .field--invalid textarea, .field--invalid select");
+    if (bad) { bad.focus(); }
+  });
+
+  // An htmx answer may name an element to focus next ([data-focus-after-swap]: the first post of
+  // "Mehr laden", a new post, a confirmation); it takes the focus once.
+  document.addEventListener("htmx:afterSettle", function () {
+    var next = document.querySelector("[data-focus-after-swap]");
+    if (next) {
+      next.removeAttribute("data-focus-after-swap");
+      if (!next.hasAttribute("tabindex")) { next.setAttribute("tabindex", "-1"); }
+      next.focus();
     }
   });
 
@@ -76,6 +95,12 @@
     } else {
       fallback();
     }
+  });
+
+  // "Drucken" buttons of print views ([data-print], hidden until this script shows them).
+  document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) { window.print(); }
   });
 
   // Select-all on read-only copy fields (invitation links) for easy copying on phones.

@@ -21,7 +21,7 @@ def photo() -> bytes:
     return buffer.getvalue()
 
 
-def write_post(page, title: str, text: str, with_photo: bool = False) -> None:
+def write_post(page, title: str, text: str, with_photo: bool = False, button: str = "Beitrag veröffentlichen") -> None:
     page.get_by_text("Neuer Beitrag", exact=True).click()
     page.get_by_label("Überschrift").fill(title)
     page.get_by_label("Art des Beitrags").select_option(label="Information")
@@ -29,7 +29,7 @@ def write_post(page, title: str, text: str, with_photo: bool = False) -> None:
     if with_photo:
         page.get_by_label("Bilder oder PDF anhängen").set_input_files(
             files=[{"name": "backbleche.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
-    page.get_by_role("button", name="Beitrag veröffentlichen").click()
+    page.get_by_role("button", name=button).click()
 
 
 def set_visibility(page, state: str) -> None:
@@ -122,7 +122,9 @@ def test_pre_moderated_post_waits_until_approved(page_as, live_server):
         db.session.commit()
     peter = page_as("ehrenamt_legefeld", phone=True)
     peter.goto("/board/legefeld")
-    write_post(peter, "Steckenpferde-Nähnachmittag am Samstag", "Wir nähen neue Steckenpferde. Stoffreste willkommen!")
+    # a pre-checked board says where the post goes (issue 18, item 13)
+    write_post(peter, "Steckenpferde-Nähnachmittag am Samstag", "Wir nähen neue Steckenpferde. Stoffreste willkommen!",
+               button="Zur Prüfung senden")
     expect(peter.get_by_role("status").filter(has_text="wartet auf die Freigabe")).to_be_visible()
     expect(peter.locator("#post-list").get_by_text("Wartet auf Freigabe").first).to_be_visible()
     check_page(peter)

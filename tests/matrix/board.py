@@ -80,6 +80,9 @@ ROUTES = [
     route("board.post_report", "POST", post_url("/report"), {"ehrenamt": 403}, other=422),
     route("board.comment_report", "GET", comment_url("/report"), {"ehrenamt_legefeld": 403}),
     route("board.comment_report", "POST", comment_url("/report"), {"ehrenamt_legefeld": 403}, other=422),
+    # the author corrects a comment within the edit window
+    route("board.comment_edit", "GET", comment_url("/edit"), {"ehrenamt_legefeld": 200}, other=403),
+    route("board.comment_edit", "POST", comment_url("/edit"), {"ehrenamt_legefeld": 422}, other=403),
     route("board.comment_delete", "POST", comment_url("/delete"),
           {"ehrenamt_legefeld": 303, "admin": 303, "moderation": 303}, other=403),
     # moderation

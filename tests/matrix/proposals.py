@@ -57,6 +57,14 @@ ROUTES = [
     # submitted proposals of Nord: the Koordination Nord watches them too
     Route("proposals.detail", "GET", url("queried"), expect={"fachkraft": 200, "leitung": 200, "koordination": 200},
           other=404),
+    # a never submitted draft: its author deletes it; a submitted proposal cannot be deleted (409)
+    Route("proposals.delete_draft", "POST", url("draft", "/delete"), expect={"fachkraft": 303, "leitung": 403},
+          other=404),
+    Route("proposals.delete_draft", "POST", url("queried", "/delete"),
+          expect={"fachkraft": 409, "leitung": 403, "koordination": 403}, other=404),
+    Route("proposals.print_view", "GET", url("draft", "/print"), expect={"fachkraft": 200, "leitung": 200}, other=404),
+    Route("proposals.print_view", "GET", url("queried", "/print"),
+          expect={"fachkraft": 200, "leitung": 200, "koordination": 200}, other=404),
     Route("proposals.edit", "GET", url("draft", "/edit"), expect={"fachkraft": 200, "leitung": 403}, other=404),
     Route("proposals.edit", "POST", url("draft", "/edit"), data={"intent": "add_row"},
           expect={"fachkraft": 200, "leitung": 403}, other=404),
@@ -80,5 +88,7 @@ ROUTES = [
     Route("proposals.target_csv", "GET", "/proposals/target.csv", expect=LEITUNG_AND_KOORDINATION, other=403),
     Route("proposals.hze_hours", "GET", "/proposals/target/hours", expect=LEITUNG_AND_KOORDINATION, other=403),
     Route("proposals.hze_hours", "POST", "/proposals/target/hours", data={},
+          expect={"leitung": 422, "koordination": 422}, other=403),
+    Route("proposals.hze_import", "POST", "/proposals/target/hours/import", data={},
           expect={"leitung": 422, "koordination": 422}, other=403),
 ]
