@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, assets, errors, formatting, navigation, ops, search, security
+from portal import access, assets, errors, formatting, http, navigation, ops, search, security
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx_extension.init_app(app)
 
     ops.init_app(app)  # first: the request id exists before any other hook answers
+    http.init_app(app)  # compression runs after every other after_request hook but the log line
     security.init_app(app)
     access.init_app(app)
     formatting.init_app(app)

@@ -7,6 +7,7 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,18 @@ CSP = (
 )
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, except that static files never touch it: no ``Set-Cookie``
+    and no ``Vary: Cookie`` on CSS, JS and icons, so every cache may keep them for everyone."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_bytes)
     app.before_request(_session_limits)
@@ -63,6 +75,8 @@ def _security_headers(response):
     if ("cache-control" not in present and request.endpoint != "static" and current_user
             and current_user.is_authenticated):
         h["Cache-Control"] = "no-store"
+    if request.endpoint == "static":  # the same file for every request: no Vary but Accept-Encoding
+        return response
     if "vary" in present:
         response.vary.add("HX-Request")
     else:
