@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import access, assets, errors, formatting, navigation, ops, search, security
+from portal import access, assets, errors, formatting, http, navigation, ops, search, security
 from portal.config import Defaults
 from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx_extension.init_app(app)
 
     ops.init_app(app)  # first: the request id exists before any other hook answers
+    http.init_app(app)  # compression runs after every other after_request hook but the log line
     security.init_app(app)
     access.init_app(app)
     formatting.init_app(app)
@@ -157,7 +158,10 @@ def _connect_features() -> None:
     DSGVO export, other features' dates in the calendar, and which writes invalidate which
     per-worker cache. Listeners of the domain events (portal.signals) connect here too."""
     from portal.ag import services as ag
-    from portal.ag.models import Meeting, WorkingGroup
+    from portal.ag.models import Meeting, Membership, ReadReceipt, WorkingGroup
+    from portal.auth.models import User, UserRole
+    from portal.board.models import Post, Report
+    from portal.budget.models import Budget, BudgetRequest
     from portal.auth.services import register_personal_data
     from portal.board import services as board
     from portal.budget import services as budget
@@ -165,10 +169,12 @@ def _connect_features() -> None:
     from portal.calendar.models import Event, OccurrenceChange
     from portal.calendar.sources import register_source
     from portal.caching import invalidate_on_write
-    from portal.navigation import register_badge
+    from portal.navigation import register_badge, register_fact
     from portal.notifications import services as notifications
     from portal.notifications.listeners import connect_listeners
+    from portal.notifications.models import Notification
     from portal.org.models import Ortsteil, Sozialraum, Traeger
+    from portal.pages.dashboard import sections_for
     from portal.proposals import services as proposals
     from portal.proposals.models import Proposal, ProposalEvent
     from portal.search_index import services as search_index
@@ -177,6 +183,8 @@ def _connect_features() -> None:
     register_badge("proposals", proposals.waiting_count, "warten auf Entscheidung")
     register_badge("ag", ag.unread_count, "neu zu lesen")
     register_badge("budget", budget.waiting_count, "Budget-Anträge warten")
+    register_fact("bell", notifications.unread_count)
+    register_fact("sections", sections_for)
 
     register_personal_data("pinnwand", board.personal_data)
     register_personal_data("kalender", calendar.personal_data)
@@ -191,6 +199,11 @@ def _connect_features() -> None:
     invalidate_on_write("calendar", Event, OccurrenceChange, Meeting, WorkingGroup, Ortsteil, Sozialraum, Traeger)
     # Project hours of the 15 % page: proposals (hours, run, Sozialraum, state).
     invalidate_on_write("project_hours", Proposal, ProposalEvent)
+    # What the layout shows per person (portal.navigation): the badges (moderation queue, waiting
+    # proposals and budget requests, unread minutes), the bell, the usable sections (AG membership,
+    # a volunteer's Ortsteile).
+    invalidate_on_write("layout", User, UserRole, Notification, Post, Report, Proposal, Membership, Meeting,
+                        ReadReceipt, WorkingGroup, BudgetRequest, Budget, Ortsteil, collections=(User,))
 
     # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
     connect_listeners()

@@ -6,7 +6,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, url_for
+
+from portal.access import public
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -27,6 +29,15 @@ def init_app(app: Flask) -> None:
             v = version(values.get("filename", ""))
             if v:
                 values["v"] = v
+
+    @app.get("/favicon.ico")
+    @public
+    def favicon():
+        """Browsers ask for /favicon.ico by themselves (e.g. beside a PDF): send them, once for
+        a day, to the versioned icon the pages link to, instead of a 404 page on every visit."""
+        response = redirect(url_for("static", filename="favicon.svg"), 301)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
 
     @app.after_request
     def immutable_static(response):

@@ -28,6 +28,8 @@ _lock = threading.Lock()
 
 #: model class -> names of the caches that depend on it (filled by invalidate_on_write)
 _DEPENDENTS: dict[type, set[str]] = {}
+#: model class -> names of the caches that also depend on its many-to-many collections
+_COLLECTION_DEPENDENTS: dict[type, set[str]] = {}
 
 
 class CacheGeneration(db.Model):
@@ -41,10 +43,16 @@ class CacheGeneration(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def invalidate_on_write(name: str, *models: type) -> None:
-    """Declare that cache ``name`` shows data of ``models`` (called from create_app)."""
-    for model in models:
+def invalidate_on_write(name: str, *models: type, collections: tuple[type, ...] = ()) -> None:
+    """Declare that cache ``name`` shows data of ``models`` (called from create_app).
+
+    ``collections``: models whose many-to-many collections (rows of a plain association table,
+    e.g. a user's Ortsteile) the cache shows as well; a changed collection counts as a write.
+    """
+    for model in (*models, *collections):
         _DEPENDENTS.setdefault(model, set()).add(name)
+    for model in collections:
+        _COLLECTION_DEPENDENTS.setdefault(model, set()).add(name)
 
 
 def generation(name: str) -> int:
@@ -86,8 +94,12 @@ def _after_flush(session: Session, flush_context) -> None:
     names: set[str] = set()
     for obj in (*session.new, *session.deleted, *session.dirty):
         dependents = _DEPENDENTS.get(type(obj))
-        if dependents and (obj not in session.dirty or session.is_modified(obj, include_collections=False)):
+        if not dependents:
+            continue
+        if obj not in session.dirty or session.is_modified(obj, include_collections=False):
             names |= dependents
+        elif type(obj) in _COLLECTION_DEPENDENTS and session.is_modified(obj, include_collections=True):
+            names |= _COLLECTION_DEPENDENTS[type(obj)]
     if names:
         _bump(session, names)
 

@@ -32,6 +32,9 @@ class Defaults:
     SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
     #: ... and after this long without a request.
     SESSION_IDLE_TIMEOUT = timedelta(days=14)
+    #: The cookie is re-issued when the session changes – at least once a minute of activity, when
+    #: its "seen" time moves on (portal.security) – not signed and sent again on every response.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     #: Files the portal creates (database, uploads, backups) are readable by its own user only.
     UMASK = 0o077

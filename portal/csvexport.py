@@ -13,6 +13,8 @@ from typing import Iterable
 
 from flask import Response
 
+from portal.http import conditional
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?")
 
@@ -33,4 +35,4 @@ def csv_response(header: list[str], rows: Iterable[Iterable], filename: str) -> 
         writer.writerow([safe_cell(cell) for cell in row])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return conditional(response)  # the same export again: 304, the browser keeps its copy

@@ -26,8 +26,10 @@ STATELESS_PREFIXES = ("/oparl/",)
 
 
 class PortalSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, except on stateless paths: there the request starts with an
-    empty session whatever cookie it carries (so nobody is signed in by it), and no cookie is set."""
+    """Flask's signed cookie session, with two exceptions. On stateless paths the request starts
+    with an empty session whatever cookie it carries (so nobody is signed in by it) and no cookie is
+    set. Static files never touch it: no ``Set-Cookie`` and no ``Vary: Cookie`` on CSS, JS and icons,
+    so every cache may keep them for everyone."""
 
     def open_session(self, app, request):
         if request.path.startswith(STATELESS_PREFIXES):
@@ -35,7 +37,7 @@ class PortalSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app, session, response):
-        if request.path.startswith(STATELESS_PREFIXES):
+        if request.endpoint == "static" or request.path.startswith(STATELESS_PREFIXES):
             return None
         return super().save_session(app, session, response)
 
@@ -85,6 +87,8 @@ def _security_headers(response):
     if ("cache-control" not in present and request.endpoint != "static" and current_user
             and current_user.is_authenticated):
         h["Cache-Control"] = "no-store"
+    if request.endpoint == "static":  # the same file for every request: no Vary but Accept-Encoding
+        return response
     if "vary" in present:
         response.vary.add("HX-Request")
     else:

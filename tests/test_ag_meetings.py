@@ -344,6 +344,7 @@ def test_meeting_page_runs_a_fixed_number_of_queries(app, client_as, count_queri
     record_attendance(app, ag, client, 3)
     for i in range(5):
         assert client.post(ag.url(3, "agenda"), data={"agenda-title": f"TOP {i}"}).status_code == 303
+    client.get(url)  # the write renewed the kept layout facts (portal.navigation): counted once, then kept
     with count_queries() as large:
         client.get(url)
     assert large.count == small.count, large.statements

@@ -136,6 +136,7 @@ def test_board_pages_run_a_fixed_number_of_queries_with_5000_posts(app, client_a
 
     def measure():
         counts = {}
+        client.get("/impressum")  # the write renewed the kept layout facts (portal.navigation): counted once, then kept
         for url in PAGES:
             with count_queries() as q:
                 response = client.get(url)

@@ -21,6 +21,7 @@ from portal.extensions import db, utcnow
 from portal.formatting import BERLIN, MONTHS, skipped_by_clock_change, skipped_message
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
+from portal.http import conditional
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -462,14 +463,9 @@ def feed(token: str):
     body, modified, etag = feeds.feed_body(_filters(), user, name,
                                      lambda e: _absolute(url_for("calendar.event", event_id=e.id)))
     response = Response(body, mimetype="text/calendar")
-    response.set_etag(etag)
-    # never in the future (else "If-Modified-Since: now" would never get its 304)
-    response.last_modified = min(modified or datetime(2000, 1, 1, tzinfo=timezone.utc), utcnow())
-    # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
     response.headers["Content-Disposition"] = 'inline; filename="kalender.ics"'
-    return response.make_conditional(request)
+    # Clients may keep a copy but must ask again; with ETag/Last-Modified the answer is a cheap 304.
+    return conditional(response, etag=etag, last_modified=modified or datetime(2000, 1, 1, tzinfo=timezone.utc))
 
 
 # for templates

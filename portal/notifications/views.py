@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.access import public
 from portal.extensions import csrf, db
 from portal.htmx import redirect_after_post, render, wants_fragment
+from portal.navigation import person_facts
 from portal.notifications import services
 from portal.notifications.forms import settings_form
 from portal.notifications.mail import read_unsubscribe_token, smtp_configured
@@ -20,24 +21,22 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 class _Bell:
-    """The unread count for the header, counted when the full page's header first asks for it
-    (fragments never render the header and pay nothing): one query on the user's unread index."""
-
-    def __init__(self):
-        self._count: int | None = None
+    """The unread count for the header, looked up when the full page's header first asks for it
+    (fragments never render the header and pay nothing). Counted with the other layout facts
+    (portal.navigation: ``register_fact("bell", services.unread_count)``) and kept until a
+    notification is written or read."""
 
     @property
     def count(self) -> int:
-        if self._count is None:
-            self._count = services.unread_count(current_user) if current_user.is_authenticated else 0
-        return self._count
+        return person_facts().get("bell", 0)
+
+
+_BELL = _Bell()
 
 
 @bp.app_context_processor
 def notification_bell():
-    if "notification_bell" not in g:
-        g.notification_bell = _Bell()
-    return {"notification_bell": g.notification_bell}
+    return {"notification_bell": _BELL}
 
 
 def _list_response(status: int = 200, trigger=None):

@@ -56,10 +56,12 @@ GROUP_ORDER = ("Pinnwand", "Projektanträge", "AG 78", "Moderation")
 # --- which parts a person can use (start page and the phone's bottom bar) ----------------------------
 
 def sections_for(user) -> dict[str, bool]:
-    """Parts of the portal ``user`` can use; the AG part only for members, Leitung and Administration.
-    One query at most (the AG membership)."""
+    """Parts of the portal ``user`` can use; the AG part only for members, Leitung and Administration,
+    the budget for its deciders and the Ortsteile's volunteers. Two queries at most (the AG
+    membership, the volunteer's Ortsteile); the layout keeps the result (portal.navigation)."""
     from portal.ag import services as ag
     from portal.ag.models import WorkingGroup
+    from portal.budget.models import uses_budget
     from portal.proposals.services import sees_proposals
 
     if not (user and user.is_authenticated):
@@ -69,6 +71,7 @@ def sections_for(user) -> dict[str, bool]:
         "calendar": True,
         "proposals": sees_proposals(user),
         "ag": WorkingGroup.sees_all(user) or bool(ag.member_group_ids(user)),
+        "budget": uses_budget(user),
     }
 
 

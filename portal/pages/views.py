@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from portal.access import public
 from portal.extensions import db
+from portal.navigation import person_facts
 from portal.pages import dashboard
 from portal.pages.defaults import DEFAULT_TEXT
 from portal.pages.models import HELP_PAGES, LEGAL_PAGES, Page, help_slug
@@ -14,11 +15,12 @@ bp = Blueprint("pages", __name__)
 @bp.app_context_processor
 def nav_sections():
     """``nav_sections()``: the parts the signed-in person can use (main navigation, phone bottom bar).
-    Counted once per request and only when a template asks (htmx fragments do not)."""
+    A layout fact (portal.navigation): kept until a write changes it, looked up only when a
+    template asks (htmx fragments do not)."""
 
     def sections() -> dict:
         if "nav_sections" not in g:
-            g.nav_sections = dashboard.sections_for(current_user)
+            g.nav_sections = person_facts().get("sections", {})
         return g.nav_sections
 
     return {"nav_sections": sections}

@@ -13,6 +13,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.formatting import jetzt
 from portal.forms import choices
+from portal.http import conditional
 from portal.org.models import Sozialraum
 from portal.reports import render
 from portal.reports.data import SECTIONS, build_report
@@ -67,5 +68,5 @@ def download(ext):
     report = build_report(form.period(), form.raeume.data, form.teile.data)
     printed: date = jetzt().date()
     body = render.to_docx(report, printed) if ext == "docx" else render.to_odt(report, printed)
-    return Response(body, mimetype=MIMETYPES[ext], headers={
-        "Content-Disposition": f'attachment; filename="{_filename(report.period, ext)}"'})
+    return conditional(Response(body, mimetype=MIMETYPES[ext], headers={
+        "Content-Disposition": f'attachment; filename="{_filename(report.period, ext)}"'}))

@@ -74,3 +74,4 @@ ROUTES = [
 ]
 
 ROUTES.append(Route("ops.healthz", "GET", "/healthz", anon=200))
+ROUTES.append(Route("favicon", "GET", "/favicon.ico", anon=301, other=301))
