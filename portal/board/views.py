@@ -12,6 +12,7 @@ from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
 
+from portal import duplicates
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
 from portal.board.models import MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in, is_moderator
@@ -195,7 +196,9 @@ def post_new(slug: str):
                                         category=Category(form.category.data),
                                         visible_until=form.visible_until.data, attachments=attachments)
             db.session.commit()
-            if post.status == PostStatus.PENDING:
+            if duplicates.is_twin(post):
+                message = "Dieser Beitrag war schon gespeichert (das Formular wurde zweimal abgeschickt)."
+            elif post.status == PostStatus.PENDING:
                 message = "Danke! Dein Beitrag wartet auf die Freigabe durch die Moderation."
             else:
                 message = "Dein Beitrag ist auf der Pinnwand."
@@ -305,7 +308,8 @@ def comment_delete(comment_id: int):
 @bp.post("/posts/<int:post_id>/thanks")
 def thanks(post_id: int):
     post = post_or_404(post_id)
-    given = services.toggle_thanks(post, current_user)
+    want = request.form.get("danke")
+    given = services.toggle_thanks(post, current_user, {"ja": True, "nein": False}.get(want))
     db.session.commit()
     message = "Danke gesagt." if given else "Danke zurückgenommen."
     if not wants_fragment():
