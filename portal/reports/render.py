@@ -208,14 +208,13 @@ def to_docx(report: Report, printed: date) -> bytes:
             doc.add_paragraph(payload)
         elif kind == "table":
             head, rows = payload
-            table = doc.add_table(rows=1, cols=len(head))
+            table = doc.add_table(rows=1 + len(rows), cols=len(head))
             table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, head):
-                cell.text = ""
+            cells = table._cells  # the whole grid at once: row.cells per row is quadratic in rows
+            for cell, text in zip(cells, head):
                 cell.paragraphs[0].add_run(text).bold = True
-            for row in rows:
-                for cell, text in zip(table.add_row().cells, row):
-                    cell.text = text
+            for cell, text in zip(cells[len(head):], (value for row in rows for value in row)):
+                cell.paragraphs[0].add_run(text)
             doc.add_paragraph()
         elif kind == "image":
             doc.add_picture(io.BytesIO(payload), width=Cm(16))
