@@ -249,3 +249,32 @@ def test_an_unforeseen_unique_clash_is_a_409_in_german(app, client_as):
     r = client_as("ehrenamt").post("/_test/unique-clash")
     assert r.status_code == 409
     assert DOUBLE in r.get_data(as_text=True)
+
+
+# --- Beitritt über einen Einladungslink ---------------------------------------------------------------
+
+def test_joining_twice_at_once_creates_one_account(app, client):
+    from datetime import timedelta
+
+    from portal.join import services as join_services
+
+    with app.app_context():
+        place = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "schoendorf"))
+        link = join_services.create_link(get_user("admin"), [place], date.today() + timedelta(days=7), 5, False)
+        db.session.commit()
+        token = link.token
+    email = "rita.neu@example.org"
+
+    def twin():
+        u = User(email=email, display_name="Rita Neu")
+        u.set_roles([Role.EHRENAMT])
+        db.session.add(u)
+
+    password = "Montags backen wir Brot in Schöndorf"
+    with competing(app, "count(*) AS count_1 \nFROM \"user\"", twin):
+        r = client.post(f"/join/{token}", data={"display_name": "Rita Neu", "email": email, "password": password,
+                                                "confirm": password, "consent": "y"})
+    assert r.status_code == 422
+    assert "Mit dieser Adresse geht es hier nicht weiter." in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == email)) == 1
