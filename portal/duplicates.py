@@ -37,11 +37,21 @@ DOUBLE_SUBMIT = ("Das ist schon gespeichert – vermutlich wurde das Formular zw
                  "Bitte lade die Seite neu; du siehst dann den gespeicherten Stand.")
 
 
+def _savepoint():
+    """A savepoint *inside* the request's transaction. Python's sqlite3 opens a transaction only
+    before a write; a SAVEPOINT issued outside one would start its own, and its RELEASE would commit
+    the row at once, before the view commits (or rolls back) the whole operation."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return db.session.begin_nested()
+
+
 def add_once(obj: T, existing: Callable[[], T | None]) -> tuple[T, bool]:
     """Insert ``obj``; returns (row, created). When a parallel request inserted the same unique key
     first, returns (``existing()``, False) and the session goes on as if nothing was tried."""
     try:
-        with db.session.begin_nested():
+        with _savepoint():
             db.session.add(obj)
         return obj, True
     except IntegrityError:
@@ -55,7 +65,7 @@ def add_once(obj: T, existing: Callable[[], T | None]) -> tuple[T, bool]:
 def unique_or(error: Exception) -> Iterator[None]:
     """Flush what the block added inside a savepoint; a unique clash raises ``error`` instead."""
     try:
-        with db.session.begin_nested():
+        with _savepoint():
             yield
             db.session.flush()
     except IntegrityError:

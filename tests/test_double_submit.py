@@ -278,3 +278,17 @@ def test_joining_twice_at_once_creates_one_account(app, client):
     assert "Mit dieser Adresse geht es hier nicht weiter." in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email == email)) == 1
+
+
+def test_the_savepoint_stays_inside_the_operations_transaction(app):
+    """A row added through portal.duplicates is undone with the rest when the operation fails
+    (on SQLite a bare SAVEPOINT would be its own transaction and commit the row at RELEASE)."""
+    from portal.duplicates import add_once
+
+    post_id = _published_post(app)
+    with app.app_context():
+        user_id = get_user("ehrenamt").id
+        db.session.rollback()  # a fresh transaction, nothing written yet
+        add_once(Reaction(post_id=post_id, user_id=user_id), lambda: None)
+        db.session.rollback()
+    assert _reactions(app, post_id, "ehrenamt") == 0
