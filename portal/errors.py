@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from portal.duplicates import DOUBLE_SUBMIT
 from portal.extensions import db
 
 MESSAGES = {
@@ -88,6 +90,15 @@ def init_app(app: Flask) -> None:
     def operation_error(e: OperationError):
         db.session.rollback()
         return render_error(e.status, e.message)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(e: IntegrityError):
+        # A unique key a parallel request (the same form sent twice) took first; the operations
+        # handle the ones they know (portal.duplicates), this is the net under them: 409, no 500.
+        db.session.rollback()
+        app.logger.warning("Eindeutigkeit verletzt bei %s %s: %s", request.method, request.path,
+                           str(e.orig).splitlines()[0] if str(e.orig) else "")  # no DETAIL: it holds values
+        return render_error(409, DOUBLE_SUBMIT)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

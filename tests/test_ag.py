@@ -408,3 +408,25 @@ def test_group_and_functions_come_from_one_query(app, ag):
         assert group.id == ag.group_id and functions == services.functions_of(user, group) == {Function.PROTOKOLL}
         assert services.group_with_functions(ag.slug, get_user("fachkraft"))[1] == frozenset()
         assert services.group_with_functions("gibt-es-nicht", user) == (None, frozenset())
+
+
+def test_tasks_of_draft_minutes_stay_with_the_editors_until_published(app, client_as, ag):
+    """Issue 19.16: a task written into draft minutes is neither under "Offene Aufgaben" for members
+    nor announced to the person responsible before the minutes are published."""
+    from portal.ag import meetings as ops
+    from portal.notifications.models import Notification
+
+    with app.app_context():
+        member = get_user("ag_mitglied")
+        item = db.session.get(AgendaItem, ag.first_item(3))
+        ops.add_action_item(item, get_user("protokoll"), task="Vertrauliche Entwurfsaufgabe",
+                            responsible=member.display_name, due_on=None)
+        db.session.commit()
+        assert not db.session.scalars(select(Notification).where(
+            Notification.user_id == member.id, Notification.kind == "task_assigned")).all()
+    assert "Vertrauliche Entwurfsaufgabe" not in text(client_as("ag_mitglied").get(f"{ag.base}/"))
+    assert "Vertrauliche Entwurfsaufgabe" in text(client_as("protokoll").get(f"{ag.base}/"))
+    with app.app_context():
+        meeting(ag, 3).minutes_status = MinutesStatus.VEROEFFENTLICHT
+        db.session.commit()
+    assert "Vertrauliche Entwurfsaufgabe" in text(client_as("ag_mitglied").get(f"{ag.base}/"))

@@ -242,6 +242,8 @@ def test_meeting_scheduled_and_minutes_reach_current_members(ag_world):
 
 def test_task_reaches_the_member_named_responsible(ag_world):
     w = ag_world
+    from portal.ag.models import MinutesStatus
+    w.meeting.minutes_status = MinutesStatus.VEROEFFENTLICHT  # tasks of draft minutes wait for publication
     item = ActionItem(group_id=w.group.id, meeting=w.meeting, task="Einladung verschicken",
                       responsible="Mira Mitglied (AWO)", due_on=date(2027, 4, 1))
     db.session.add(item)

@@ -130,3 +130,74 @@ def test_docx_converts_to_pdf(app, client_as, tmp_path):
     assert "15-%-ZielnachSozialraumundMonat" in text
     assert DRAFT.replace(" ", "") not in text
     assert "Seite1von" in text
+
+
+# --- Ortsteil budgets and names of persons (issue 17) ----------------------------------------------
+
+BUDGET_HEADING = "Kinder- und Jugendbudget der Ortsteile"
+SPENT = "Neuer Herd für die Backgruppe im Gemeindehaus"    # demo: approved and booked
+WAITING = "Bastelmaterial für die Weihnachtsfeier"          # demo: waiting for a decision
+
+
+def _odt_text(body):
+    from odf import teletype, text
+    from odf.opendocument import load
+    from odf.table import TableCell
+    doc = load(io.BytesIO(body))
+    return ([teletype.extractText(h) for h in doc.getElementsByType(text.H)],
+            [teletype.extractText(c) for c in doc.getElementsByType(TableCell)],
+            [teletype.extractText(p) for p in doc.getElementsByType(text.P)])
+
+
+def test_budget_section_in_preview_docx_and_odt(app, client_as):
+    c = client_as("leitung")
+    preview = c.get("/berichte/" + _query(app)).get_data(as_text=True)
+    assert BUDGET_HEADING in preview and SPENT in preview and WAITING not in preview
+    _, headings, cells = _docx_text(c.get("/berichte/bericht.docx" + _query(app)).data)
+    odt_headings, odt_cells, _ = _odt_text(c.get("/berichte/bericht.odt" + _query(app)).data)
+    for heads, table in ((headings, cells), (odt_headings, odt_cells)):
+        assert BUDGET_HEADING in heads
+        assert SPENT in table and "Taubach" in table
+        assert WAITING not in table  # only approved requests
+        assert "21.000,00 €" in table  # the eight Ortsteile of the demo share 21.000 €
+        assert "1.160,00 €" in table  # what the new stove cost
+
+
+def test_budget_section_can_be_switched_off(app, client_as):
+    query = _query(app).replace("&teile=budgets", "")
+    _, headings, cells = _docx_text(client_as("leitung").get("/berichte/bericht.docx" + query).data)
+    assert BUDGET_HEADING not in headings and SPENT not in cells
+
+
+def test_names_of_people_in_decisions_and_tasks_become_their_function(app, client_as):
+    """The report goes to the JHA: a decision or task naming a person of the portal shows the
+    person's function (in that AG, with the Träger) instead of the name."""
+    from portal.ag.models import ActionItem, Decision, Membership
+    from tests.conftest import get_user
+
+    with app.app_context():
+        member, leitung = get_user("ag_mitglied"), get_user("leitung")
+        report = _report(app)
+        decision_text = next(d.text for m in report.meetings for d in m.decisions if DECISION in d.text)
+        decision = db.session.scalar(select(Decision).where(Decision.text == decision_text))
+        group_id = decision.agenda_item.meeting.group_id
+        ms = db.session.scalar(select(Membership).where(Membership.user_id == member.id,
+                                                        Membership.group_id == group_id))
+        expected = ms.function.label + (f" ({ms.traeger.short_name})" if ms.traeger else "")
+        surname = leitung.display_name.rsplit(" ", 1)[1]
+        decision.text = f"{decision_text} {member.display_name} stellt den Entwurf vor; Frau {surname} stimmt zu."
+        db.session.add(ActionItem(group_id=group_id, meeting=decision.agenda_item.meeting,
+                                  agenda_item=decision.agenda_item, task=f"Rücksprache mit {member.display_name}",
+                                  responsible=member.display_name))
+        db.session.commit()
+        names = [member.display_name, surname]
+    c = client_as("leitung")
+    _, headings, cells = _docx_text(c.get("/berichte/bericht.docx" + _query(app)).data)
+    _, odt_cells, _ = _odt_text(c.get("/berichte/bericht.odt" + _query(app)).data)
+    page = c.get("/berichte/" + _query(app)).get_data(as_text=True)
+    preview = page[page.index('<article class="panel report-preview"'):page.index("</article>")]
+    for text in (" ".join(cells), " ".join(odt_cells), preview):
+        for name in names:
+            assert name not in text
+        assert f"{expected} stellt den Entwurf vor; Leitung Soziale Dienste stimmt zu." in text
+        assert f"Rücksprache mit {expected}" in text

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from portal import signals
+from portal import duplicates, signals
 from portal.auth import services as accounts
 from portal.auth.models import LinkPurpose, Role, User
 from portal.errors import Conflict, Invalid, NotAllowed
@@ -74,8 +74,9 @@ def create_user(data: AccountData, actor: User | None) -> tuple[User, str]:
         raise FieldProblems(problems)
     user = User()
     _apply(user, data)
-    db.session.add(user)
-    db.session.flush()
+    # The same form sent twice: the second finds the address taken (a unique clash at the flush).
+    with duplicates.unique_or(FieldProblems({"email": "Diese E-Mail-Adresse hat schon ein anderes Konto."})):
+        db.session.add(user)
     link = accounts.create_account_link(user, LinkPurpose.INVITE, actor)
     signals.user_created.send(user, actor=actor)
     return user, link

@@ -13,7 +13,7 @@ from datetime import date, time
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import signals
+from portal import duplicates, signals
 from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Function, Meeting, MeetingAttachment,
                               MeetingStatus, Membership, MinutesStatus, Presence, WorkingGroup)
 from portal.ag.services import quorum, require_editor, require_manager, vote_problems
@@ -126,7 +126,8 @@ def save_meeting(group: WorkingGroup, meeting: Meeting, actor, *, number: int, d
     if is_new:
         meeting.sequence = 0
         meeting.updated_at = utcnow()
-        db.session.add(meeting)
+        with duplicates.unique_or(Invalid(f"Eine {number}. Sitzung gibt es schon.")):
+            db.session.add(meeting)  # a parallel twin of this form already took the number
         change = "created"
     elif db.session.is_modified(meeting):
         _calendar_changed(meeting)

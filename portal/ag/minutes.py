@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
-from portal import signals
+from portal import duplicates, signals
 from portal.ag.models import (AgendaItem, ChangeRequest, ChangeRequestStatus, Correction, Decision, Meeting,
                               MinutesEvent, MinutesStatus, ReadReceipt)
 from portal.ag.services import agenda_item_visible, require_editor, require_member, visible_group_ids
@@ -60,9 +60,11 @@ def transitions_from(status: MinutesStatus) -> list[Transition]:
 
 
 def _mark_read(meeting: Meeting, user) -> None:
-    receipt = db.session.get(ReadReceipt, (meeting.id, user.id))
-    if receipt is None:
-        db.session.add(ReadReceipt(meeting_id=meeting.id, user_id=user.id, read_at=utcnow()))
+    key = (meeting.id, user.id)
+    receipt = db.session.get(ReadReceipt, key)
+    if receipt is None:  # "Gelesen" clicked twice at once: one receipt, no 500
+        duplicates.add_once(ReadReceipt(meeting_id=meeting.id, user_id=user.id, read_at=utcnow()),
+                            lambda: db.session.get(ReadReceipt, key, populate_existing=True))
     else:
         receipt.read_at = utcnow()
 

@@ -252,14 +252,19 @@ def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:
 
 # --- tasks ----------------------------------------------------------------------------------------
 
-def open_actions(group_id: int, before: Meeting | None = None, limit: int | None = None,
-                 closed: bool = True) -> list[ActionItem]:
-    """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first; with
-    ``closed=False`` (WorkingGroup.sees_closed said no) without those of nicht öffentliche TOPs."""
+def open_actions(group_id: int, before: Meeting | None = None, limit: int | None = None, *,
+                 editor: bool = False, closed: bool = True) -> list[ActionItem]:
+    """Open Aufgaben of the AG (from meetings before ``before``), oldest due date first.
+
+    Tasks written into draft minutes are seen only by the AG's editors (``editor``, the rule of
+    ``Meeting.minutes_visible``): for everyone else they appear once the minutes are published.
+    With ``closed=False`` (WorkingGroup.sees_closed said no) without those of nicht öffentliche TOPs."""
     stmt = (select(ActionItem).join(ActionItem.meeting)
             .where(ActionItem.group_id == group_id, ActionItem.done_at.is_(None))
             .options(contains_eager(ActionItem.meeting), joinedload(ActionItem.agenda_item))
             .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id))
+    if not editor:
+        stmt = stmt.where(Meeting.minutes_status != MinutesStatus.ENTWURF)
     if before is not None:
         stmt = stmt.where(or_(Meeting.date < before.date,
                               and_(Meeting.date == before.date, Meeting.number < before.number)))

@@ -176,7 +176,7 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         ctx=ctx, group=ctx.group, meeting=meeting, members=members, presence=presence,
         quorum=services.quorum(meeting, members), unread=unread, read=ctx.member and published and not unread,
         show_minutes=meeting.minutes_visible(ctx.editor),
-        carried=services.open_actions(ctx.group.id, before=meeting, closed=ctx.sees_closed),
+        carried=services.open_actions(ctx.group.id, before=meeting, editor=ctx.editor, closed=ctx.sees_closed),
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
         publish_blocker=meeting.publish_blocker(now) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),

@@ -73,8 +73,8 @@ def group(slug: str):
     page = services.meetings_page(group, parse_cursor(request.args.get(CURSOR_ARG)))
     unread = services.unread_meeting_ids(current_user, [m.id for m in page.items]) if ctx.member else set()
     return render_template("ag/group.html", ctx=ctx, group=group, members=members, page=page, unread=unread,
-                           open_actions=services.open_actions(group.id, closed=ctx.sees_closed), today=services.today(),
-                           title=group.name,
+                           open_actions=services.open_actions(group.id, editor=ctx.editor, closed=ctx.sees_closed),
+                           today=services.today(), title=group.name,
                            group_html=services.group_html(group))
 
 

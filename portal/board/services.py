@@ -12,10 +12,10 @@ from datetime import date
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import signals
+from portal import duplicates, signals
 from portal.board import images
 from portal.board.models import (ATTACHMENT_MAX_BYTES, Attachment, BoardSettings, Category, Comment,
                                  ModerationAction, ModerationLogEntry, Post, PostStatus, Reaction, Report,
@@ -132,6 +132,18 @@ def create_post(user, ortsteil: Ortsteil, *, title: str, body: str, category: Ca
     """
     if not can_post_in(user, ortsteil):
         raise NotAllowed(NOT_YOURS)
+    duplicates.one_at_a_time(user)
+    if request_key:
+        twin = post_for_request(user, request_key)
+    else:  # a form without its key (sent by a script): the same text shortly after counts as the same
+        twin = db.session.scalar(select(Post).where(
+            Post.author_id == user.id, Post.ortsteil_id == ortsteil.id, Post.title == title.strip(),
+            Post.body == body.strip(), Post.created_at >= duplicates.since()).order_by(Post.id.desc()).limit(1))
+    if twin is not None:  # the same form sent twice: answer with the post the first one created
+        for a in attachments:
+            forget_files(a)
+        duplicates.answered_with_twin(twin)
+        return twin
     held = settings_for(ortsteil).premoderation and not is_moderator(user)
     post = Post(ortsteil=ortsteil, author_id=user.id, title=title.strip(), body=body.strip(), category=category,
                 visible_until=visible_until, status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
@@ -226,17 +238,28 @@ def edit_comment(comment: Comment, user, body: str, now=None) -> None:
     signals.comment_edited.send(comment, actor=user)
 
 
-def toggle_thanks(post: Post, user) -> bool:
-    """Say "Danke" or take it back; returns whether the user now thanks the post. Sends ``thanks_toggled``."""
+def toggle_thanks(post: Post, user, give: bool | None = None) -> bool:
+    """Say "Danke" (``give`` True) or take it back (False); None toggles. Returns whether the user
+    now thanks the post. The button says which it means, so a double click or two parallel requests
+    give one "Danke", not a 500 or a "Danke" taken back at once. Sends ``thanks_toggled`` on a change."""
     _require_interaction(post, user)
-    existing = db.session.get(Reaction, (post.id, user.id))
-    if existing:
-        db.session.delete(existing)
+    key = (post.id, user.id)
+    existing = db.session.get(Reaction, key)
+    if give is None:
+        give = existing is None
+    if give and existing is None:
+        _, changed = duplicates.add_once(Reaction(post_id=post.id, user_id=user.id),
+                                         lambda: db.session.get(Reaction, key, populate_existing=True))
+    elif not give and existing is not None:
+        db.session.expunge(existing)
+        changed = db.session.execute(delete(Reaction).where(
+            Reaction.post_id == post.id, Reaction.user_id == user.id)).rowcount == 1
     else:
-        db.session.add(Reaction(post_id=post.id, user_id=user.id))
+        changed = False
     db.session.flush()
-    signals.thanks_toggled.send(post, actor=user, given=not existing)
-    return not existing
+    if changed:
+        signals.thanks_toggled.send(post, actor=user, given=give)
+    return give
 
 
 def report(user, reason: str, post: Post | None = None, comment: Comment | None = None) -> Report:

@@ -13,8 +13,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from portal import duplicates
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
 from portal.board.models import MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in, is_moderator
@@ -203,7 +203,7 @@ def post_new(slug: str):
         # The same form sent again (double click, resent after a timeout): answer with its post.
         existing = services.post_for_request(current_user, form.request_key.data)
         if existing is not None:
-            return _posted(existing, ortsteil)
+            return _posted(existing, ortsteil, twin=True)
     if form.validate_on_submit():
         attachments, status = _store_files(form, _chosen_files(form), 0)
         if status == 200:
@@ -211,16 +211,8 @@ def post_new(slug: str):
                                         category=Category(form.category.data),
                                         visible_until=form.visible_until.data, attachments=attachments,
                                         request_key=form.request_key.data)
-            try:
-                db.session.commit()
-            except IntegrityError:
-                # the first of two concurrent sends won; its files stay, ours are discarded
-                db.session.rollback()
-                existing = services.post_for_request(current_user, form.request_key.data)
-                if existing is None:
-                    raise
-                post = existing
-            return _posted(post, ortsteil)
+            db.session.commit()
+            return _posted(post, ortsteil, twin=duplicates.is_twin(post))
     elif form.is_submitted():
         status = 422
         _files_lost_hint(form, _chosen_files(form))
@@ -233,11 +225,13 @@ def _premoderated(ortsteil: Ortsteil) -> bool:
     return queries.settings_for(ortsteil).premoderation and not is_moderator(current_user)
 
 
-def _posted(post: Post, ortsteil: Ortsteil):
+def _posted(post: Post, ortsteil: Ortsteil, twin: bool = False):
     """After "Beitrag veröffentlichen": htmx gets a fresh empty form and ``post-created`` (board.js
     closes the composer, the list reloads and the new post takes the focus); a plain form goes to
-    the board at the new post."""
-    if post.status == PostStatus.PENDING:
+    the board at the new post. ``twin``: the form had been sent before; this is the post it created."""
+    if twin:
+        message = "Dieser Beitrag war schon gespeichert (das Formular wurde zweimal abgeschickt)."
+    elif post.status == PostStatus.PENDING:
         message = "Danke! Dein Beitrag wartet auf die Freigabe durch die Moderation."
     else:
         message = "Dein Beitrag ist auf der Pinnwand."
@@ -367,7 +361,8 @@ def comment_delete(comment_id: int):
 @bp.post("/posts/<int:post_id>/thanks")
 def thanks(post_id: int):
     post = post_or_404(post_id)
-    given = services.toggle_thanks(post, current_user)
+    want = request.form.get("danke")
+    given = services.toggle_thanks(post, current_user, {"ja": True, "nein": False}.get(want))
     db.session.commit()
     message = "Danke gesagt." if given else "Danke zurückgenommen."
     if not wants_fragment():

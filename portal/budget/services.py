@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import signals
+from portal import duplicates, signals
 from portal.auth.models import Role
 from portal.budget.models import (Booking, Budget, BudgetRequest, BudgetRequestEvent, RequestState,
                                   can_decide_for, can_set_amounts, is_volunteer_of)
@@ -70,12 +70,13 @@ def set_amount(user, ortsteil: Ortsteil, year: int, amount_cents: int) -> Budget
     if amount_cents < 0:
         raise Invalid("Der Betrag darf nicht negativ sein.")
     budget = budget_for(ortsteil.id, year)
-    if budget is None:
-        budget = Budget(year=year, ortsteil_id=ortsteil.id, amount_cents=amount_cents, committed_cents=0,
-                        spent_cents=0)
-        db.session.add(budget)
-        db.session.flush()
-    else:
+    created = False
+    if budget is None:  # the same form sent twice at once: the second changes the first one's row
+        budget, created = duplicates.add_once(
+            Budget(year=year, ortsteil_id=ortsteil.id, amount_cents=amount_cents, committed_cents=0, spent_cents=0),
+            lambda: db.session.scalar(select(Budget).where(Budget.ortsteil_id == ortsteil.id, Budget.year == year)
+                                      .execution_options(populate_existing=True)))
+    if not created:
         # Conditional as well: never below what approved requests already bind.
         result = db.session.execute(
             update(Budget).where(Budget.id == budget.id, Budget.committed_cents <= amount_cents)
@@ -97,12 +98,13 @@ def copy_last_year(user, year: int) -> int:
     for old in db.session.scalars(select(Budget).where(Budget.year == year - 1).order_by(Budget.id)):
         if old.ortsteil_id in have:
             continue
-        budget = Budget(year=year, ortsteil_id=old.ortsteil_id, amount_cents=old.amount_cents,
-                        committed_cents=0, spent_cents=0)
-        db.session.add(budget)
-        db.session.flush()
-        signals.budget_set.send(budget, actor=user)
-        copied += 1
+        budget, created = duplicates.add_once(
+            Budget(year=year, ortsteil_id=old.ortsteil_id, amount_cents=old.amount_cents, committed_cents=0,
+                   spent_cents=0),
+            lambda: budget_for(old.ortsteil_id, year))  # a parallel copy was first: keep its row
+        if created:
+            signals.budget_set.send(budget, actor=user)
+            copied += 1
     return copied
 
 
@@ -134,6 +136,15 @@ def file_request(user, ortsteil: Ortsteil, year: int, values: RequestValues) -> 
         raise Invalid(f"Für {ortsteil.name} gibt es für {year} noch kein Budget.")
     if values.amount_cents <= 0:
         raise Invalid("Bitte einen Betrag über 0 € angeben.")
+    duplicates.one_at_a_time(user)
+    twin = db.session.scalar(select(BudgetRequest).where(
+        BudgetRequest.author_id == user.id, BudgetRequest.budget_id == budget.id,
+        BudgetRequest.purpose == values.purpose, BudgetRequest.amount_cents == values.amount_cents,
+        BudgetRequest.description == values.description, BudgetRequest.created_at >= duplicates.since())
+        .order_by(BudgetRequest.id.desc()).limit(1))
+    if twin is not None:  # the same form sent twice: answer with the request the first one filed
+        duplicates.answered_with_twin(twin)
+        return twin
     req = BudgetRequest(budget=budget, author_id=user.id, purpose=values.purpose, description=values.description,
                         age_group=values.age_group, participants=values.participants,
                         amount_cents=values.amount_cents, needed_on=values.needed_on,

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import duplicates
 from portal.budget import services
 from portal.budget.forms import (AmountForm, AnswerForm, BookingForm, CounterBookingForm, DecisionForm,
                                  RequestForm)
@@ -156,7 +157,9 @@ def new_request(slug: str):
             form.amount.errors = [*form.amount.errors, e.message]
         else:
             db.session.commit()
-            flash("Dein Antrag ist eingereicht. Die Koordination entscheidet darüber.", "success")
+            flash("Dieser Antrag war schon eingereicht (das Formular wurde zweimal abgeschickt)."
+                  if duplicates.is_twin(req) else "Dein Antrag ist eingereicht. Die Koordination entscheidet darüber.",
+                  "success")
             return redirect_after_post(url_for("budget.detail", request_id=req.id))
     status = 422 if request.method == "POST" else 200
     return render_template("budget/new.html", form=form, ortsteil=ortsteil, year=year, budget=budget), status

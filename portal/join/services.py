@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
-from portal import signals
+from portal import duplicates, signals
 from portal.auth.models import Role, User
 from portal.auth.services import normalise_email
 from portal.errors import Conflict, Invalid, NotAllowed
@@ -86,8 +86,8 @@ def join(link: JoinLink, name: str, email: str, password: str) -> User:
     now = utcnow()
     if not link.needs_release:
         user.ortsteile = list(link.ortsteile)
-    db.session.add(user)
-    db.session.flush()
+    with duplicates.unique_or(Conflict("vergeben")):  # the same form sent twice, the first one won
+        db.session.add(user)
     joined = JoinedAccount(link_id=link.id, user_id=user.id, joined_at=now,
                            released_at=None if link.needs_release else now)
     db.session.add(joined)

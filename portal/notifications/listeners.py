@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal import signals
+from portal.ag.models import MinutesStatus
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.formatting import BERLIN, datum
@@ -214,6 +215,10 @@ def on_meeting_invitation_sent(meeting, actor=None, change="", **_):
 def on_minutes_published(meeting, actor=None, **_):
     _meeting(meeting, "minutes_published", _members(meeting.group),
              f"Die Niederschrift der {meeting.full_title} ist veröffentlicht", actor)
+    for top in meeting.agenda:
+        for item in top.action_items:
+            if item.done_at is None:
+                _task_assigned(item, actor)
 
 
 def on_minutes_approved(meeting, actor=None, **_):
@@ -224,6 +229,12 @@ def on_minutes_approved(meeting, actor=None, **_):
 def on_action_item_changed(item, actor=None, change="", **_):
     if change not in ("created", "assigned"):
         return
+    if item.meeting.minutes_status == MinutesStatus.ENTWURF:
+        return  # a task in draft minutes is announced when the minutes are published
+    _task_assigned(item, actor)
+
+
+def _task_assigned(item, actor) -> None:
     meeting = item.meeting
     responsible = (item.responsible or "").casefold()
     # "Verantwortlich" is the name agreed in the meeting: members whose name it contains.

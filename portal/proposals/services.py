@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
-from portal import signals
+from portal import duplicates, signals
 from portal.auth.models import Role
 from portal.errors import Conflict, NotAllowed
 from portal.extensions import db, utcnow
@@ -286,9 +286,12 @@ def set_hze_hours(sozialraum_id: int, month: date, hours: float, user) -> HzeHou
     month = month.replace(day=1)
     row = db.session.scalar(select(HzeHours).where(HzeHours.sozialraum_id == sozialraum_id,
                                                    HzeHours.month == month))
-    if row is None:
-        row = HzeHours(sozialraum_id=sozialraum_id, month=month)
-        db.session.add(row)
+    if row is None:  # two people entering the same month at once: the later value wins, no 500
+        row, _ = duplicates.add_once(
+            HzeHours(sozialraum_id=sozialraum_id, month=month, hours=hours, updated_by_id=user.id, updated_at=utcnow()),
+            lambda: db.session.scalar(select(HzeHours).where(HzeHours.sozialraum_id == sozialraum_id,
+                                                             HzeHours.month == month)
+                                      .execution_options(populate_existing=True)))
     row.hours = hours
     row.updated_by_id = user.id
     row.updated_at = utcnow()

@@ -7,6 +7,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
+from portal.budget.money import euro
 from portal.formatting import MONTHS, datum, zahl
 from portal.proposals.target import TARGET_SHARE
 from portal.reports.data import SECTIONS, Report
@@ -39,6 +40,8 @@ def blocks(report: Report):
             ["Fachleistungsstunden pro Woche (Summe)", zahl(o.get("hours", 0), 1)],
             ["AG-78-Sitzungen mit Niederschrift", zahl(o.get("meetings", 0), 0)],
             ["Beschlüsse der AG 78", zahl(o.get("decisions", 0), 0)],
+            ["Kinder- und Jugendbudget der Ortsteile (Summe)", euro(o.get("budget_cents", 0))],
+            ["davon ausgegeben", euro(o.get("budget_spent_cents", 0))],
         ])
     if "projects" in report.sections:
         yield "h1", SECTIONS["projects"]
@@ -87,6 +90,30 @@ def blocks(report: Report):
                              for t in report.tasks])
         else:
             yield "p", "Keine offenen Aufgaben."
+    if "budgets" in report.sections:
+        yield "h1", SECTIONS["budgets"]
+        if not report.budgets:
+            yield "p", "Für die gewählten Sozialräume gibt es im Berichtszeitraum kein Budget."
+        years = sorted({b.year for b in report.budgets})
+        for year in years:
+            rows = [b for b in report.budgets if b.year == year]
+            yield "h2", f"Budgets {year}"
+            total = [sum(getattr(b, k) for b in rows) for k in ("amount_cents", "committed_cents", "spent_cents",
+                                                                 "left_cents")]
+            yield "table", (["Ortsteil", "Sozialraum", "Budget", "Freigegeben", "Ausgegeben", "Frei"],
+                            [[b.ortsteil, b.sozialraum, euro(b.amount_cents), euro(b.committed_cents),
+                              euro(b.spent_cents), euro(b.left_cents)] for b in rows]
+                            + [["Summe", "", *map(euro, total)]])
+            spent = [r for r in report.spendings if r.year == year]
+            yield "h2", f"Wofür die Mittel {year} freigegeben wurden"
+            if spent:
+                yield "table", (["Ortsteil", "Zweck", "Altersgruppe", "Kinder", "Freigegeben", "Abgerechnet", "Stand"],
+                                [[r.ortsteil, r.purpose, r.age_group or "–",
+                                  str(r.participants) if r.participants is not None else "–",
+                                  euro(r.approved_cents), euro(r.booked_cents) if r.booked_cents else "–", r.state]
+                                 for r in spent])
+            else:
+                yield "p", "Keine freigegebenen Anträge."
 
 
 # --- chart --------------------------------------------------------------------------------------
@@ -181,14 +208,13 @@ def to_docx(report: Report, printed: date) -> bytes:
             doc.add_paragraph(payload)
         elif kind == "table":
             head, rows = payload
-            table = doc.add_table(rows=1, cols=len(head))
+            table = doc.add_table(rows=1 + len(rows), cols=len(head))
             table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, head):
-                cell.text = ""
+            cells = table._cells  # the whole grid at once: row.cells per row is quadratic in rows
+            for cell, text in zip(cells, head):
                 cell.paragraphs[0].add_run(text).bold = True
-            for row in rows:
-                for cell, text in zip(table.add_row().cells, row):
-                    cell.text = text
+            for cell, text in zip(cells[len(head):], (value for row in rows for value in row)):
+                cell.paragraphs[0].add_run(text)
             doc.add_paragraph()
         elif kind == "image":
             doc.add_picture(io.BytesIO(payload), width=Cm(16))
