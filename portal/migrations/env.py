@@ -92,6 +92,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy a table and drop the old one; with foreign keys on, that DROP
+            # deletes the rows of child tables (ON DELETE CASCADE) or fails with "table is locked".
+            # The pragma only takes effect outside a transaction, hence before begin_transaction().
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
