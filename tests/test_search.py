@@ -171,6 +171,37 @@ def test_staff_with_wider_rights_see_more_but_never_unreleased_minutes(app, hidd
             assert {"Caritas-Entwurf", "AWO eingereicht"} <= labels
 
 
+def test_nicht_oeffentliche_tops_are_found_by_members_only(app):
+    """A TOP marked nicht öffentlich (N), its minutes and its decision: the AG's members find them,
+    the Leitung and Administration – who see the AG without being members – do not."""
+    with app.app_context():
+        group = agf.make_ag()
+        meeting = agf.make_meeting(group, minutes_status=MinutesStatus.VEROEFFENTLICHT)
+        agf.make_item(meeting, title="Haushalt Ö", minutes="Geldkoffer offen")
+        closed = agf.make_item(meeting, title="Personalie N", minutes="Geldkoffer vertraulich", public=False)
+        agf.make_decision(closed, text="Geldkoffer wird vertraulich behandelt.")
+        search.reindex_all()
+        db.session.commit()
+        member = {title for _, title in hits("ag_mitglied", "Geldkoffer")}
+        assert member == {"TOP 1: Haushalt Ö", "TOP 2: Personalie N"}
+        for role in ("leitung", "admin"):
+            assert {title for _, title in hits(role, "Geldkoffer")} == {"TOP 1: Haushalt Ö"}, role
+            assert hits(role, "Personalie") == []
+
+
+def test_an_edited_comment_is_found_by_its_new_text(app):
+    from portal.board import services as board
+
+    with app.app_context():
+        post = boardf.make_post(title="Laternenfest")
+        comment = board.add_comment(post, get_user("ehrenamt_legefeld"), "Ich bringe Kürbissuppe mit.")
+        db.session.commit()
+        board.edit_comment(comment, get_user("ehrenamt_legefeld"), "Ich bringe Apfelpunsch mit.")
+        db.session.commit()
+        assert hits("fachkraft", "Apfelpunsch") == [("kommentar", "Laternenfest")]
+        assert hits("fachkraft", "Kürbissuppe") == []
+
+
 def test_the_page_never_shows_or_counts_a_hidden_post(app, client_as, hidden_corpus):
     html = client_as("ehrenamt_legefeld").get(f"/suche?q={WORD}").get_data(as_text=True)
     assert "Versteckt" not in html and "Wartend" not in html and "fremde" not in html

@@ -193,6 +193,7 @@ def _on_post_deleted(post, **kw) -> None:
 
 
 def _on_comment_added(comment, **kw) -> None:
+    """A new comment, or one its author corrected: (re)index its text."""
     index_comment(comment)
 
 
@@ -228,6 +229,7 @@ def connect_listeners() -> None:
         signal.connect(_on_post)
     signals.post_deleted.connect(_on_post_deleted)
     signals.comment_added.connect(_on_comment_added)
+    signals.comment_edited.connect(_on_comment_added)
     signals.comment_moderated.connect(_on_comment_moderated)
     signals.event_changed.connect(_on_event)
     for signal in (signals.proposal_created, signals.proposal_updated, signals.proposal_submitted,
@@ -261,8 +263,8 @@ def _place_condition(place: str):
 
 def visible_entries(user):
     """SQL: the entries ``user`` may see, by each source's own rule (joined at query time)."""
-    from portal.ag.models import Meeting, MinutesStatus
-    from portal.ag.services import visible_group_ids
+    from portal.ag.models import AgendaItem, Meeting, MinutesStatus
+    from portal.ag.services import agenda_item_visible, visible_group_ids
     from portal.board.models import Comment, Post
     from portal.proposals.models import Proposal
 
@@ -277,14 +279,16 @@ def visible_entries(user):
         # One shared calendar: every signed-in user sees every event (Event.can_view).
         SearchEntry.kind == Kind.EVENT,
         and_(SearchEntry.kind == Kind.PROPOSAL, Proposal.visible_to(user)),
-        and_(SearchEntry.kind == Kind.AGENDA, group_ok),
-        and_(SearchEntry.kind.in_([Kind.MINUTES, Kind.DECISION]), group_ok, published),
+        # nicht öffentliche TOPs (and their minutes and decisions) only for the AG's members
+        and_(SearchEntry.kind == Kind.AGENDA, group_ok, agenda_item_visible(user)),
+        and_(SearchEntry.kind.in_([Kind.MINUTES, Kind.DECISION]), group_ok, published, agenda_item_visible(user)),
     )
     return (select(SearchEntry)
             .outerjoin(Post, SearchEntry.post_id == Post.id)
             .outerjoin(Comment, SearchEntry.comment_id == Comment.id)
             .outerjoin(Proposal, SearchEntry.proposal_id == Proposal.id)
             .outerjoin(Meeting, SearchEntry.meeting_id == Meeting.id)
+            .outerjoin(AgendaItem, SearchEntry.agenda_item_id == AgendaItem.id)
             .where(rule))
 
 
