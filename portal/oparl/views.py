@@ -7,7 +7,6 @@ and ``limit`` (1–100). Anything else wrong in a request is a 400 with a JSON b
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from portal.ag.models import Meeting
 from portal.auth.services import api_token_user
 from portal.extensions import db
 from portal.formatting import BERLIN
+from portal.http import conditional
 from portal.oparl import services as s
 from portal.paging import CURSOR_ARG, keyset_page, parse_id
 from portal.uploads import send_upload
@@ -68,16 +68,9 @@ def _viewer_now() -> s.Viewer:
 def _json(data: dict, modified: datetime | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(body, content_type="application/json; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest())
-    if modified is not None:
-        response.last_modified = modified
     # Caches may keep an answer but must ask again; the answer depends on the token.
-    response.cache_control.no_cache = True
-    if _viewer_now().anonymous:
-        response.cache_control.public = True
-    else:
-        response.cache_control.private = True
-    return response.make_conditional(request)
+    scope = "public" if _viewer_now().anonymous else "private"
+    return conditional(response, last_modified=modified, cache_control=f"{scope}, no-cache")
 
 
 def _bad(message: str):
