@@ -25,7 +25,7 @@ from sqlalchemy import select
 from portal import signals
 from portal.ag.meetings import require_open
 from portal.ag.models import Meeting, MeetingReply, MeetingStatus, Membership, ReplyAnswer, WorkingGroup
-from portal.ag.services import functions_of, members_on, require_editor, today
+from portal.ag.services import functions_of, members_on, quorum_needed, require_editor, today
 from portal.calendar.ical import berlin_vtimezone
 from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
@@ -165,8 +165,7 @@ class Expected:
 
     @property
     def needed(self) -> int:
-        """The quorum rule of ``services.Quorum``: more than half of the voting members."""
-        return self.voting_members // 2 + 1
+        return quorum_needed(self.voting_members)
 
     @property
     def quorate(self) -> bool:

@@ -152,6 +152,11 @@ def meetings_page(group: WorkingGroup, cursor: int | None, per_page: int = 20) -
 
 # --- quorum and votes ---------------------------------------------------------------------------
 
+def quorum_needed(voting_members: int) -> int:
+    """The Geschäftsordnung's quorum: more than half of the voting members."""
+    return voting_members // 2 + 1
+
+
 @dataclass(frozen=True)
 class Quorum:
     voting_members: int
@@ -161,8 +166,7 @@ class Quorum:
 
     @property
     def needed(self) -> int:
-        """More than half of the voting members."""
-        return self.voting_members // 2 + 1
+        return quorum_needed(self.voting_members)
 
     @property
     def reached(self) -> bool:
