@@ -108,7 +108,7 @@ def _ag_group():
     from portal.extensions import db
 
     return db.session.execute(
-        select(WorkingGroup).join(Membership).join(User).where(User.email == AG_MITGLIED)
+        select(WorkingGroup).join(Membership).join(User, Membership.user_id == User.id).where(User.email == AG_MITGLIED)
         .outerjoin(Meeting, Meeting.group_id == WorkingGroup.id).group_by(WorkingGroup.id)
         .order_by(func.count(Meeting.id).desc(), WorkingGroup.id).limit(1)).scalar_one()
 

@@ -573,7 +573,7 @@ def _ags(sizes: Sizes, rnd, now, people: People, echo) -> None:
                                         done_by_id=None, created_at=local(day, 11)))
             if done:
                 attendance += [dict(meeting_id=meeting_id, membership_id=m,
-                                    presence=rnd.choices(list(Presence), (16, 3, 1))[0]) for m in members]
+                                    presence=rnd.choices((Presence.ANWESEND, Presence.ENTSCHULDIGT, Presence.FEHLT), (16, 3, 1))[0]) for m in members]
                 steps = [(MinutesStatus.ENTWURF, MinutesStatus.VEROEFFENTLICHT, published)]
                 if minutes_status == MinutesStatus.GENEHMIGT:
                     steps.append((MinutesStatus.VEROEFFENTLICHT, MinutesStatus.GENEHMIGT, local(day + timedelta(days=91), 10)))

@@ -102,8 +102,8 @@ def visible_name(form, field):
     """The one check for every name or title that becomes a heading or an address (Ortsteil,
     Sozialraum, AG, Träger, display name, post/event/proposal titles): an empty field is left to
     DataRequired/Optional, a field of only invisible characters (zero-width space, NBSP, soft
-    hyphen …) is refused. Put it first: it stops the chain, so the person reads this one message."""
-    if field.data and not visible_text(field.data):
+    hyphen …) is refused; plain spaces count as empty. Put it first: it stops the chain, so the person reads this one message."""
+    if field.data and field.data.strip(" \t\r\n") and not visible_text(field.data):
         raise StopValidation(INVISIBLE_NAME)
 
 

@@ -103,7 +103,10 @@ def _cases():
          [("meeting_scheduled", "Meeting", (("change", "moved"),))]),
         ("meeting cancelled", lambda ag: meeting_edit(ag, status="abgesagt"),
          [("meeting_scheduled", "Meeting", (("change", "cancelled"),))]),
+        # a new place moves the meeting too (members with an invitation get a changed one)
         ("meeting place", lambda ag: meeting_edit(ag, place="Bürgerhaus"),
+         [("meeting_scheduled", "Meeting", (("change", "moved"),))]),
+        ("meeting number", lambda ag: meeting_edit(ag, number=2),
          [("meeting_scheduled", "Meeting", (("change", "updated"),))]),
         ("meeting unchanged", lambda ag: meeting_edit(ag), []),
         ("agenda added", lambda ag: (f"{ag['base']}agenda", {"agenda-title": "Haushalt"}),

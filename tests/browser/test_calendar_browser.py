@@ -49,7 +49,7 @@ def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_li
     page.get_by_label("Wiederholung", exact=True).select_option("weekly")
     page.get_by_label("Dienstag").check()
     page.get_by_label("Wiederholen bis einschließlich").fill("2027-01-26")
-    page.get_by_label("Ort").fill("Gemeindehaus Taubach")
+    page.get_by_label("Ort", exact=True).fill("Gemeindehaus Taubach")
     page.get_by_role("button", name="Termin speichern").click()
     expect(page.get_by_text("Das Ende liegt vor dem Beginn")).to_be_visible()
     expect(page.get_by_label("Titel")).to_have_value("Tanzgruppe für Kinder")
@@ -58,7 +58,7 @@ def test_volunteer_adds_a_weekly_event_on_her_phone_and_finds_it_in_month_and_li
     page.get_by_role("button", name="Termin speichern").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Tanzgruppe für Kinder")
-    expect(page.get_by_text("jeden Dienstag, bis 26.01.2027")).to_be_visible()
+    expect(page.get_by_text("jeden Dienstag bis 26.01.2027")).to_be_visible()
     check_page(page)
 
     page.get_by_role("link", name="← Zum Kalender").click()

@@ -82,7 +82,7 @@ def test_logout_ends_the_session(page_as):
 def test_user_search_filters_the_list_in_place(page_as):
     page = page_as("admin")
     page.goto("/admin/users")
-    page.get_by_label("Name oder E-Mail").fill("krause")
+    page.get_by_label("Name oder E-Mail").fill("ehrenamt.taubach")
     expect(page.locator("#user-list")).to_contain_text("1 Konten gefunden")
-    assert "q=krause" in page.url
+    assert "q=ehrenamt.taubach" in page.url
     check_page(page)
