@@ -483,3 +483,15 @@ def test_replies_and_deputyships_are_in_the_own_data_export(app, client_as, case
         assert invitations.own_memberships(case.meeting(), get_user("ag_mitglied"))[0].deputy_id == case.deputy_user
         deputy = db.session.get(User, case.deputy_user)
         assert [d["mitgliedschaft"] for d in services.personal_data(deputy)["stellvertretung_fuer"]] == [case.member]
+
+
+def test_the_start_page_lists_an_unanswered_invitation_until_the_member_replies(app, client_as, case):
+    member = client_as("ag_mitglied")
+    assert "Einladungen zu beantworten" not in text(member.get("/"))  # not invited yet
+    client_as("protokoll").post(case.url("invite"), data={})
+    page = text(member.get("/"))
+    assert "Einladungen zu beantworten" in page
+    assert f'href="{case.url()}"' in page or f'href="{case.url().rstrip("/")}"' in page
+    assert "Einladungen zu beantworten" not in text(client_as("ehrenamt").get("/"))  # not a member
+    member.post(case.url("reply"), data={"answer": "absage"})
+    assert "Einladungen zu beantworten" not in text(member.get("/"))
