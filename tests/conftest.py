@@ -38,6 +38,31 @@ ROLES = ["anonymous", *ROLE_LOGINS]
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
 
 
+def _reuse_url_builders() -> None:
+    """Most tests build their own app, and ~95 % of create_app() is werkzeug compiling one URL
+    builder per rule (an AST turned into code), the same code for the same rule every time. In the
+    test process, builders are compiled once per rule and reused by every later app. The builder is
+    a plain function of the rule's parts; werkzeug binds it to each new Rule (``__get__``), and it
+    reads converters from that rule at call time."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict = {}
+
+    def reused(self, append_unknown: bool = True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())),
+               tuple((name, type(c), vars(c).get("regex")) for name, c in self._converters.items()),
+               append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = reused
+
+
+_reuse_url_builders()
+
+
 def pytest_addoption(parser):
     parser.addoption("--db", default="sqlite", choices=["sqlite", "postgresql"],
                      help="database backend for the suite")
