@@ -408,3 +408,19 @@ def test_upgrade_of_an_existing_database_then_reindex_cli(app):
     assert result.exit_code == 0 and "Suchindex neu aufgebaut" in result.output
     with app.app_context():
         assert hits("fachkraft", WORD) == [("beitrag", f"Bestand {WORD}")]
+
+
+def test_a_common_word_counts_up_to_a_limit_and_says_more(app, client_as, monkeypatch):
+    monkeypatch.setattr(search, "MAX_COUNTED", 3)
+    with app.app_context():
+        for i in range(5):
+            boardf.make_post(title=f"Vielfach {WORD} {i}")
+        search.reindex_all()
+        db.session.commit()
+        assert search.search(get_user("fachkraft"), search.Query(q=WORD)).total == 4  # stopped after 3 + 1
+    client = client_as("fachkraft")
+    assert "mehr als 3 Treffer" in client.get(f"/suche?q={WORD}").get_data(as_text=True)
+    live = client.get(f"/suche?q={WORD}", headers={"HX-Request": "true"})
+    assert "mehr als 3 Treffer" in live.headers["HX-Trigger"]
+    monkeypatch.setattr(search, "MAX_COUNTED", 1000)
+    assert "5 Treffer" in client.get(f"/suche?q={WORD}").get_data(as_text=True)

@@ -20,9 +20,9 @@ def results():
                            place=(request.args.get("ort") or "")[:12])
     page = services.search(current_user, query, parse_cursor(request.args.get(CURSOR_ARG)))
     # Live results are announced to screen readers once, as a count (not the whole list).
-    announce = None if page is None else {"announce": f"{page.total} Treffer"}
+    announce = None if page is None else {"announce": services.hits_label(page.total)}
     return render("search/page.html", "search/_results.html", trigger=announce, query=query, page=page,
-                  kinds=KIND_LABELS, highlight=highlight,
+                  kinds=KIND_LABELS, highlight=highlight, hits_label=services.hits_label,
                   places=[] if wants_fragment() else services.place_choices(current_user),
                   title=f"Suche: {query.q}" if query.q else "Suche")
 
