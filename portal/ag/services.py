@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.ag.models import (ActionItem, AgendaItem, ChangeRequest, Correction, Function, Meeting,
-                              MeetingAttachment, MeetingReply, MeetingStatus, Membership, MinutesEvent, MinutesStatus, Presence,
+                              MeetingAttachment, MeetingReply, MeetingStatus, Membership, MinutesEvent, MinutesStatus,
                               ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent
@@ -176,12 +176,13 @@ class Quorum:
 def quorum(meeting: Meeting, members: list[Membership] | None = None) -> Quorum:
     members = members if members is not None else members_on(meeting.group_id, meeting.date)
     presence = {a.membership_id: a.presence for a in meeting.attendance}
+    # A voting member whose Stellvertretung was there counts: the deputy votes in their place.
+    there = {ms_id for ms_id, p in presence.items() if p.counts_for_quorum}
     voting = [m for m in members if m.voting]
     return Quorum(
         voting_members=len(voting),
-        # A voting member whose Stellvertretung was there counts: the deputy votes in their place.
-        voting_present=sum(1 for m in voting if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
-        present=sum(1 for m in members if presence.get(m.id) in (Presence.ANWESEND, Presence.VERTRETEN)),
+        voting_present=sum(1 for m in voting if m.id in there),
+        present=sum(1 for m in members if m.id in there),
         recorded=bool(presence),
     )
 
