@@ -78,8 +78,7 @@ def sections_for(user) -> dict[str, bool]:
 # --- Zu erledigen ----------------------------------------------------------------------------------
 
 def todos_for(user) -> list[Todo]:
-    from portal.ag.models import (Function, Meeting, MeetingReply, MeetingStatus, Membership, MinutesStatus,
-                                  WorkingGroup)
+    from portal.ag.models import Function, Meeting, MeetingReply, Membership, MinutesStatus, WorkingGroup
     from portal.ag.services import active_membership_filter, today, unread_by_group
     from portal.board.models import is_moderator
     from portal.board.queries import open_report_count, pending_count
@@ -123,20 +122,21 @@ def todos_for(user) -> list[Todo]:
     for slug, name, count in rows:
         todos.append(Todo(f"Niederschriften zu schreiben oder zu veröffentlichen ({name})", count,
                           url_for("ag.group", slug=slug)))
-    # Members: invitations to coming meetings they have not answered yet (Zusage, Absage, Vertretung).
-    waiting = db.session.execute(
-        select(WorkingGroup.slug, Meeting.id)
-        .join(Meeting, Meeting.group_id == WorkingGroup.id)
+    # Members: invitations they have not answered while an answer is still taken (Meeting.can_reply).
+    now = utcnow()
+    unanswered = db.session.execute(
+        select(Meeting, WorkingGroup.slug)
+        .join(WorkingGroup, Meeting.group_id == WorkingGroup.id)
         .join(Membership, Membership.group_id == WorkingGroup.id)
-        .where(Membership.user_id == user.id, active_membership_filter(today()),
-               Meeting.invited_at.is_not(None), Meeting.status != MeetingStatus.ABGESAGT, Meeting.date >= today(),
+        .where(Membership.user_id == user.id, active_membership_filter(today()), Meeting.date >= today(),
                ~select(MeetingReply.meeting_id).where(MeetingReply.meeting_id == Meeting.id,
                                                       MeetingReply.membership_id == Membership.id).exists())
         .order_by(Meeting.date, Meeting.id)).all()
+    waiting = [(meeting, slug) for meeting, slug in unanswered if meeting.can_reply(now)]
     if waiting:
-        slug, meeting_id = waiting[0]
+        meeting, slug = waiting[0]
         todos.append(Todo("Einladungen zu beantworten", len(waiting),
-                          url_for("ag.meeting", slug=slug, meeting_id=meeting_id) if len(waiting) == 1
+                          url_for("ag.meeting", slug=slug, meeting_id=meeting.id) if len(waiting) == 1
                           else url_for("ag.index")))
     unread = unread_by_group(user)
     if unread:
