@@ -456,11 +456,11 @@ def test_overview_lists_the_newest_posts_each_user_may_see_per_board(app):
         titles = {}
         for role in ("ehrenamt", "ehrenamt_legefeld", "moderation"):
             user = get_user(role)
-            for per_board in (3, 50):
+            for per_board in (3, 10):  # each k is a subquery of the one statement: 50 took 13 s on PostgreSQL
                 for board, posts in queries.overview(user, per_board=per_board):
                     expected = queries.list_posts(queries.PostFilter(ortsteil=board), user, limit=per_board).posts
                     assert [p.id for p in posts] == [p.id for p in expected], (role, board.name)
-            titles[role] = {p.title for b, posts in queries.overview(user, per_board=50) if b.slug == "taubach"
+            titles[role] = {p.title for b, posts in queries.overview(user, per_board=10) if b.slug == "taubach"
                             for p in posts}
     assert {"Angehefteter Beitrag", "Eigener ausgeblendeter Beitrag"} <= titles["ehrenamt"]
     assert "Fremder wartender Beitrag" not in titles["ehrenamt"]
