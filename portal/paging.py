@@ -62,12 +62,13 @@ def _after(order: Sequence[tuple[ColumnElement, Direction]], values: Sequence) -
 
 def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], cursor: int | None,
                 limit: int, *, id_column: ColumnElement, count: bool = False, count_up_to: int | None = None,
-                rows: bool = False) -> Page:
+                count_stmt: Select | None = None, rows: bool = False) -> Page:
     """One page of ``stmt`` in ``order`` (its last column must be unique, usually the id).
 
     ``rows=True`` returns result rows (for statements selecting more than one entity), else the
     objects. ``count=True`` also counts the whole list; with ``count_up_to`` it stops counting one
-    row after that many (``total`` is then ``count_up_to + 1`` for "more than …").
+    row after that many (``total`` is then ``count_up_to + 1`` for "more than …"). ``count_stmt``:
+    the same list in a form the database counts faster (the search's), if there is one.
     """
     continued = False
     page_stmt = stmt
@@ -89,6 +90,8 @@ def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], 
         next_cursor = getattr(last_item, id_column.key)
     total = None
     if count:
-        counted = stmt.order_by(None) if count_up_to is None else stmt.order_by(None).limit(count_up_to + 1)
+        counted = (stmt if count_stmt is None else count_stmt).order_by(None)
+        if count_up_to is not None:
+            counted = counted.limit(count_up_to + 1)
         total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     return Page(items=items, next_cursor=next_cursor, total=total, continued=continued)

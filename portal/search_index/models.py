@@ -6,7 +6,8 @@ proposal, meeting) and applies that feature's own SQL rule (``Post.visible_to``,
 no re-indexing and nothing invisible is ever a hit or counted.
 
 The full-text part lives beside the table, created by migration 0016 only:
-SQLite: an FTS5 table ``search_fts`` (external content = this table, kept by triggers);
+SQLite: an FTS5 table ``search_fts`` (external content = this table, kept by triggers, with prefix
+indexes) and its vocabulary ``search_vocab``;
 PostgreSQL: a GIN index ``ix_search_entry_terms`` on ``to_tsvector('german', terms)``.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from portal.org.models import Ortsteil, Sozialraum
 
 #: Tables and indexes of the index that the models do not describe (see the module docstring).
 FULLTEXT_OBJECTS = frozenset({"search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize",
-                              "search_fts_config", "search_fts_content", "ix_search_entry_terms"})
+                              "search_fts_config", "search_fts_content", "search_vocab", "ix_search_entry_terms"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -6,15 +6,19 @@ operation's transaction. ``reindex_all`` rebuilds everything (``flask search rei
 
 Reading: ``search`` joins the entries to their sources and applies each feature's visibility rule
 in SQL, then matches the words with the database's own engine (FTS5 on SQLite, tsvector 'german'
-on PostgreSQL). Hits are listed newest first and paged by portal.paging.
+on PostgreSQL). Hits are listed newest first and paged by portal.paging. On SQLite a frequent
+word is read along the date index with one full-text lookup per entry (``Match``), a rare one from
+the full-text index; both give the same hits (tests/test_search.py runs them all both ways).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import and_, delete, false, func, literal_column, or_, select, text, true
+from sqlalchemy import Select, and_, delete, false, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 
 from portal import signals
 from portal.extensions import db
@@ -295,9 +299,51 @@ def visible_entries(user):
             .where(rule))
 
 
-def match(q: str):
-    """SQL condition: the entry's words contain every word of ``q`` (the last also as a prefix),
-    or None when ``q`` has no searchable word. Same hits on SQLite and PostgreSQL."""
+#: A word with at least this many entries counts as frequent (SQLite, see ``search``). Measured at
+#: production size (bench/NOTES.md): below it, sorting the matches is cheaper than scanning by date.
+FREQUENT = 5000
+#: Prefix lengths with their own FTS5 index (migration 0022).
+PREFIX_INDEXED = (3, 4, 5, 6)
+#: A longer prefix is searched as the indexed words it begins, if they are at most this many.
+EXPANDED_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a search finds the entries that contain every word of the query (the last also as a
+    prefix); the same hits on SQLite and PostgreSQL, in two plans on SQLite."""
+    #: PostgreSQL: the tsvector condition (its planner weighs GIN against the date index itself).
+    condition: ColumnElement | None = None
+    #: SQLite: the ids of the matching entries, from FTS5.
+    rowids: TextualSelect | None = None
+    #: SQLite, a frequent word: one FTS5 lookup per entry while the date index is read backwards,
+    #: which stops after one page instead of sorting tens of thousands of matches.
+    probe: TextClause | None = None
+
+    def listed(self, stmt: Select) -> Select:
+        """``stmt`` narrowed to the matches, driven by the full-text index (counting, rare words)."""
+        if self.condition is not None:
+            return stmt.where(self.condition)
+        # A join, not ``id IN (…)``: SQLite would first collect every match of the IN list.
+        fts = self.rowids.subquery("fts")
+        return stmt.join(fts, fts.c.rowid == SearchEntry.id)
+
+    def paged(self, stmt: Select) -> Select:
+        """``stmt`` narrowed to the matches, for one page newest first."""
+        return stmt.where(self.probe) if self.probe is not None else self.listed(stmt)
+
+
+def _words_beginning(prefix: str) -> list[str] | None:
+    """SQLite: the indexed words that begin with ``prefix`` (FTS5's vocabulary table of migration
+    0022), or None when there are more than EXPANDED_WORDS."""
+    words = db.session.scalars(text("SELECT term FROM search_vocab WHERE term >= :prefix AND term < :end LIMIT :n")
+                               .bindparams(prefix=prefix, end=prefix + "\U0010ffff", n=EXPANDED_WORDS + 1)).all()
+    return None if len(words) > EXPANDED_WORDS else words
+
+
+def match(q: str) -> Match | None:
+    """How to find the entries whose words contain every word of ``q``, or None when ``q`` has no
+    searchable word."""
     terms, prefix = query_terms(q)
     if not terms:
         return None
@@ -306,28 +352,46 @@ def match(q: str):
         parts = [*terms[:-1], terms[-1] + (":*" if prefix else "")]
         tsquery = func.to_tsquery(literal_column("'german'::regconfig"), " & ".join(parts))
         tsvector = func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
-        return tsvector.op("@@")(tsquery)
-    parts = [f'"{t}"' for t in terms[:-1]] + [f'"{terms[-1]}"' + ("*" if prefix else "")]
-    fts = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query").bindparams(
-        fts_query=" ".join(parts)).columns(rowid=SearchEntry.id.type)
-    return SearchEntry.id.in_(fts)
+        return Match(condition=tsvector.op("@@")(tsquery))
+    last = f'"{terms[-1]}"' + ("*" if prefix else "")
+    if prefix and len(terms[-1]) > max(PREFIX_INDEXED):
+        # No prefix index for this length: a probe would merge every word the prefix begins. The
+        # few indexed words it begins ("laternenumzug" -> laternenumzug) are looked up instead.
+        words = _words_beginning(terms[-1])
+        if words:
+            last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
+    fts_query = " AND ".join([*(f'"{t}"' for t in terms[:-1]), last])
+    rowids = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query").bindparams(
+        fts_query=fts_query).columns(rowid=SearchEntry.id.type)
+    if last.endswith("*") and len(terms[-1]) > max(PREFIX_INDEXED):
+        return Match(rowids=rowids)  # many words begin so: let the index collect them once
+    # SQLite's planner cannot tell a frequent word from a rare one: ask the index (stops at FREQUENT).
+    first = rowids.subquery()
+    matches = db.session.scalar(select(func.count()).select_from(select(first.c.rowid).limit(FREQUENT).subquery()))
+    if matches < FREQUENT:
+        return Match(rowids=rowids)
+    probe = text("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :fts_query "
+                 "AND search_fts.rowid = search_entry.id)").bindparams(fts_query=fts_query)
+    return Match(rowids=rowids, probe=probe)
 
 
 def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page | None:
-    """One page of hits for ``user`` (None when the query has no searchable word), with the total."""
-    condition = match(query.q)
-    if condition is None:
+    """One page of hits for ``user`` (None when the query has no searchable word), with the total
+    (counted up to MAX_COUNTED + 1)."""
+    found = match(query.q)
+    if found is None:
         return None
-    stmt = visible_entries(user).where(condition)
+    stmt = visible_entries(user)
     if query.kind in {k.value for k in Kind}:
         stmt = stmt.where(SearchEntry.kind == Kind(query.kind))
     place = _place_condition(query.place)
     if place is not None:
         stmt = stmt.where(place)
-    stmt = stmt.options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
-                        joinedload(SearchEntry.group))
-    return keyset_page(stmt, [(SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc")], cursor, limit,
-                       id_column=SearchEntry.id, count=True, count_up_to=MAX_COUNTED)
+    paged = found.paged(stmt).options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
+                                      joinedload(SearchEntry.group))
+    return keyset_page(paged, [(SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc")], cursor, limit,
+                       id_column=SearchEntry.id, count=True, count_up_to=MAX_COUNTED,
+                       count_stmt=found.listed(stmt))
 
 
 def hits_label(total: int) -> str:
