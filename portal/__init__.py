@@ -158,7 +158,7 @@ def _connect_features() -> None:
     DSGVO export, other features' dates in the calendar, and which writes invalidate which
     per-worker cache. Listeners of the domain events (portal.signals) connect here too."""
     from portal.ag import services as ag
-    from portal.ag.models import Meeting, Membership, ReadReceipt, WorkingGroup
+    from portal.ag.models import Meeting, MeetingReply, Membership, ReadReceipt, WorkingGroup
     from portal.auth.models import User, UserRole
     from portal.board.models import Post, Report
     from portal.budget.models import Budget, BudgetRequest
@@ -176,7 +176,7 @@ def _connect_features() -> None:
     from portal.org.models import Ortsteil, Sozialraum, Traeger
     from portal.pages.dashboard import sections_for
     from portal.proposals import services as proposals
-    from portal.proposals.models import Proposal, ProposalEvent
+    from portal.proposals.models import HzeHours, Proposal, ProposalEvent
     from portal.search_index import services as search_index
 
     register_badge("board", board.moderation_badge, "zu prüfen")
@@ -204,6 +204,11 @@ def _connect_features() -> None:
     # a volunteer's Ortsteile).
     invalidate_on_write("layout", User, UserRole, Notification, Post, Report, Proposal, Membership, Meeting,
                         ReadReceipt, WorkingGroup, BudgetRequest, Budget, Ortsteil, collections=(User,))
+    # The start page's blocks (portal.pages.dashboard) besides the calendar and the project hours:
+    # to-dos (proposals, moderation, minutes, invitations and replies, unread minutes), unread
+    # notifications, the person's places and AGs, the HzE hours of the 15 % bars.
+    invalidate_on_write("start_page", User, UserRole, Notification, Post, Report, Proposal, Membership, Meeting,
+                        MeetingReply, ReadReceipt, WorkingGroup, HzeHours, Ortsteil, Sozialraum, collections=(User,))
 
     # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
     connect_listeners()

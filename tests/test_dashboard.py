@@ -139,3 +139,148 @@ def test_protokoll_sees_minutes_to_write_of_its_ag(client_as, app):
     html = client_as("protokoll").get("/").get_data(as_text=True)
     assert "Niederschriften zu schreiben oder zu veröffentlichen" in html
     assert "Niederschriften zu schreiben" not in client_as("ag_mitglied").get("/").get_data(as_text=True)
+
+
+# --- the kept start page (portal.pages.dashboard.blocks_for) ----------------------------------------
+
+def _second_worker(app):
+    """Another app on the same database: a second gunicorn worker with its own kept values."""
+    from pathlib import Path
+
+    from portal import create_app
+    from tests.conftest import base_config
+
+    return create_app(base_config(app.config["DATABASE_URL"], Path(app.config["UPLOAD_DIR"]).parent))
+
+
+def _signed_in(app, role):
+    from tests.conftest import ROLE_LOGINS, login
+
+    return login(app.test_client(), ROLE_LOGINS[role])
+
+
+def _submit_a_proposal():
+    from sqlalchemy import select
+
+    from portal.proposals.models import Proposal, ProposalState
+
+    draft = db.session.scalar(select(Proposal).where(Proposal.state != ProposalState.EINGEREICHT).limit(1))
+    draft.state = ProposalState.EINGEREICHT
+
+
+def _post_waiting_for_moderation():
+    from tests.factories.board import make_post
+
+    from portal.board.models import PostStatus
+
+    make_post("ehrenamt", "taubach", title="Neu und wartend", status=PostStatus.PENDING)
+
+
+def _notify_the_volunteer():
+    from portal.notifications.models import Notification
+
+    db.session.add(Notification(user_id=get_user("ehrenamt").id, kind="post_commented", subject_key="post:77",
+                                text="Frischer Kommentar zum Backtag", url="/board/"))
+
+
+def _event_tomorrow_in_taubach():
+    from datetime import datetime, timedelta
+
+    from tests.factories.calendar import make_event
+    from tests.factories.board import ortsteil
+
+    from portal.formatting import BERLIN
+
+    start = (datetime.now(BERLIN) + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+    make_event("moderation", title="Kürbisschnitzen morgen", start=start, ortsteil=ortsteil("taubach"))
+
+
+def _hze_hours_of_this_month():
+    from datetime import date
+
+    from portal.proposals.models import HzeHours
+
+    from sqlalchemy import select
+
+    user = get_user("koordination")
+    month = date.today().replace(day=1)
+    row = db.session.scalar(select(HzeHours).where(HzeHours.sozialraum_id == user.sozialraum_id,
+                                                   HzeHours.month == month))
+    if row is None:
+        db.session.add(HzeHours(sozialraum_id=user.sozialraum_id, month=month, hours=1.0))
+    else:
+        row.hours = row.hours * 3 + 1
+
+
+def _minutes_left_to_write():
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from portal.ag.models import Function, Meeting, Membership, MinutesStatus
+
+    group_id = db.session.scalar(select(Membership.group_id).where(
+        Membership.user_id == get_user("protokoll").id, Membership.function == Function.PROTOKOLL))
+    meeting = db.session.scalar(select(Meeting).where(Meeting.group_id == group_id).limit(1))
+    meeting.minutes_status = MinutesStatus.ENTWURF
+    meeting.date = date.today() - timedelta(days=1)
+
+
+def _main(response) -> str:
+    """The page's content without the session's CSRF tokens."""
+    html = response.get_data(as_text=True)
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html[html.index("<main"):html.index("</main>")])
+
+
+#: (role, write, region of the page it changes): every kind of write behind a block.
+WRITES = {
+    "proposal submitted": ("leitung", _submit_a_proposal, "Zu erledigen"),
+    "post waiting": ("moderation", _post_waiting_for_moderation, "Zu erledigen"),
+    "notification": ("ehrenamt", _notify_the_volunteer, "Neu seit"),
+    "event": ("ehrenamt", _event_tomorrow_in_taubach, "Als Nächstes"),
+    "HzE hours": ("koordination", _hze_hours_of_this_month, "Zielvorgabe"),
+    "minutes due": ("protokoll", _minutes_left_to_write, "Zu erledigen"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(WRITES))
+def test_kept_start_page_shows_every_write_at_once_in_both_workers(app, change):
+    role, write, region = WRITES[change]
+    other = _second_worker(app)
+    first, second = _signed_in(app, role), _signed_in(other, role)
+    before = _main(first.get("/"))
+    assert _main(second.get("/")) == before  # both workers keep the page now
+    with app.app_context():
+        write()
+        db.session.commit()
+    for client in (first, second):
+        after = _main(client.get("/"))
+        assert region in after
+        assert after != before, f"{change}: the kept start page did not change"
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_kept_start_page_follows_the_write_it_shows(app):
+    """The new text itself appears (not just any change), and a page kept before is not served again."""
+    client = _signed_in(app, "ehrenamt")
+    assert "Frischer Kommentar zum Backtag" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        _notify_the_volunteer()
+        db.session.commit()
+    assert "Frischer Kommentar zum Backtag" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld"), ("ehrenamt_legefeld", "ehrenamt")])
+def test_a_kept_start_page_never_reaches_another_person(app, order):
+    with app.app_context():
+        _notify_the_volunteer()
+        db.session.commit()
+    pages = {role: _signed_in(app, role).get("/").get_data(as_text=True) for role in order}
+    assert "Frischer Kommentar zum Backtag" in pages["ehrenamt"]
+    assert "Frischer Kommentar zum Backtag" not in pages["ehrenamt_legefeld"]
+    with app.app_context():
+        names = {role: get_user(role).display_name for role in order}
+    for role, other in (order, order[::-1]):
+        assert f"Willkommen, {names[role]}" in pages[role]
+        assert f"Willkommen, {names[other]}" not in pages[role]

@@ -3,11 +3,15 @@
 Read-only: every block is built from the features' own queries and permission rules; a block only
 appears when the person may use that part of the portal. The number of queries depends on the
 person's roles, never on the amount of data (tests/test_dashboard.py counts them).
+
+``blocks_for`` keeps a person's blocks per worker (portal.caching) until a write changes what they
+show – the models of the ``start_page`` cache (declared in create_app), the calendar's or the
+project hours' – or a minute has passed ("Als Nächstes" moves with the clock).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, case, func, select
@@ -207,6 +211,23 @@ def target_areas(user) -> list:
     else:
         return []
     return target.target_figures(date.today().year, raeume) if raeume else []
+
+
+#: People whose start page a worker keeps, and for how long at most.
+KEPT_PEOPLE = 1024
+KEPT_SECONDS = 60
+
+
+def blocks_for(user) -> dict:
+    """``build(user)``, kept (see the module docstring). The key holds everything of the person the
+    blocks depend on; the value holds nothing of anyone else."""
+    from portal.caching import generation, kept
+    from portal.formatting import BERLIN
+
+    key = ("start", user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id,
+           datetime.now(BERLIN).date(), generation("start_page"), generation("calendar"),
+           generation("project_hours"))
+    return kept("start_page", KEPT_PEOPLE, key, lambda: build(user), max_age=KEPT_SECONDS)
 
 
 def build(user) -> dict:

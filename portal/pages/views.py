@@ -28,7 +28,7 @@ def nav_sections():
 
 @bp.get("/")
 def index():
-    blocks = dashboard.build(current_user)
+    blocks = dashboard.blocks_for(current_user)
     g.nav_sections = blocks["sections"]
     return render_template("pages/index.html", **blocks)
 
