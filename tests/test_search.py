@@ -73,13 +73,16 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(params=["as-is", "by-date", "by-date-no-expansion"])
+@pytest.fixture(params=["as-is", "by-date-list", "by-date-lookup", "by-date-no-expansion"])
 def plan(request, monkeypatch):
-    """SQLite reads a frequent word's hits by the date index and probes the full-text index per
-    entry (search.FREQUENT matches at production size); "by-date" makes every word frequent, so the
-    small test data take that path too. The hits must not depend on the plan."""
+    """SQLite reads a frequent word's hits by the date index, checking each entry against the list
+    of matches or, for a very frequent word, with one full-text lookup (search.FREQUENT and
+    VERY_FREQUENT matches at production size); here the small test data take those paths too.
+    The hits must not depend on the plan."""
     if request.param != "as-is":
         monkeypatch.setattr(search, "FREQUENT", 1)
+    if request.param in ("by-date-lookup", "by-date-no-expansion"):
+        monkeypatch.setattr(search, "VERY_FREQUENT", 1)
     if request.param == "by-date-no-expansion":
         monkeypatch.setattr(search, "EXPANDED_WORDS", 0)
     return request.param

@@ -299,9 +299,11 @@ def visible_entries(user):
             .where(rule))
 
 
-#: A word with at least this many entries counts as frequent (SQLite, see ``search``). Measured at
-#: production size (bench/NOTES.md): below it, sorting the matches is cheaper than scanning by date.
+#: SQLite: a word with at least this many entries is read by date (``Match``); from VERY_FREQUENT on,
+#: with one full-text lookup per entry instead of collecting its entries first. Measured at production
+#: size (bench/NOTES.md): below FREQUENT sorting the matches is cheaper, above VERY_FREQUENT collecting.
 FREQUENT = 5000
+VERY_FREQUENT = 25_000
 #: Prefix lengths with their own FTS5 index (migration 0022).
 PREFIX_INDEXED = (3, 4, 5, 6)
 #: A longer prefix is searched as the indexed words it begins, if they are at most this many.
@@ -316,9 +318,9 @@ class Match:
     condition: ColumnElement | None = None
     #: SQLite: the ids of the matching entries, from FTS5.
     rowids: TextualSelect | None = None
-    #: SQLite, a frequent word: one FTS5 lookup per entry while the date index is read backwards,
-    #: which stops after one page instead of sorting tens of thousands of matches.
-    probe: TextClause | None = None
+    #: SQLite, a frequent word: the check per entry while the date index is read backwards (which
+    #: stops after one page instead of sorting thousands of matches).
+    by_date: TextClause | None = None
 
     def listed(self, stmt: Select) -> Select:
         """``stmt`` narrowed to the matches, driven by the full-text index (counting, rare words)."""
@@ -330,7 +332,7 @@ class Match:
 
     def paged(self, stmt: Select) -> Select:
         """``stmt`` narrowed to the matches, for one page newest first."""
-        return stmt.where(self.probe) if self.probe is not None else self.listed(stmt)
+        return stmt.where(self.by_date) if self.by_date is not None else self.listed(stmt)
 
 
 def _words_beginning(prefix: str) -> list[str] | None:
@@ -365,14 +367,20 @@ def match(q: str) -> Match | None:
         fts_query=fts_query).columns(rowid=SearchEntry.id.type)
     if last.endswith("*") and len(terms[-1]) > max(PREFIX_INDEXED):
         return Match(rowids=rowids)  # many words begin so: let the index collect them once
-    # SQLite's planner cannot tell a frequent word from a rare one: ask the index (stops at FREQUENT).
+    # SQLite's planner cannot tell a frequent word from a rare one: ask the index (it stops counting).
     first = rowids.subquery()
-    matches = db.session.scalar(select(func.count()).select_from(select(first.c.rowid).limit(FREQUENT).subquery()))
+    matches = db.session.scalar(select(func.count()).select_from(
+        select(first.c.rowid).limit(VERY_FREQUENT).subquery()))
     if matches < FREQUENT:
         return Match(rowids=rowids)
-    probe = text("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :fts_query "
-                 "AND search_fts.rowid = search_entry.id)").bindparams(fts_query=fts_query)
-    return Match(rowids=rowids, probe=probe)
+    if matches < VERY_FREQUENT:
+        # The matches collected once, each entry checked against them; "+" keeps SQLite from
+        # looking the entries up by these ids (which would mean sorting all of them again).
+        check = "+search_entry.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query)"
+    else:  # collecting them would cost more than one lookup per entry of a page
+        check = ("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :fts_query "
+                 "AND search_fts.rowid = search_entry.id)")
+    return Match(rowids=rowids, by_date=text(check).bindparams(fts_query=fts_query))
 
 
 def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page | None:
