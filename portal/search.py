@@ -161,6 +161,8 @@ def highlight(text: str | None, q: str, width: int = 90) -> list[tuple[str, bool
     wanted = set(terms)
     spans = []
     for m in _WORD.finditer(plain):
+        if spans and m.start() > spans[0][1] + width:
+            break  # past the snippet around the first hit: the rest of a long text is not shown
         stems = _terms(m.group())
         if not stems:
             continue
