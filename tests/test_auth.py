@@ -112,6 +112,24 @@ def test_own_data_export_holds_the_users_data(client_as):
     assert data["rollen"] == ["Ehrenamtliche:r"]
 
 
+def test_own_data_export_lists_api_tokens_by_name_never_the_token(app, client_as):
+    from portal.auth.services import create_api_token
+
+    with app.app_context():
+        token, row = create_api_token(get_user("ag_mitglied"), "Ratsinfo-App am Laptop")
+        digest = row.token_hash
+        db.session.commit()
+    from datetime import datetime
+
+    export = client_as("ag_mitglied").get("/account/export.json")
+    (listed,) = export.get_json()["api_zugaenge"]
+    assert listed["name"] == "Ratsinfo-App am Laptop" and listed["zuletzt_benutzt"] is None
+    assert datetime.fromisoformat(listed["angelegt_am"]).date() == utcnow().date()
+    text = export.get_data(as_text=True)
+    assert token not in text and digest not in text
+    assert client_as("ehrenamt").get("/account/export.json").get_json()["api_zugaenge"] == []
+
+
 def test_own_data_export_covers_every_feature(client_as):
     volunteer = client_as("ehrenamt").get("/account/export.json").get_json()
     assert volunteer["pinnwand"]["beitraege"], "the demo volunteer of Taubach has posts"

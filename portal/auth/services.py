@@ -140,6 +140,10 @@ def personal_data(user: User) -> dict:
         "ortsteile": [o.name for o in user.ortsteile],
         "angelegt_am": user.created_at.isoformat(),
         "letzte_anmeldung": user.last_login_at.isoformat() if user.last_login_at else None,
+        # The personal OParl tokens by name and use; the token itself is never stored, its hash stays out.
+        "api_zugaenge": [{"name": t.name, "angelegt_am": t.created_at.isoformat(),
+                          "zuletzt_benutzt": t.last_used_at.isoformat() if t.last_used_at else None}
+                         for t in api_tokens_of(user)],
     }
     for section, collect in _PERSONAL_DATA.items():
         data[section] = collect(user)
