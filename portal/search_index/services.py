@@ -6,9 +6,9 @@ operation's transaction. ``reindex_all`` rebuilds everything (``flask search rei
 
 Reading: ``search`` joins the entries to their sources and applies each feature's visibility rule
 in SQL, then matches the words with the database's own engine (FTS5 on SQLite, tsvector 'german'
-on PostgreSQL). Hits are listed newest first and paged by portal.paging. On SQLite a frequent
-word is read along the date index with one full-text lookup per entry (``Match``), a rare one from
-the full-text index; both give the same hits (tests/test_search.py runs them all both ways).
+on PostgreSQL). Hits are listed newest first and paged by portal.paging. On SQLite a rare word is
+read from the full-text index, a frequent one along the date index (``Match``); every plan gives the
+same hits (tests/test_search.py runs each search in all of them).
 """
 from __future__ import annotations
 
@@ -313,7 +313,7 @@ EXPANDED_WORDS = 12
 @dataclass(frozen=True)
 class Match:
     """How a search finds the entries that contain every word of the query (the last also as a
-    prefix); the same hits on SQLite and PostgreSQL, in two plans on SQLite."""
+    prefix); the same hits on SQLite and PostgreSQL, in three plans on SQLite (see ``match``)."""
     #: PostgreSQL: the tsvector condition (its planner weighs GIN against the date index itself).
     condition: ColumnElement | None = None
     #: SQLite: the ids of the matching entries, from FTS5.
