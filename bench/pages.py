@@ -157,6 +157,8 @@ PAGES: list[Page] = [
     Page("search", "Suche im ganzen Portal", EHRENAMT, "/suche?q=Laternenumzug"),
     Page("search_live", "Suche: Live-Treffer (htmx-Fragment)", AG_MITGLIED, "/suche?q=Kinder",
          {"HX-Request": "true"}),
+    Page("bell", "Glocke: Benachrichtigungen", EHRENAMT, "/notifications/"),
+    Page("bell_fragment", "Glocke allein (htmx-Fragment)", EHRENAMT, "/notifications/bell", {"HX-Request": "true"}),
 ]
 
 

@@ -11,6 +11,7 @@ twice to compare query counts); for the benchmark run it on a fresh database.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -24,6 +25,7 @@ from portal.calendar.models import Category as EventCategory, Event, Repeat, Sco
 from portal.calendar.recurrence import Schedule
 from portal.extensions import db, utcnow
 from portal.formatting import BERLIN, datum, zahl
+from portal.notifications.models import Notification
 from portal.org.models import Ortsteil, Sozialraum, Traeger
 from portal.proposals.models import (Indicator, Proposal, ProposalComment, ProposalEvent, ProposalRevision,
                                      ProposalState, proposal_ortsteil)
@@ -237,6 +239,7 @@ def seed_bench(sizes: Sizes, echo=print, rnd_seed: int = 78) -> dict[str, int]:
     _events(sizes, rnd, now, ortsteile, users, echo)
     _proposals(sizes, rnd, now, users, echo)
     _ags(sizes, rnd, now, users, echo)
+    _notifications(sizes, rnd, now, echo)
     _fix_sequences()
     db.session.commit()
     from portal.search_index.services import reindex_all
@@ -586,6 +589,40 @@ def _ags(sizes: Sizes, rnd, now, people: People, echo) -> None:
                         (Attendance, attendance), (MinutesEvent, events), (ReadReceipt, receipts)):
         bulk(model, rows)
     echo(f"  AG 78: {sizes.ags} AGs, {len(meetings)} Sitzungen, {len(items)} TOPs")
+
+
+#: Texts of the bell's entries: (kind, text, url).
+NOTIFICATION_TEXTS = [
+    ("board_post", "Neuer Beitrag in {o}: Bastelnachmittag am Samstag", "/board/"),
+    ("post_commented", "Neuer Kommentar zu „Laternenumzug“ in {o}", "/board/"),
+    ("proposal_decided", "Antrag freigegeben: Familiencafé im Stadtteil", "/proposals/"),
+    ("minutes_published", "Niederschrift veröffentlicht: AG 78 HzE", "/ag/"),
+    ("meeting_invitation", "Einladung zur Sitzung der AG 78 am Dienstag", "/ag/"),
+]
+
+
+def _notifications(sizes: Sizes, rnd, now, echo) -> None:
+    """The bell's entries: one per two posts, a fifth of them for the demo logins (whose pages the
+    benchmark measures), the rest spread over everybody; all but the newest ten per person read."""
+    people = list(db.session.execute(select(User.id, User.email).order_by(User.id)))
+    demo = [uid for uid, email in people if not email.endswith("@bench.example")]
+    ortsteile = list(db.session.scalars(select(Ortsteil.name)))
+    total = sizes.posts // 2
+    owners = [demo[i % len(demo)] for i in range(total // 5)]
+    owners += [rnd.choice(people)[0] for _ in range(total - len(owners))]
+    rnd.shuffle(owners)
+    left = Counter(owners)  # entries of each person still to come
+    ids = Ids(Notification)
+    rows = []
+    for uid, at in zip(owners, spread(rnd, now - timedelta(days=365), now, total)):  # oldest first
+        kind, text_, url = rnd.choice(NOTIFICATION_TEXTS)
+        left[uid] -= 1
+        nid = ids()
+        rows.append(dict(id=nid, user_id=uid, kind=kind, subject_key=f"bench:{nid}", subject_title="",
+                         text=text_.format(o=rnd.choice(ortsteile)), detail="", url=url, actor_id=None,
+                         created_at=at, read_at=None if left[uid] < 10 else at + timedelta(hours=2)))
+    bulk(Notification, rows)
+    echo(f"  Benachrichtigungen: {total}")
 
 
 def _fix_sequences() -> None:

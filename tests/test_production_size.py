@@ -54,6 +54,15 @@ def test_seed_bench_fills_every_feature_consistently(app):
         # One snapshot per submission.
         submits = db.session.scalar(select(func.count(ProposalEvent.id)).where(ProposalEvent.action == "submit"))
         assert submits == db.session.scalar(select(func.count(ProposalRevision.id)))
+        # The bell: one entry per two posts, ids growing with time, at most ten unread per person.
+        from portal.notifications.models import Notification
+
+        assert db.session.scalar(select(func.count(Notification.id))) == 30
+        times = db.session.scalars(select(Notification.created_at).order_by(Notification.id)).all()
+        assert times == sorted(times)
+        unread = db.session.execute(select(Notification.user_id, func.count()).where(Notification.read_at.is_(None))
+                                    .group_by(Notification.user_id)).all()
+        assert unread and max(n for _, n in unread) <= 10
 
 
 def test_benchmarked_pages_answer_with_the_same_number_of_queries_at_more_data(app, client_as, count_queries):
