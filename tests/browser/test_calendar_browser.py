@@ -159,3 +159,17 @@ def test_creator_moves_one_date_of_the_series(page_as, cafe):
     page.get_by_role("button", name="Ja, endgültig löschen").click()
     expect(page.get_by_text("„Wochencafé“ ist gelöscht.")).to_be_visible()
     expect(page.locator(".cal-grid").get_by_role("link", name="Wochencafé")).to_have_count(0)
+
+
+def test_copy_button_puts_the_new_feed_address_on_the_clipboard_and_says_so(page_as):
+    page = page_as("fachkraft", phone=True)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/calendar/subscribe")
+    page.get_by_role("button", name="Abo-Adresse erzeugen").click()
+    url = page.get_by_role("textbox", name="Abo-Adresse").input_value()
+    assert "/calendar/feed/" in url
+    page.get_by_role("button", name="Adresse kopieren").click()
+    expect(page.get_by_role("button", name="Kopiert")).to_be_visible()
+    expect(page.locator("#announcer")).to_have_text("Adresse kopiert.")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    check_page(page)
