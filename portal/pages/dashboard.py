@@ -11,7 +11,7 @@ project hours' – or a minute has passed ("Als Nächstes" moves with the clock)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, case, func, select
@@ -221,11 +221,11 @@ KEPT_SECONDS = 60
 def blocks_for(user) -> dict:
     """``build(user)``, kept (see the module docstring). The key holds everything of the person the
     blocks depend on; the value holds nothing of anyone else."""
+    from portal.ag.services import today
     from portal.caching import generation, kept
-    from portal.formatting import BERLIN
 
     key = ("start", user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id,
-           datetime.now(BERLIN).date(), generation("start_page"), generation("calendar"),
+           today(), generation("start_page"), generation("calendar"),
            generation("project_hours"))
     return kept("start_page", KEPT_PEOPLE, key, lambda: build(user), max_age=KEPT_SECONDS)
 

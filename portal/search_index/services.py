@@ -304,6 +304,8 @@ def visible_entries(user):
 #: size (bench/NOTES.md): below FREQUENT sorting the matches is cheaper, above VERY_FREQUENT collecting.
 FREQUENT = 5000
 VERY_FREQUENT = 25_000
+#: SQLite: the ids of the entries that match ``:fts_query``.
+_MATCHING_ROWIDS = "SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query"
 #: Prefix lengths with their own FTS5 index (migration 0022).
 PREFIX_INDEXED = (3, 4, 5, 6)
 #: A longer prefix is searched as the indexed words it begins, if they are at most this many.
@@ -356,17 +358,17 @@ def match(q: str) -> Match | None:
         tsvector = func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
         return Match(condition=tsvector.op("@@")(tsquery))
     last = f'"{terms[-1]}"' + ("*" if prefix else "")
-    if prefix and len(terms[-1]) > max(PREFIX_INDEXED):
-        # No prefix index for this length: a probe would merge every word the prefix begins. The
-        # few indexed words it begins ("laternenumzug" -> laternenumzug) are looked up instead.
-        words = _words_beginning(terms[-1])
-        if words:
-            last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
+    # A prefix without its own index: a probe would merge every word it begins. The few indexed
+    # words it begins ("laternenumz" -> laternenumzug) are looked up instead; if there are many,
+    # the full-text index collects the matches once.
+    unindexed_prefix = prefix and len(terms[-1]) > max(PREFIX_INDEXED)
+    words = _words_beginning(terms[-1]) if unindexed_prefix else None
+    if words:
+        last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
     fts_query = " AND ".join([*(f'"{t}"' for t in terms[:-1]), last])
-    rowids = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query").bindparams(
-        fts_query=fts_query).columns(rowid=SearchEntry.id.type)
-    if last.endswith("*") and len(terms[-1]) > max(PREFIX_INDEXED):
-        return Match(rowids=rowids)  # many words begin so: let the index collect them once
+    rowids = text(_MATCHING_ROWIDS).bindparams(fts_query=fts_query).columns(rowid=SearchEntry.id.type)
+    if unindexed_prefix and not words:
+        return Match(rowids=rowids)
     # SQLite's planner cannot tell a frequent word from a rare one: ask the index (it stops counting).
     first = rowids.subquery()
     matches = db.session.scalar(select(func.count()).select_from(
@@ -376,7 +378,7 @@ def match(q: str) -> Match | None:
     if matches < VERY_FREQUENT:
         # The matches collected once, each entry checked against them; "+" keeps SQLite from
         # looking the entries up by these ids (which would mean sorting all of them again).
-        check = "+search_entry.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query)"
+        check = f"+search_entry.id IN ({_MATCHING_ROWIDS})"
     else:  # collecting them would cost more than one lookup per entry of a page
         check = ("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :fts_query "
                  "AND search_fts.rowid = search_entry.id)")
