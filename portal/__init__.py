@@ -210,6 +210,9 @@ def _connect_features() -> None:
     invalidate_on_write("start_page", User, UserRole, Notification, Post, Report, Proposal, Membership, Meeting,
                         MeetingReply, ReadReceipt, WorkingGroup, HzeHours, Ortsteil, Sozialraum, collections=(User,))
 
+    # The search's place filter (portal.search_index.services.place_choices): places, AGs, members.
+    invalidate_on_write("search_places", Sozialraum, Ortsteil, WorkingGroup, Membership)
+
     # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
     connect_listeners()
     # Portal-wide search: the index follows the domain events (portal/search_index/services.py).

@@ -152,45 +152,52 @@ def query_terms(q: str | None) -> tuple[list[str], bool]:
     return terms, prefix
 
 
-def highlight(text: str | None, q: str, width: int = 90) -> list[tuple[str, bool]]:
-    """A snippet of ``text`` around the first word that matches ``q`` the way the index does, as
-    (text, marked) pieces for the template (which escapes them and wraps marked ones in <mark>)."""
-    plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text or "")  # Markdown escapes ("12\. Mai")
-    plain = " ".join(re.sub(r"[*#_`]", "", plain).split())
-    terms, prefix = query_terms(q)
-    wanted = set(terms)
-    spans = []
-    for m in _WORD.finditer(plain):
-        if spans and m.start() > spans[0][1] + width:
-            break  # past the snippet around the first hit: the rest of a long text is not shown
-        stems = _terms(m.group())
-        if not stems:
-            continue
-        stem = stems[0]
-        if stem in wanted or (prefix and stem.startswith(terms[-1])):
-            spans.append((m.start(), m.end()))
-    if not spans:
-        cut = plain[: width * 2]
-        return [(cut + ("…" if len(plain) > width * 2 else ""), False)] if cut else []
-    start = max(0, spans[0][0] - width)
-    end = min(len(plain), spans[0][1] + width)
-    if start:  # begin and end at a word boundary
-        space = plain.find(" ", start, spans[0][0])
-        start = space + 1 if space >= 0 else start
-    if end < len(plain):
-        space = plain.rfind(" ", spans[0][1], end)
-        end = space if space >= 0 else end
-    pieces: list[tuple[str, bool]] = [("…", False)] if start else []
-    at = start
-    for s, e in spans:
-        if s < start or e > end:
-            continue
-        if s > at:
-            pieces.append((plain[at:s], False))
-        pieces.append((plain[s:e], True))
-        at = e
-    if at < end:
-        pieces.append((plain[at:end], False))
-    if end < len(plain):
-        pieces.append(("…", False))
-    return pieces
+class Highlighter:
+    """Marks the words of one search in many texts: the query's terms are worked out once, then
+    ``marks(text)`` gives a snippet of ``text`` around the first word that matches the way the index
+    does, as (text, marked) pieces for the template (which escapes them and wraps marked ones in
+    <mark>)."""
+
+    def __init__(self, q: str | None):
+        self.terms, self.prefix = query_terms(q)
+        self.wanted = set(self.terms)
+
+    def _matches(self, word: str) -> bool:
+        stems = _terms(word)
+        return bool(stems) and (stems[0] in self.wanted or (self.prefix and stems[0].startswith(self.terms[-1])))
+
+    def __call__(self, text: str | None, width: int = 90) -> list[tuple[str, bool]]:
+        plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text or "")  # Markdown escapes ("12\. Mai")
+        plain = " ".join(re.sub(r"[*#_`]", "", plain).split())
+        spans = []
+        for m in _WORD.finditer(plain):
+            if spans and m.start() > spans[0][1] + width:
+                break  # past the snippet around the first hit: the rest of a long text is not shown
+            if self._matches(m.group()):
+                spans.append((m.start(), m.end()))
+        if not spans:
+            cut = plain[: width * 2]
+            return [(cut + ("…" if len(plain) > width * 2 else ""), False)] if cut else []
+        start = max(0, spans[0][0] - width)
+        end = min(len(plain), spans[0][1] + width)
+        if start:  # begin and end at a word boundary
+            space = plain.find(" ", start, spans[0][0])
+            start = space + 1 if space >= 0 else start
+        if end < len(plain):
+            space = plain.rfind(" ", spans[0][1], end)
+            end = space if space >= 0 else end
+        pieces: list[tuple[str, bool]] = [("…", False)] if start else []
+        at = start
+        for s, e in spans:
+            if s < start or e > end:
+                continue
+            if s > at:
+                pieces.append((plain[at:s], False))
+            pieces.append((plain[s:e], True))
+            at = e
+        if at < end:
+            pieces.append((plain[at:end], False))
+        if end < len(plain):
+            pieces.append(("…", False))
+        return pieces
+

@@ -443,3 +443,41 @@ def test_a_common_word_counts_up_to_a_limit_and_says_more(app, client_as, monkey
     assert "mehr als 3 Treffer" in live.headers["HX-Trigger"]
     monkeypatch.setattr(search, "MAX_COUNTED", 1000)
     assert "5 Treffer" in client.get(f"/suche?q={WORD}").get_data(as_text=True)
+
+
+# --- the kept place filter (search.place_choices) ----------------------------------------------
+
+def _place_filter(client) -> str:
+    html = client.get(f"/suche?q={WORD}").get_data(as_text=True)
+    return html[html.index('name="ort"'):html.index("</select>", html.index('name="ort"'))]
+
+
+def test_kept_place_filter_shows_a_new_membership_and_place_at_once_in_both_workers(app):
+    from portal.org.models import Ortsteil, Sozialraum
+    from tests.test_dashboard import _second_worker, _signed_in
+
+    other = _second_worker(app)
+    first, second = _signed_in(app, "ehrenamt"), _signed_in(other, "ehrenamt")
+    assert "AG Zauberei" not in _place_filter(first) and "AG Zauberei" not in _place_filter(second)
+    with app.app_context():
+        agf.add_member(agf.make_group("AG Zauberei"), "ehrenamt")
+        db.session.add(Ortsteil(name="Zauberdorf", slug="zauberdorf",
+                                sozialraum_id=db.session.scalars(select(Sozialraum.id)).first()))
+        db.session.commit()
+    for client in (first, second):
+        listed = _place_filter(client)
+        assert "AG Zauberei" in listed and "Zauberdorf" in listed
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld"), ("ehrenamt_legefeld", "ehrenamt")])
+def test_a_kept_place_filter_never_lists_another_persons_ag(app, order):
+    from tests.test_dashboard import _signed_in
+
+    with app.app_context():
+        agf.add_member(agf.make_group("AG Geheimrat"), "ehrenamt_legefeld")
+        db.session.commit()
+    listed = {role: _place_filter(_signed_in(app, role)) for role in order}
+    assert "AG Geheimrat" in listed["ehrenamt_legefeld"]
+    assert "AG Geheimrat" not in listed["ehrenamt"]

@@ -27,10 +27,12 @@ from portal.paging import Page, keyset_page
 from portal.search import index_terms, query_terms
 from portal.search_index.models import Kind, SearchEntry
 
-PAGE_SIZE = 20
-#: Hits counted at most; a common word shows "mehr als 1.000 Treffer" (counting all 85,000 hits of
-#: "Kinder" at production size took longer than the page itself, bench/NOTES.md).
-MAX_COUNTED = 1000
+#: Hits per page: ten, as the big search engines show (a phone screen holds about five with snippets).
+PAGE_SIZE = 10
+#: Hits counted at most; a common word shows "mehr als 100 Treffer" and the hint to narrow the search
+#: (nobody pages through more; counting each further visible hit costs about 3 µs at production
+#: size: "Laternenumzug" counted to 1,000 took 3.3 ms, a quarter of the page, bench/NOTES.md).
+MAX_COUNTED = 100
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -405,14 +407,26 @@ def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE
 
 
 def hits_label(total: int) -> str:
-    """"1 Treffer", "37 Treffer", "mehr als 1.000 Treffer" (the count stops at MAX_COUNTED)."""
+    """"1 Treffer", "37 Treffer", "mehr als 100 Treffer" (the count stops at MAX_COUNTED)."""
     if total > MAX_COUNTED:
         return f"mehr als {MAX_COUNTED:,} Treffer".replace(",", ".")
     return f"{total} Treffer"
 
 
 def place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The place filter's options, grouped: Sozialräume, Ortsteile, the AGs ``user`` may see."""
+    """The place filter's options, grouped: Sozialräume, Ortsteile, the AGs ``user`` may see.
+
+    Kept per person until a place, an AG or a membership changes (generation ``search_places``):
+    three queries and some 75 options on every search page, for lists that change a few times a
+    year (bench/NOTES.md)."""
+    from portal.ag.services import today
+    from portal.caching import generation, kept
+
+    key = ("search_places", user.id, tuple(sorted(user.roles)), today(), generation("search_places"))
+    return kept("search_places", 256, key, lambda: _build_place_choices(user))
+
+
+def _build_place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:
     from portal.ag.services import groups_for
     from portal.org.models import Ortsteil, Sozialraum
 

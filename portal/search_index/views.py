@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.htmx import render, wants_fragment
 from portal.paging import CURSOR_ARG, parse_cursor
-from portal.search import clean_query, highlight
+from portal.search import Highlighter, clean_query
 from portal.search_index import services
 from portal.search_index.models import KIND_LABELS
 
@@ -22,7 +22,8 @@ def results():
     # Live results are announced to screen readers once, as a count (not the whole list).
     announce = None if page is None else {"announce": services.hits_label(page.total)}
     return render("search/page.html", "search/_results.html", trigger=announce, query=query, page=page,
-                  kinds=KIND_LABELS, highlight=highlight, hits_label=services.hits_label,
+                  kinds=KIND_LABELS, marks=Highlighter(query.q), hits_label=services.hits_label,
+                  max_counted=services.MAX_COUNTED,
                   places=[] if wants_fragment() else services.place_choices(current_user),
                   title=f"Suche: {query.q}" if query.q else "Suche")
 
