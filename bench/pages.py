@@ -91,10 +91,13 @@ def _feed() -> str:
 
     from portal.auth.models import User
     from portal.calendar import services
+    from portal.calendar.models import FeedToken
     from portal.extensions import db
 
     user = db.session.scalar(select(User).where(User.email == FACHKRAFT))
-    _, token = services.create_feed_token(user)
+    for earlier in db.session.scalars(select(FeedToken).where(FeedToken.user_id == user.id, FeedToken.name == "bench")):
+        services.revoke_feed_token(earlier, user)  # one per run: a person may hold only ten
+    _, token = services.create_feed_token(user, name="bench")
     db.session.commit()
     return f"/calendar/feed/{token}.ics"
 

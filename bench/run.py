@@ -207,7 +207,13 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--only", help="comma-separated page names")
     ap.add_argument("--out", help="Markdown file (default bench/RESULTS.md, bench/RESULTS-small.md)")
+    ap.add_argument("--render", action="store_true",
+                    help="only write the Markdown again from the last full run (results-<size>.json) and NOTES.md")
     a = ap.parse_args()
+    if a.render:
+        run = json.loads((BENCH / f"results-{a.size}.json").read_text())
+        write_results(run, Path(a.out) if a.out else BENCH / FILES[a.size])
+        return
 
     wrk_bin = ensure_wrk()
     DATA.mkdir(parents=True, exist_ok=True)
@@ -269,6 +275,8 @@ def main():
 
 
 FILES = {"production": "RESULTS.md", "small": "RESULTS-small.md"}
+#: The signed-in page with nothing on it (bench/pages.py): what every page a user sees costs at least.
+FLOOR = "floor_signed_in"
 #: Tables whose row counts describe the data size (the rest are lookup tables).
 SIZE_TABLES = ["ortsteil", "user", "board_post", "board_comment", "board_reaction", "board_attachment",
                "calendar_event", "proposal", "proposal_event", "proposal_revision", "ag_group", "ag_meeting",
@@ -296,18 +304,19 @@ def write_results(run: dict, out: Path) -> None:
         f"- Memory per worker after the run (RSS): {', '.join(f'{m:.0f} MiB' for m in rss)} "
         f"(target ≤ 120 MiB {ok(all(m <= 120 for m in rss))})",
         "",
-        "| page | role | rps | hello rps | ratio (≥ 0.30) | p50 ms | p95 ms (< 50) | SQL queries | HTML KB | HTML+CSS+JS KB raw | gzip KB (≤ 60; fragment ≤ 5) |",
+        "| page | role | rps | hello rps | ratio (page ≥ 0.10, floor ≥ 0.30) | p50 ms | p95 ms (< 50) | SQL queries | HTML KB | HTML+CSS+JS KB raw | gzip KB (≤ 60; fragment ≤ 5) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         limit_kb = r.get("size_target", 5 if r["fragment"] else 60)
         size_kb = r["gz"] / 1024
         verdict = ok(size_kb <= limit_kb) if limit_kb else "(feed)"
-        # A reference row is the floor the pages are read against, not a page with targets.
-        mark = (lambda cond: "") if r.get("reference") else ok
+        # Issue 20's targets: the signed-in floor ≥ 0.30 of hello-world, every main page ≥ 0.10; /healthz
+        # is only the reference the floor is read against.
+        mark = (lambda cond: "") if r.get("reference") and r["name"] != FLOOR else ok
         lines.append(
             f"| {r['label']} (`{r['path']}`) | {r['role']} | {r['rps']:.0f} | {r['hello']:.0f} | "
-            f"{r['ratio']:.2f} {mark(r['ratio'] >= 0.30)} | {r['p50']:.1f} | {r['p95']:.1f} {mark(r['p95'] < 50)} | "
+            f"{r['ratio']:.2f} {mark(r['ratio'] >= (0.30 if r['name'] == FLOOR else 0.10))} | {r['p50']:.1f} | {r['p95']:.1f} {mark(r['p95'] < 50)} | "
             f"{r['queries']} | {r['html'] / 1024:.1f} | {r['raw'] / 1024:.1f} | {size_kb:.1f} {verdict} |"
             + (f" ⚠ {r['socket_errors']} socket errors under load" if r.get("socket_errors") else ""))
     lines += growth(run)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from portal import access, assets, errors, formatting, http, navigation, ops, search, security
 from portal.config import Defaults
-from portal.extensions import csrf, db, login_manager, migrate, render_migration_item
+from portal.extensions import csrf, db, login_manager, render_migration_item
 from portal.extensions import htmx as htmx_extension  # portal.htmx is our module of that name
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -38,10 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure(app, test_config)
 
     db.init_app(app)
-    from portal.search_index.models import include_object
-
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True,
-                     render_item=render_migration_item, include_object=include_object)
+    if app.config["SCHEMA_COMMANDS"]:
+        _init_migrations(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Bitte melde dich an, um diese Seite zu sehen."
@@ -72,6 +70,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail_cli.init_app(app)  # flask mail send | mail digests
     search_cli.init_app(app)  # flask search reindex
     return app
+
+
+def _init_migrations(app: Flask) -> None:
+    """Flask-Migrate: ``flask db upgrade`` and the other schema commands (and the tests' upgrade())."""
+    from flask_migrate import Migrate
+
+    from portal.search_index.models import include_object
+
+    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True,
+            render_item=render_migration_item, include_object=include_object)
 
 
 def _configure(app: Flask, test_config: dict | None) -> None:

@@ -7,6 +7,9 @@ from datetime import timedelta
 
 
 class Defaults:
+    #: Flask-Migrate's ``flask db`` commands. The web workers (wsgi.py) leave them out: Alembic alone
+    #: is 10 MiB per process, and the schema only ever changes from the command line.
+    SCHEMA_COMMANDS = True
     #: Name shown in the header and in page titles.
     PORTAL_NAME = "Trägerportal"
     #: Subtitle under the name: whose portal this is.

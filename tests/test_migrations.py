@@ -29,3 +29,28 @@ def test_downgrade_to_empty_and_upgrade_again(backend, tmp_path):
         assert "user" in inspect(db.engine).get_table_names()
         db.engine.dispose()
     backend.drop(url)
+
+
+def test_web_workers_leave_the_schema_commands_out_and_the_cli_keeps_them(tmp_path):
+    """wsgi.py (what gunicorn serves) loads no Alembic (10 MiB per worker) and freezes its start-up
+    objects for the garbage collector; `flask --app portal db upgrade` still migrates."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}", "PORTAL_SECRET_KEY": "x" * 32,
+           "PORTAL_UPLOAD_DIR": str(tmp_path / "uploads")}
+    probe = ("import gc, sys, wsgi; "
+             "print('alembic' in sys.modules, 'migrate' in wsgi.app.extensions, gc.get_freeze_count() > 1000)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run([str(flask), "--app", "portal", "db", "upgrade"], cwd=root, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "portal.db") as connection:
+        assert connection.execute("SELECT count(*) FROM user").fetchone() == (0,)
