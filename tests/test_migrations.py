@@ -43,9 +43,10 @@ def test_web_workers_leave_the_schema_commands_out_and_the_cli_keeps_them(tmp_pa
     env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}", "PORTAL_SECRET_KEY": "x" * 32,
            "PORTAL_UPLOAD_DIR": str(tmp_path / "uploads")}
     probe = ("import gc, sys, wsgi; "
-             "print('alembic' in sys.modules, 'migrate' in wsgi.app.extensions, gc.get_freeze_count() > 1000)")
+             "print('alembic' in sys.modules, 'migrate' in wsgi.app.extensions, gc.get_freeze_count() > 1000, "
+             "gc.get_threshold()[0] > 700)")
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False", "True"]
+    assert out.stdout.split() == ["False", "False", "True", "True"]
     flask = Path(sys.executable).parent / "flask"
     done = subprocess.run([str(flask), "--app", "portal", "db", "upgrade"], cwd=root, env=env, capture_output=True,
                           text=True)
