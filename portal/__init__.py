@@ -74,6 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_migrations(app: Flask) -> None:
     """Flask-Migrate: ``flask db upgrade`` and the other schema commands (and the tests' upgrade())."""
+    # Alembic announces each of its built-in plugins at INFO when imported; "Running upgrade …" stays.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     from flask_migrate import Migrate
 
     from portal.search_index.models import include_object
@@ -218,6 +220,9 @@ def _connect_features() -> None:
     invalidate_on_write("start_page", User, UserRole, Notification, Post, Report, Proposal, Membership, Meeting,
                         MeetingReply, ReadReceipt, WorkingGroup, HzeHours, Ortsteil, Sozialraum, collections=(User,))
 
+    # The cards of "Freigegebene Projekte" (portal.proposals.views._approved_listing): the proposal, its
+    # Träger, Ortsteile and Sozialraum.
+    invalidate_on_write("approved_projects", Proposal, Traeger, Ortsteil, Sozialraum, collections=(Proposal,))
     # The search's place filter (portal.search_index.services.place_choices): places, AGs, members.
     invalidate_on_write("search_places", Sozialraum, Ortsteil, WorkingGroup, Membership)
 

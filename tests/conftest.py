@@ -252,6 +252,18 @@ def client_as(app):
     return make
 
 
+def second_worker(app):
+    """Another app on the same database: a second gunicorn worker with its own kept values."""
+    from portal import create_app
+
+    return create_app(base_config(app.config["DATABASE_URL"], Path(app.config["UPLOAD_DIR"]).parent))
+
+
+def signed_in(app, role: str):
+    """A test client of ``app`` signed in as the demo ``role``."""
+    return login(app.test_client(), ROLE_LOGINS[role])
+
+
 def get_user(role: str):
     """The User of a demo role (or of an e-mail address); call inside an app context."""
     from sqlalchemy import select

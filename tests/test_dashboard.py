@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.extensions import db
-from tests.conftest import get_user
+from tests.conftest import get_user, second_worker, signed_in
 
 
 def _nav(html: str) -> str:
@@ -143,22 +143,6 @@ def test_protokoll_sees_minutes_to_write_of_its_ag(client_as, app):
 
 # --- the kept start page (portal.pages.dashboard.blocks_for) ----------------------------------------
 
-def _second_worker(app):
-    """Another app on the same database: a second gunicorn worker with its own kept values."""
-    from pathlib import Path
-
-    from portal import create_app
-    from tests.conftest import base_config
-
-    return create_app(base_config(app.config["DATABASE_URL"], Path(app.config["UPLOAD_DIR"]).parent))
-
-
-def _signed_in(app, role):
-    from tests.conftest import ROLE_LOGINS, login
-
-    return login(app.test_client(), ROLE_LOGINS[role])
-
-
 def _submit_a_proposal():
     from sqlalchemy import select
 
@@ -246,8 +230,8 @@ WRITES = {
 @pytest.mark.parametrize("change", sorted(WRITES))
 def test_kept_start_page_shows_every_write_at_once_in_both_workers(app, change):
     role, write, region = WRITES[change]
-    other = _second_worker(app)
-    first, second = _signed_in(app, role), _signed_in(other, role)
+    other = second_worker(app)
+    first, second = signed_in(app, role), signed_in(other, role)
     before = _main(first.get("/"))
     assert _main(second.get("/")) == before  # both workers keep the page now
     with app.app_context():
@@ -263,7 +247,7 @@ def test_kept_start_page_shows_every_write_at_once_in_both_workers(app, change):
 
 def test_kept_start_page_follows_the_write_it_shows(app):
     """The new text itself appears (not just any change), and a page kept before is not served again."""
-    client = _signed_in(app, "ehrenamt")
+    client = signed_in(app, "ehrenamt")
     assert "Frischer Kommentar zum Backtag" not in client.get("/").get_data(as_text=True)
     with app.app_context():
         _notify_the_volunteer()
@@ -276,7 +260,7 @@ def test_a_kept_start_page_never_reaches_another_person(app, order):
     with app.app_context():
         _notify_the_volunteer()
         db.session.commit()
-    pages = {role: _signed_in(app, role).get("/").get_data(as_text=True) for role in order}
+    pages = {role: signed_in(app, role).get("/").get_data(as_text=True) for role in order}
     assert "Frischer Kommentar zum Backtag" in pages["ehrenamt"]
     assert "Frischer Kommentar zum Backtag" not in pages["ehrenamt_legefeld"]
     with app.app_context():

@@ -244,6 +244,115 @@ def test_everyone_sees_the_approved_projects_grouped_by_sozialraum(app, client_a
     assert len(titles_on_page(leitung)) == 3
 
 
+# --- the kept cards of "Freigegebene Projekte" (proposals.views._approved_listing) ------------------
+
+KEPT_TITLE = "Gekachelte Werkstatt"
+
+
+def _approved_main(client) -> str:
+    html = client.get("/proposals/approved").get_data(as_text=True)
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def _kept_project():
+    from portal.org.models import Ortsteil
+
+    return db.session.scalar(select(Proposal).where(Proposal.title == KEPT_TITLE)), Ortsteil
+
+
+def _approve_another():
+    leitung = get_user("leitung")
+    p = make_proposal(S.EINGEREICHT, title="Frisch freigegebenes Projekt", **RUNNING)
+    services.decide(p, leitung, approved=True, version=p.version)
+    return "Frisch freigegebenes Projekt"
+
+
+def _close_the_project():
+    p, _ = _kept_project()
+    p.state = S.ABGELEHNT  # not a real transition; any change of the row counts
+    return None
+
+
+def _rename_traeger():
+    p, _ = _kept_project()
+    p.traeger.name = "Werkhof Umbenannt e. V."
+    return "Werkhof Umbenannt e. V."
+
+
+def _rename_ortsteil():
+    p, _ = _kept_project()
+    p.ortsteile[0].name = "Neudorf am Bach"
+    return "Neudorf am Bach"
+
+
+def _add_ortsteil():
+    p, ortsteil_model = _kept_project()
+    p.ortsteile.append(db.session.scalar(select(ortsteil_model).where(ortsteil_model.slug == "legefeld")))
+    return "Legefeld"
+
+
+def _rename_sozialraum():
+    p, _ = _kept_project()
+    p.sozialraum.name = "Nordost"
+    return "Sozialraum Nordost"
+
+
+#: Every kind of write behind a kept card, and the text it brings (None: the card goes).
+CARD_WRITES = {"approved": _approve_another, "state": _close_the_project, "traeger": _rename_traeger,
+               "ortsteil renamed": _rename_ortsteil, "ortsteil added": _add_ortsteil,
+               "sozialraum": _rename_sozialraum}
+
+
+@pytest.fixture
+def kept_project(app):
+    from portal.org.models import Ortsteil
+
+    with app.app_context():
+        p = make_proposal(S.FREIGEGEBEN, title=KEPT_TITLE, **RUNNING)
+        p.ortsteile.append(db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach")))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("change", sorted(CARD_WRITES))
+def test_kept_project_cards_show_every_write_at_once_in_both_workers(app, kept_project, change):
+    from tests.conftest import second_worker, signed_in
+
+    other = second_worker(app)
+    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
+    before = _approved_main(first)
+    assert KEPT_TITLE in before and _approved_main(second) == before  # both workers keep the cards now
+    with app.app_context():
+        shows = CARD_WRITES[change]()
+        db.session.commit()
+    for client in (first, second):
+        after = _approved_main(client)
+        assert after != before, f"{change}: the kept cards did not change"
+        if shows is None:
+            assert KEPT_TITLE not in after
+        else:
+            assert shows in after
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("order", [("leitung", "ehrenamt", "fachkraft"), ("fachkraft", "ehrenamt", "leitung")])
+def test_kept_project_cards_never_carry_another_viewers_links(app, kept_project, order):
+    """The same kept cards for everyone; the link to a proposal only for those who may open it
+    (Leitung: all; AWO's Fachkraft: AWO's projects; a volunteer: none), in either order."""
+    from tests.conftest import signed_in
+
+    caritas = made(app, S.FREIGEGEBEN, traeger="Caritas", title="Fremdes Caritas-Projekt", **RUNNING)
+    with app.app_context():
+        awo_id = db.session.scalar(select(Proposal.id).where(Proposal.title == KEPT_TITLE))
+    pages = {role: _approved_main(signed_in(app, role)) for role in order}
+    for role, page in pages.items():
+        assert KEPT_TITLE in page and "Fremdes Caritas-Projekt" in page
+    assert f'href="/proposals/{awo_id}"' in pages["leitung"] and f'href="/proposals/{caritas[0]}"' in pages["leitung"]
+    assert f'href="/proposals/{awo_id}"' in pages["fachkraft"]
+    assert f'href="/proposals/{caritas[0]}"' not in pages["fachkraft"]
+    assert 'href="/proposals/' not in pages["ehrenamt"][pages["ehrenamt"].index("Sozialraum "):]
+
+
 def test_nav_badge_counts_waiting_proposals_for_the_leitung_only(app, client_as):
     made(app, S.EINGEREICHT)
     made(app, S.BERICHTET, traeger="Caritas")

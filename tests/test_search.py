@@ -454,10 +454,10 @@ def _place_filter(client) -> str:
 
 def test_kept_place_filter_shows_a_new_membership_and_place_at_once_in_both_workers(app):
     from portal.org.models import Ortsteil, Sozialraum
-    from tests.test_dashboard import _second_worker, _signed_in
+    from tests.conftest import second_worker, signed_in
 
-    other = _second_worker(app)
-    first, second = _signed_in(app, "ehrenamt"), _signed_in(other, "ehrenamt")
+    other = second_worker(app)
+    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
     assert "AG Zauberei" not in _place_filter(first) and "AG Zauberei" not in _place_filter(second)
     with app.app_context():
         agf.add_member(agf.make_group("AG Zauberei"), "ehrenamt")
@@ -473,11 +473,11 @@ def test_kept_place_filter_shows_a_new_membership_and_place_at_once_in_both_work
 
 @pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld"), ("ehrenamt_legefeld", "ehrenamt")])
 def test_a_kept_place_filter_never_lists_another_persons_ag(app, order):
-    from tests.test_dashboard import _signed_in
+    from tests.conftest import signed_in
 
     with app.app_context():
         agf.add_member(agf.make_group("AG Geheimrat"), "ehrenamt_legefeld")
         db.session.commit()
-    listed = {role: _place_filter(_signed_in(app, role)) for role in order}
+    listed = {role: _place_filter(signed_in(app, role)) for role in order}
     assert "AG Geheimrat" in listed["ehrenamt_legefeld"]
     assert "AG Geheimrat" not in listed["ehrenamt"]

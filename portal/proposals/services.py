@@ -353,7 +353,15 @@ def approved_projects_page(running_on: date | None = None, after: int | None = N
     if running_on is not None:
         stmt = stmt.where(or_(Proposal.ends_on >= running_on, Proposal.ends_on.is_(None)))
     return keyset_page(stmt, [(Proposal.sozialraum_id, "asc"), (Proposal.title, "asc"), (Proposal.id, "asc")],
-                       after, limit, id_column=Proposal.id, count=True)
+                       after, limit, id_column=Proposal.id)
+
+
+def viewable_ids(user, ids: list[int]) -> set[int]:
+    """Which of the proposals ``ids`` ``user`` may open (``Proposal.visible_to``, the SQL form of
+    ``can_view``): the per-viewer part of a list whose cards are the same for everyone."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Proposal.id).where(Proposal.id.in_(ids), Proposal.visible_to(user))))
 
 
 def age_in_days(since: datetime | None, now: datetime | None = None) -> int:

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, make_response, render_template, request,
                    url_for)
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import role_required
 from portal.auth.models import Role
+from portal.caching import generation, kept
 from portal.errors import Conflict
 from portal.csvexport import csv_response
 from portal.extensions import db, utcnow
@@ -81,13 +84,46 @@ def inbox():
 @bp.get("/approved")
 def approved():
     running_only = request.args.get("alle") is None
-    page = services.approved_projects_page(date.today() if running_only else None,
-                                           after=_cursor(),
-                                           limit=current_app.config.get("APPROVED_PAGE_SIZE", 50))
-    groups: dict = {}
-    for p in page.items:
-        groups.setdefault(p.sozialraum, []).append(p)
-    return render_template("proposals/approved.html", page=page, groups=groups, running_only=running_only)
+    listing = _approved_listing(date.today() if running_only else None, _cursor(),
+                                current_app.config.get("APPROVED_PAGE_SIZE", 50))
+    return render_template("proposals/approved.html", listing=listing, running_only=running_only,
+                           linked=services.viewable_ids(current_user, listing.ids))
+
+
+@dataclass(frozen=True)
+class ApprovedCard:
+    id: int
+    title: str
+    #: Everything below the title (templates/proposals/_approved_card.html): the same for every viewer.
+    body: Markup
+
+
+@dataclass(frozen=True)
+class ApprovedListing:
+    #: (Sozialraum, its cards) in the list's order; the Sozialraum as (id, name), (0, None) if none.
+    groups: list[tuple[tuple[int, str | None], list[ApprovedCard]]]
+    ids: list[int]
+    next_cursor: int | None
+    continued: bool
+
+
+def _approved_listing(running_on: date | None, cursor: int | None, limit: int) -> ApprovedListing:
+    """One page of "Freigegebene Projekte", rendered once and kept per worker until a proposal, Träger,
+    Ortsteil or Sozialraum changes (generation ``approved_projects``): every signed-in person sees the
+    same cards. Only whether the title links to the proposal differs per viewer; the page asks that
+    for the shown ids (``services.viewable_ids``) and renders it around the kept cards."""
+    def build() -> ApprovedListing:
+        page = services.approved_projects_page(running_on, after=cursor, limit=limit)
+        groups: dict[tuple[int, str | None], list[ApprovedCard]] = {}
+        for p in page.items:
+            raum = (p.sozialraum.id, p.sozialraum.name) if p.sozialraum else (0, None)
+            groups.setdefault(raum, []).append(ApprovedCard(
+                p.id, p.title, Markup(render_template("proposals/_approved_card.html", p=p))))
+        return ApprovedListing(groups=list(groups.items()), ids=[p.id for p in page.items],
+                               next_cursor=page.next_cursor, continued=page.continued)
+
+    key = ("approved", running_on, cursor, limit, generation("approved_projects"))
+    return kept("approved_projects", 64, key, build)
 
 
 # --- the Formblatt ---------------------------------------------------------------------------------
