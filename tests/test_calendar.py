@@ -865,3 +865,54 @@ def test_unknown_event_and_date_are_404(app, client_as, cafe):
     assert client.get(f"/calendar/events/{2**70}").status_code == 404
     assert client.get(f"/calendar/events/{cafe['id']}/dates/kaputt/move").status_code == 404
     assert client.get(f"/calendar/events/{cafe['id']}/dates/20270109T140000Z/move").status_code == 404
+
+
+# --- the board's kept "Nächste Termine" (occurrences.upcoming_for_ortsteil) ---------------------------
+
+def _next_dates(client) -> str:
+    html = client.get("/board/taubach").get_data(as_text=True)
+    return html[html.index('id="upcoming-events"'):html.index("</section>", html.index('id="upcoming-events"'))]
+
+
+def _taubach():
+    return db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach"))
+
+
+def _soon(days: int = 1) -> datetime:
+    return (datetime.now(BERLIN) + timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)
+
+
+def _new_event():
+    make_event(ortsteil=_taubach(), title="Frischer Bastelnachmittag", start=_soon(), commit=False)
+    return "Frischer Bastelnachmittag"
+
+
+def _called_off():
+    event = db.session.scalar(select(Event).where(Event.title == "Kekse backen im Gemeindehaus"))
+    event.cancelled = True
+    return "is-cancelled"
+
+
+def _renamed_ortsteil():
+    _taubach().name = "Taubach an der Ilm"
+    return "Nächste Termine in Taubach an der Ilm"
+
+
+@pytest.mark.parametrize("write", [_new_event, _called_off, _renamed_ortsteil], ids=["event", "cancelled", "place"])
+def test_kept_next_dates_on_the_board_show_every_write_at_once_in_both_workers(app, write):
+    from tests.conftest import second_worker, signed_in
+
+    with app.app_context():
+        make_event(ortsteil=_taubach(), title="Kekse backen im Gemeindehaus", start=_soon(2))
+    other = second_worker(app)
+    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
+    before = _next_dates(first)
+    assert "Kekse backen im Gemeindehaus" in before and _next_dates(second) == before
+    with app.app_context():
+        shows = write()
+        db.session.commit()
+    for client in (first, second):
+        after = _next_dates(client)
+        assert shows in after and after != before
+    with other.app_context():
+        db.engine.dispose()

@@ -199,11 +199,20 @@ def occurrences(window_start: datetime, window_end: datetime, user, filters: Fil
 
 
 def upcoming_for_ortsteil(ortsteil_id: int, limit: int = 3) -> list[Occurrence]:
-    """The next dates of one Ortsteil (for its board), cancelled single dates left out."""
-    now = utcnow()
-    found = occurrences(now, now + timedelta(days=AGENDA_DAYS * 2), None,
-                        Filters(ortsteil_id=ortsteil_id, only_here=True), include_external=False)
-    return [o for o in found if not o.dropped][:limit]
+    """The next dates of one Ortsteil (for its board), cancelled single dates left out.
+
+    The same for everyone who opens the board: kept per worker until the calendar changes
+    (generation ``calendar``), for at most a minute because "next" moves with the clock. It reads
+    and expands half a year of the Ortsteil's events, 12 % of the board page (bench/NOTES.md)."""
+    from portal.caching import generation, kept
+
+    def build() -> list[Occurrence]:
+        now = utcnow()
+        found = occurrences(now, now + timedelta(days=AGENDA_DAYS * 2), None,
+                            Filters(ortsteil_id=ortsteil_id, only_here=True), include_external=False)
+        return [o for o in found if not o.dropped][:limit]
+
+    return kept("upcoming_dates", 64, ("upcoming", ortsteil_id, limit, generation("calendar")), build, max_age=60)
 
 
 # --- month grid and agenda --------------------------------------------------------------------------
