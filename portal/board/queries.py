@@ -16,7 +16,9 @@ from portal.org.models import Ortsteil
 from portal.paging import Page, keyset_page
 from portal.search import contains
 
-PAGE_SIZE = 20
+#: Posts per load: ten full cards with photos fill a phone screen several times over; "Mehr laden"
+#: brings the next ten (half the images and HTML of twenty on a mobile connection).
+PAGE_SIZE = 10
 QUEUE_PAGE_SIZE = 50
 LOG_PAGE_SIZE = 50
 
