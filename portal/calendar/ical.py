@@ -220,13 +220,17 @@ def external_component(e: ExternalEvent) -> VEvent:
 
 def build(name: str, events: list[Event], externals: list[ExternalEvent], url_for_event,
           today: date | None = None) -> bytes:
-    cal = new_calendar(name)
+    # Each date is serialised as soon as it is built, not added to one tree of thousands of components
+    # first: the same bytes, but a worker's memory peaks at one component, not at the whole feed
+    # (2,000 events at production size lifted every worker by 24 MiB for good, bench/NOTES.md).
+    end = b"END:VCALENDAR\r\n"
+    head = new_calendar(name).to_ical()
+    parts = [head.removesuffix(end)]
     for event in events:
-        for component in event_components(event, url_for_event(event), today):
-            cal.add_component(component)
-    for e in externals:
-        cal.add_component(external_component(e))
-    return cal.to_ical()
+        parts += [component.to_ical() for component in event_components(event, url_for_event(event), today)]
+    parts += [external_component(e).to_ical() for e in externals]
+    parts.append(end)
+    return b"".join(parts)
 
 
 def last_modified(events: list[Event], externals: list[ExternalEvent]) -> datetime | None:
