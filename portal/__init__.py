@@ -170,7 +170,7 @@ def _connect_features() -> None:
     from portal.ag import services as ag
     from portal.ag.models import Meeting, MeetingReply, Membership, ReadReceipt, WorkingGroup
     from portal.auth.models import User, UserRole
-    from portal.board.models import Post, Report
+    from portal.board.models import BoardSettings, Post, Report
     from portal.budget.models import Budget, BudgetRequest
     from portal.auth.services import register_personal_data
     from portal.board import services as board
@@ -223,6 +223,8 @@ def _connect_features() -> None:
     # The cards of "Freigegebene Projekte" (portal.proposals.views._approved_listing): the proposal, its
     # Träger, Ortsteile and Sozialraum.
     invalidate_on_write("approved_projects", Proposal, Traeger, Ortsteil, Sozialraum, collections=(Proposal,))
+    # The board overview's cards (portal.board.views._overview_cards): posts, board settings, places.
+    invalidate_on_write("board_overview", Post, BoardSettings, Ortsteil, Sozialraum)
     # The search's place filter (portal.search_index.services.place_choices): places, AGs, members.
     invalidate_on_write("search_places", Sozialraum, Ortsteil, WorkingGroup, Membership)
 

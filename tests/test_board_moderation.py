@@ -367,3 +367,82 @@ def test_moderation_log_pages_with_nach(app, client_as):
         db.session.commit()
     seen, last = _follow(client_as("moderation"), "/board/moderation/log", r"Eintrag \d\d\d")
     assert len(seen) == 120 and "Zu den neuesten Einträgen" in last
+
+
+# --- the kept overview cards (board.views._overview_cards) ----------------------------------------------
+
+def _cards(client) -> str:
+    html = client.get("/board/").get_data(as_text=True)
+    return html[html.index('<ul class="cards board-cards">'):html.index("</main>")]
+
+
+def _new_published_post():
+    make_post(title="Frisch an der Pinnwand")
+    return "Frisch an der Pinnwand"
+
+
+def _hidden_by_moderation():
+    post = db.session.scalar(select(Post).where(Post.title == "Oben auf der Taubacher Pinnwand"))
+    post.status = PostStatus.HIDDEN
+    make_post(title="Bleibt sichtbar")
+    return "Bleibt sichtbar"
+
+
+def _premoderation_on():
+    set_premoderation("taubach")
+    return "mit Prüfung"
+
+
+def _renamed_ortsteil():
+    from tests.board_helpers import ortsteil
+
+    ortsteil("taubach").name = "Taubach an der Ilm"
+    return "Taubach an der Ilm"
+
+
+@pytest.mark.parametrize("write", [_new_published_post, _hidden_by_moderation, _premoderation_on, _renamed_ortsteil],
+                         ids=["post", "hidden", "premoderation", "place"])
+def test_kept_overview_shows_every_write_at_once_in_both_workers(app, write):
+    from tests.conftest import second_worker, signed_in
+
+    with app.app_context():
+        make_post(title="Oben auf der Taubacher Pinnwand")
+        db.session.commit()
+    other = second_worker(app)
+    first, second = signed_in(app, "ehrenamt_legefeld"), signed_in(other, "ehrenamt_legefeld")
+    before = _cards(first)
+    assert "Oben auf der Taubacher Pinnwand" in before and _cards(second) == before
+    with app.app_context():
+        shows = write()
+        db.session.commit()
+    for client in (first, second):
+        after = _cards(client)
+        assert shows in after and after != before
+        if write is _hidden_by_moderation:
+            assert "Oben auf der Taubacher Pinnwand" not in after
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld", "moderation"),
+                                   ("moderation", "ehrenamt_legefeld", "ehrenamt")])
+def test_kept_overview_never_shows_a_waiting_post_to_others_or_another_persons_marks(app, order):
+    """The waiting post stays out of the shared cards (its author finds it in her own list above them);
+    the Moderation's cards show it; "Dein Ortsteil" marks only the viewer's own Ortsteile."""
+    from tests.conftest import signed_in
+
+    with app.app_context():
+        make_post(title="Wartet noch auf die Moderation", status=PostStatus.PENDING)
+        db.session.commit()
+    pages = {role: signed_in(app, role).get("/board/").get_data(as_text=True) for role in order}
+    cards = {role: page[page.index('<ul class="cards board-cards">'):] for role, page in pages.items()}
+    assert "Wartet noch auf die Moderation" in cards["moderation"]
+    assert "Wartet noch auf die Moderation" not in cards["ehrenamt_legefeld"]
+    assert "Wartet noch auf die Moderation" not in cards["ehrenamt"]
+    mine = pages["ehrenamt"][pages["ehrenamt"].index("Deine Beiträge, die andere gerade nicht sehen"):]
+    assert "Wartet noch auf die Moderation" in mine[:mine.index("</section>")]
+    assert "Wartet noch auf die Moderation" not in pages["ehrenamt_legefeld"]
+    first_card = {role: c[:c.index("</li>")] for role, c in cards.items()}
+    assert ">Taubach</a>" in first_card["ehrenamt"] and "Dein Ortsteil" in first_card["ehrenamt"]
+    assert ">Legefeld</a>" in first_card["ehrenamt_legefeld"] and "Dein Ortsteil" in first_card["ehrenamt_legefeld"]
+    assert "Dein Ortsteil" not in cards["moderation"]

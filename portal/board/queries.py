@@ -150,7 +150,7 @@ OVERVIEW_COLUMNS = (Post.id, Post.ortsteil_id, Post.title, Post.category, Post.c
                     Post.version)
 
 
-def _kth_newest(k: int, user):
+def _kth_newest(k: int, viewer):
     """Id of the k-th post of an Ortsteil's own list (correlated to the outer Ortsteil).
 
     Every Ortsteil looks up its k-th newest visible post in its own index range (ortsteil_id, pinned,
@@ -159,27 +159,27 @@ def _kth_newest(k: int, user):
     rank every pair of Ortsteil and post: seconds at 100,000 posts.)
     """
     newest = aliased(Post, name=f"newest_{k}")
-    conditions = [newest.ortsteil_id == Ortsteil.id, Post.visible_to(user, newest),
+    conditions = [newest.ortsteil_id == Ortsteil.id, Post.visible_to(viewer, newest),
                   or_(newest.visible_until.is_(None), newest.visible_until >= today())]
     return (select(newest.id).where(*conditions).order_by(newest.pinned.desc(), newest.id.desc())
             .limit(1).offset(k).correlate(Ortsteil).scalar_subquery())
 
 
-def overview(user, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
-    """Every Ortsteil with the first posts of its list, in two queries that do not grow with the posts."""
+def overview(viewer=None, per_board: int = 3) -> list[tuple[Ortsteil, list[Post]]]:
+    """Every Ortsteil (by name) with the first posts of its list that ``viewer`` may see
+    (``Post.visible_to``; None: the published posts, which everyone sees), in two queries that do
+    not grow with the posts."""
     ortsteile = list(db.session.scalars(select(Ortsteil).options(joinedload(Ortsteil.sozialraum))
                                         .order_by(Ortsteil.name)))
     if not ortsteile:
         return []
     stmt = (select(Post).select_from(Ortsteil)
-            .join(Post, Post.id.in_([_kth_newest(k, user) for k in range(per_board)]))
+            .join(Post, Post.id.in_([_kth_newest(k, viewer) for k in range(per_board)]))
             .options(load_only(*OVERVIEW_COLUMNS))
             .order_by(Post.pinned.desc(), Post.id.desc()))
     by_board: dict[int, list[Post]] = {o.id: [] for o in ortsteile}
     for post in db.session.scalars(stmt):
         by_board[post.ortsteil_id].append(post)
-    mine = {o.id for o in getattr(user, "ortsteile", [])}
-    ortsteile.sort(key=lambda o: (o.id not in mine, o.name))
     return [(o, by_board[o.id]) for o in ortsteile]
 
 

@@ -8,17 +8,21 @@ respond: 303 after a plain form, the updated region plus an ``HX-Trigger`` event
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import duplicates
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
-from portal.board.models import MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in, is_moderator
+from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in,
+                                  is_moderator, today)
 from portal.budget import services as budget_services
+from portal.caching import generation, kept
 from portal.calendar.services import upcoming_for_ortsteil
 from portal.errors import Conflict
 from portal.extensions import db
@@ -89,10 +93,39 @@ def _filter(ortsteil: Ortsteil | None) -> queries.PostFilter:
 
 @bp.get("/")
 def index():
-    return render_template("board/index.html", boards=queries.overview(current_user),
+    mine = {o.id for o in current_user.ortsteile}
+    cards = sorted(_overview_cards(is_moderator(current_user)),
+                   key=lambda card: card.ortsteil_id not in mine)  # the person's own Ortsteile first
+    return render_template("board/index.html", cards=cards, mine=mine,
                            unpublished=queries.my_unpublished(current_user),
-                           premoderated=queries.premoderated_ortsteil_ids(),
                            queue_size=queries.queue_size() if is_moderator(current_user) else 0)
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    ortsteil_id: int
+    name: str
+    slug: str
+    sozialraum: str
+    premoderated: bool
+    #: Its first posts (templates/board/_overview_posts.html): the same for everyone who sees them.
+    posts: Markup
+
+
+def _overview_cards(moderation: bool) -> list[BoardCard]:
+    """The overview's cards, by name: every Ortsteil with the first posts of its board, rendered once
+    and kept per worker until a post, a board's settings or a place changes (generation
+    ``board_overview``). Two variants: the published posts, which everyone sees (a person's own
+    waiting or hidden posts are listed above the cards, ``my_unpublished``), and all posts for the
+    Moderation. What belongs to the viewer (her Ortsteile first and marked) is rendered around them."""
+    def build() -> list[BoardCard]:
+        premoderated = queries.premoderated_ortsteil_ids()
+        return [BoardCard(o.id, o.name, o.slug, o.sozialraum.name, o.id in premoderated,
+                          Markup(render_template("board/_overview_posts.html", posts=posts)))
+                for o, posts in queries.overview(current_user if moderation else None)]
+
+    key = ("board_overview", moderation, today(), request.script_root, generation("board_overview"))
+    return kept("board_overview", 8, key, build)
 
 
 def _board(ortsteil: Ortsteil | None):
