@@ -481,3 +481,28 @@ def test_a_kept_place_filter_never_lists_another_persons_ag(app, order):
     listed = {role: _place_filter(signed_in(app, role)) for role in order}
     assert "AG Geheimrat" in listed["ehrenamt_legefeld"]
     assert "AG Geheimrat" not in listed["ehrenamt"]
+
+
+def test_kept_visibility_follows_the_person_at_once(app, hidden_corpus):
+    """The visibility statement is kept per person: moved to another Träger, a Fachkraft finds that
+    Träger's draft and no longer the old one's proposals; joining an AG shows its minutes."""
+    from portal.ag.models import WorkingGroup
+    from portal.org.models import Traeger
+    from tests.conftest import signed_in
+
+    client = signed_in(app, "fachkraft")
+
+    def found() -> str:
+        return client.get(f"/suche?q={WORD}").get_data(as_text=True)
+
+    assert "AWO eingereicht" in found() and "Caritas-Entwurf" not in found()
+    with app.app_context():
+        get_user("fachkraft").traeger_id = db.session.scalar(select(Traeger.id).where(Traeger.short_name == "Caritas"))
+        db.session.commit()
+    assert "Caritas-Entwurf" in found() and "AWO eingereicht" not in found()
+    assert "Protokoll fremde" not in found()
+    with app.app_context():
+        group = db.session.scalar(select(SearchEntry.group_id).where(SearchEntry.title.contains("TOP fremde")))
+        agf.add_member(db.session.get(WorkingGroup, group), "fachkraft")
+        db.session.commit()
+    assert "Protokoll fremde" in found()

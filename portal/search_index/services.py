@@ -271,14 +271,25 @@ def _place_condition(place: str):
 
 
 def visible_entries(user):
-    """SQL: the entries ``user`` may see, by each source's own rule (joined at query time)."""
+    """SQL: the entries ``user`` may see, by each source's own rule (joined at query time).
+
+    The statement holds the person's ids and today's date, never data: built once per person and
+    day and kept (building it was an eighth of a search, bench/NOTES.md)."""
+    from portal.ag.services import today
+    from portal.caching import kept
+
+    if not (user and user.is_authenticated):
+        return select(SearchEntry).where(false())
+    key = ("visible_entries", user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id, today())
+    return kept("search_statements", 256, key, lambda: _visible_entries(user))
+
+
+def _visible_entries(user):
     from portal.ag.models import AgendaItem, Meeting, MinutesStatus
     from portal.ag.services import agenda_item_visible, visible_group_ids
     from portal.board.models import Comment, Post
     from portal.proposals.models import Proposal
 
-    if not (user and user.is_authenticated):
-        return select(SearchEntry).where(false())
     groups = visible_group_ids(user)
     group_ok = true() if groups is None else SearchEntry.group_id.in_(groups)
     published = Meeting.minutes_status != MinutesStatus.ENTWURF
