@@ -123,6 +123,14 @@ def _rolled_back(session: Session, previous_transaction) -> None:
         session.info.pop("cache_dirty", None)
 
 
+def person_key(user) -> tuple:
+    """What a value kept for one person depends on besides the data: who she is, her roles, Träger and
+    Sozialraum, and today's date in Berlin (memberships and "today" rules change at midnight)."""
+    from portal.formatting import jetzt
+
+    return (user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id, jetzt().date())
+
+
 def kept(store: str, size: int, key_parts: tuple, build: Callable[[], T], max_age: float | None = None) -> T:
     """``build()``, kept in the app's ``store`` under a hash of ``key_parts``: the ``size`` last
     used, each for at most ``max_age`` seconds if given.

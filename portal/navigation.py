@@ -13,7 +13,6 @@ count per badge, and the next request after a write (in any worker) counts again
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Callable
 
 from flask import Flask, g, render_template, request
@@ -51,15 +50,13 @@ def person_facts() -> dict:
     """The signed-in person's layout facts ({} for anonymous visitors); one lookup per request,
     made only when a template asks (htmx fragments without the layout pay nothing)."""
     if "person_facts" not in g:
-        from portal.caching import generation, kept
-        from portal.formatting import BERLIN
+        from portal.caching import generation, kept, person_key
 
         user = current_user
         if not (user and user.is_authenticated):
             g.person_facts = {}
         else:
-            key = ("layout", user.id, user.session_version, tuple(sorted(user.roles)), user.traeger_id,
-                   user.sozialraum_id, datetime.now(BERLIN).date(), generation("layout"))
+            key = ("layout", person_key(user), user.session_version, generation("layout"))
             g.person_facts = kept("layout_facts", KEPT_PEOPLE, key, lambda: _build(user))
     return g.person_facts
 

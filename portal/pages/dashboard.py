@@ -221,12 +221,9 @@ KEPT_SECONDS = 60
 def blocks_for(user) -> dict:
     """``build(user)``, kept (see the module docstring). The key holds everything of the person the
     blocks depend on; the value holds nothing of anyone else."""
-    from portal.ag.services import today
-    from portal.caching import generation, kept
+    from portal.caching import generation, kept, person_key
 
-    key = ("start", user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id,
-           today(), generation("start_page"), generation("calendar"),
-           generation("project_hours"))
+    key = ("start", person_key(user), generation("start_page"), generation("calendar"), generation("project_hours"))
     return kept("start_page", KEPT_PEOPLE, key, lambda: build(user), max_age=KEPT_SECONDS)
 
 

@@ -275,13 +275,11 @@ def visible_entries(user):
 
     The statement holds the person's ids and today's date, never data: built once per person and
     day and kept (building it was an eighth of a search, bench/NOTES.md)."""
-    from portal.ag.services import today
-    from portal.caching import kept
+    from portal.caching import kept, person_key
 
     if not (user and user.is_authenticated):
         return select(SearchEntry).where(false())
-    key = ("visible_entries", user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id, today())
-    return kept("search_statements", 256, key, lambda: _visible_entries(user))
+    return kept("search_statements", 256, ("visible_entries", person_key(user)), lambda: _visible_entries(user))
 
 
 def _visible_entries(user):
@@ -430,10 +428,9 @@ def place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:
     Kept per person until a place, an AG or a membership changes (generation ``search_places``):
     three queries and some 75 options on every search page, for lists that change a few times a
     year (bench/NOTES.md)."""
-    from portal.ag.services import today
-    from portal.caching import generation, kept
+    from portal.caching import generation, kept, person_key
 
-    key = ("search_places", user.id, tuple(sorted(user.roles)), today(), generation("search_places"))
+    key = ("search_places", person_key(user), generation("search_places"))
     return kept("search_places", 256, key, lambda: _build_place_choices(user))
 
 
