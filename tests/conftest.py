@@ -264,6 +264,18 @@ def signed_in(app, role: str):
     return login(app.test_client(), ROLE_LOGINS[role])
 
 
+@contextmanager
+def two_workers(app, role: str):
+    """(first, second): the demo ``role`` signed in at ``app`` and at a second worker on the same
+    database, for tests that a kept value follows a write in every worker."""
+    other = second_worker(app)
+    try:
+        yield signed_in(app, role), signed_in(other, role)
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
 def get_user(role: str):
     """The User of a demo role (or of an e-mail address); call inside an app context."""
     from sqlalchemy import select

@@ -403,25 +403,22 @@ def _renamed_ortsteil():
 @pytest.mark.parametrize("write", [_new_published_post, _hidden_by_moderation, _premoderation_on, _renamed_ortsteil],
                          ids=["post", "hidden", "premoderation", "place"])
 def test_kept_overview_shows_every_write_at_once_in_both_workers(app, write):
-    from tests.conftest import second_worker, signed_in
+    from tests.conftest import two_workers
 
     with app.app_context():
         make_post(title="Oben auf der Taubacher Pinnwand")
         db.session.commit()
-    other = second_worker(app)
-    first, second = signed_in(app, "ehrenamt_legefeld"), signed_in(other, "ehrenamt_legefeld")
-    before = _cards(first)
-    assert "Oben auf der Taubacher Pinnwand" in before and _cards(second) == before
-    with app.app_context():
-        shows = write()
-        db.session.commit()
-    for client in (first, second):
-        after = _cards(client)
-        assert shows in after and after != before
-        if write is _hidden_by_moderation:
-            assert "Oben auf der Taubacher Pinnwand" not in after
-    with other.app_context():
-        db.engine.dispose()
+    with two_workers(app, "ehrenamt_legefeld") as (first, second):
+        before = _cards(first)
+        assert "Oben auf der Taubacher Pinnwand" in before and _cards(second) == before
+        with app.app_context():
+            shows = write()
+            db.session.commit()
+        for client in (first, second):
+            after = _cards(client)
+            assert shows in after and after != before
+            if write is _hidden_by_moderation:
+                assert "Oben auf der Taubacher Pinnwand" not in after
 
 
 @pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld", "moderation"),

@@ -900,19 +900,16 @@ def _renamed_ortsteil():
 
 @pytest.mark.parametrize("write", [_new_event, _called_off, _renamed_ortsteil], ids=["event", "cancelled", "place"])
 def test_kept_next_dates_on_the_board_show_every_write_at_once_in_both_workers(app, write):
-    from tests.conftest import second_worker, signed_in
+    from tests.conftest import two_workers
 
     with app.app_context():
         make_event(ortsteil=_taubach(), title="Kekse backen im Gemeindehaus", start=_soon(2))
-    other = second_worker(app)
-    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
-    before = _next_dates(first)
-    assert "Kekse backen im Gemeindehaus" in before and _next_dates(second) == before
-    with app.app_context():
-        shows = write()
-        db.session.commit()
-    for client in (first, second):
-        after = _next_dates(client)
-        assert shows in after and after != before
-    with other.app_context():
-        db.engine.dispose()
+    with two_workers(app, "ehrenamt") as (first, second):
+        before = _next_dates(first)
+        assert "Kekse backen im Gemeindehaus" in before and _next_dates(second) == before
+        with app.app_context():
+            shows = write()
+            db.session.commit()
+        for client in (first, second):
+            after = _next_dates(client)
+            assert shows in after and after != before

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.extensions import db
-from tests.conftest import get_user, second_worker, signed_in
+from tests.conftest import get_user, signed_in, two_workers
 
 
 def _nav(html: str) -> str:
@@ -230,19 +230,16 @@ WRITES = {
 @pytest.mark.parametrize("change", sorted(WRITES))
 def test_kept_start_page_shows_every_write_at_once_in_both_workers(app, change):
     role, write, region = WRITES[change]
-    other = second_worker(app)
-    first, second = signed_in(app, role), signed_in(other, role)
-    before = _main(first.get("/"))
-    assert _main(second.get("/")) == before  # both workers keep the page now
-    with app.app_context():
-        write()
-        db.session.commit()
-    for client in (first, second):
-        after = _main(client.get("/"))
-        assert region in after
-        assert after != before, f"{change}: the kept start page did not change"
-    with other.app_context():
-        db.engine.dispose()
+    with two_workers(app, role) as (first, second):
+        before = _main(first.get("/"))
+        assert _main(second.get("/")) == before  # both workers keep the page now
+        with app.app_context():
+            write()
+            db.session.commit()
+        for client in (first, second):
+            after = _main(client.get("/"))
+            assert region in after
+            assert after != before, f"{change}: the kept start page did not change"
 
 
 def test_kept_start_page_follows_the_write_it_shows(app):

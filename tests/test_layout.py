@@ -10,9 +10,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import ROLE_LOGINS, get_user
+from tests.conftest import ROLE_LOGINS, get_user, second_worker
 
 
 def nav(client, path: str = "/impressum") -> str:
@@ -35,14 +34,6 @@ def bell_count(client) -> int:
 
 def links(nav_html: str) -> list[str]:
     return re.findall(r'<span>([^<]+)</span>', nav_html)
-
-
-def second_worker(app):
-    """Another worker process of the same installation: its own app, caches and connections."""
-    config = {k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
-                                         "UPLOAD_DIR", "MFA_REQUIRED", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
-                                         "ARGON2_PARALLELISM", "BASE_URL")}
-    return create_app(config)
 
 
 # --- the floor ----------------------------------------------------------------------------------

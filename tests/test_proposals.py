@@ -315,24 +315,21 @@ def kept_project(app):
 
 @pytest.mark.parametrize("change", sorted(CARD_WRITES))
 def test_kept_project_cards_show_every_write_at_once_in_both_workers(app, kept_project, change):
-    from tests.conftest import second_worker, signed_in
+    from tests.conftest import two_workers
 
-    other = second_worker(app)
-    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
-    before = _approved_main(first)
-    assert KEPT_TITLE in before and _approved_main(second) == before  # both workers keep the cards now
-    with app.app_context():
-        shows = CARD_WRITES[change]()
-        db.session.commit()
-    for client in (first, second):
-        after = _approved_main(client)
-        assert after != before, f"{change}: the kept cards did not change"
-        if shows is None:
-            assert KEPT_TITLE not in after
-        else:
-            assert shows in after
-    with other.app_context():
-        db.engine.dispose()
+    with two_workers(app, "ehrenamt") as (first, second):
+        before = _approved_main(first)
+        assert KEPT_TITLE in before and _approved_main(second) == before  # both workers keep the cards now
+        with app.app_context():
+            shows = CARD_WRITES[change]()
+            db.session.commit()
+        for client in (first, second):
+            after = _approved_main(client)
+            assert after != before, f"{change}: the kept cards did not change"
+            if shows is None:
+                assert KEPT_TITLE not in after
+            else:
+                assert shows in after
 
 
 @pytest.mark.parametrize("order", [("leitung", "ehrenamt", "fachkraft"), ("fachkraft", "ehrenamt", "leitung")])

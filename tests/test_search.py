@@ -454,21 +454,18 @@ def _place_filter(client) -> str:
 
 def test_kept_place_filter_shows_a_new_membership_and_place_at_once_in_both_workers(app):
     from portal.org.models import Ortsteil, Sozialraum
-    from tests.conftest import second_worker, signed_in
+    from tests.conftest import two_workers
 
-    other = second_worker(app)
-    first, second = signed_in(app, "ehrenamt"), signed_in(other, "ehrenamt")
-    assert "AG Zauberei" not in _place_filter(first) and "AG Zauberei" not in _place_filter(second)
-    with app.app_context():
-        agf.add_member(agf.make_group("AG Zauberei"), "ehrenamt")
-        db.session.add(Ortsteil(name="Zauberdorf", slug="zauberdorf",
-                                sozialraum_id=db.session.scalars(select(Sozialraum.id)).first()))
-        db.session.commit()
-    for client in (first, second):
-        listed = _place_filter(client)
-        assert "AG Zauberei" in listed and "Zauberdorf" in listed
-    with other.app_context():
-        db.engine.dispose()
+    with two_workers(app, "ehrenamt") as (first, second):
+        assert "AG Zauberei" not in _place_filter(first) and "AG Zauberei" not in _place_filter(second)
+        with app.app_context():
+            agf.add_member(agf.make_group("AG Zauberei"), "ehrenamt")
+            db.session.add(Ortsteil(name="Zauberdorf", slug="zauberdorf",
+                                    sozialraum_id=db.session.scalars(select(Sozialraum.id)).first()))
+            db.session.commit()
+        for client in (first, second):
+            listed = _place_filter(client)
+            assert "AG Zauberei" in listed and "Zauberdorf" in listed
 
 
 @pytest.mark.parametrize("order", [("ehrenamt", "ehrenamt_legefeld"), ("ehrenamt_legefeld", "ehrenamt")])
