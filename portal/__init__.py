@@ -188,6 +188,7 @@ def _connect_features() -> None:
     from portal.proposals import services as proposals
     from portal.proposals.models import HzeHours, Proposal, ProposalEvent
     from portal.search_index import services as search_index
+    from portal.search_index.models import SearchEntry
 
     register_badge("board", board.moderation_badge, "zu prüfen")
     register_badge("proposals", proposals.waiting_count, "warten auf Entscheidung")
@@ -227,6 +228,8 @@ def _connect_features() -> None:
     invalidate_on_write("board_overview", Post, BoardSettings, Ortsteil, Sozialraum)
     # The search's place filter (portal.search_index.services.place_choices): places, AGs, members.
     invalidate_on_write("search_places", Sozialraum, Ortsteil, WorkingGroup, Membership)
+    # The indexed words a long prefix expands to (portal.search_index.services._words_beginning).
+    invalidate_on_write("search_terms", SearchEntry)
 
     # Benachrichtigungen: who hears what (portal/notifications/listeners.py).
     connect_listeners()

@@ -503,3 +503,51 @@ def test_kept_visibility_follows_the_person_at_once(app, hidden_corpus):
         agf.add_member(db.session.get(WorkingGroup, group), "fachkraft")
         db.session.commit()
     assert "Protokoll fremde" in found()
+
+
+# --- kept term statistics (search._words_beginning, search._matches_up_to) --------------------------
+
+def test_a_kept_prefix_expansion_finds_a_new_word_at_once_in_both_workers(app):
+    """A long prefix is searched as the indexed words it begins (SQLite), kept until the index
+    changes: a word that enters the index is found by the next search in every worker."""
+    from tests.conftest import two_workers
+
+    with app.app_context():
+        search.index_post(boardf.make_post(title="Zauberwaldfest im Mai"))
+        db.session.commit()
+    with two_workers(app, "ehrenamt") as (first, second):
+        for client in (first, second):
+            html = client.get("/suche?q=Zauberwald").get_data(as_text=True)
+            assert "Zauberwaldfest" in html and "Zauberwaldlauf" not in html
+        with app.app_context():
+            search.index_post(boardf.make_post(title="Zauberwaldlauf für Kinder"))
+            db.session.commit()
+        for client in (first, second):
+            html = client.get("/suche?q=Zauberwald").get_data(as_text=True)
+            assert "Zauberwaldlauf" in html and "Zauberwaldfest" in html
+
+
+def test_a_kept_word_count_only_chooses_the_plan_never_the_hits(app, monkeypatch):
+    """A word's number of matches is kept for minutes: a word counted as rare that has become frequent
+    since, and one counted as frequent that has become rare, are still found in every entry."""
+    monkeypatch.setattr(search, "FREQUENT", 3)
+    with app.app_context():
+        user = get_user("ehrenamt")
+
+        def titles(q: str) -> set[str]:
+            return {e.title for e in search.search(user, search.Query(q=q), limit=100).items}
+
+        search.index_post(boardf.make_post(title=f"Einmal {WORD}"))
+        for i in range(4):
+            search.index_post(boardf.make_post(title=f"Oft Zauberstab {i}"))
+        db.session.commit()
+        assert titles(WORD) == {f"Einmal {WORD}"}  # counted: rare
+        assert len(titles("Zauberstab")) == 4  # counted: frequent
+        for i in range(4):
+            search.index_post(boardf.make_post(title=f"Nun oft {WORD} {i}"))
+        for entry in db.session.scalars(select(SearchEntry).where(SearchEntry.title.in_(
+                ["Oft Zauberstab 0", "Oft Zauberstab 1", "Oft Zauberstab 2"]))):
+            db.session.delete(entry)
+        db.session.commit()
+        assert titles(WORD) == {f"Einmal {WORD}", *(f"Nun oft {WORD} {i}" for i in range(4))}
+        assert titles("Zauberstab") == {"Oft Zauberstab 3"}

@@ -348,12 +348,40 @@ class Match:
         return stmt.where(self.by_date) if self.by_date is not None else self.listed(stmt)
 
 
+#: SQLite: how long a word's number of matches is kept (it only chooses the plan, never the hits).
+FREQUENCY_MAX_AGE = 600
+#: Words (and prefixes) whose statistics a worker keeps.
+KEPT_TERMS = 1024
+
+
 def _words_beginning(prefix: str) -> list[str] | None:
     """SQLite: the indexed words that begin with ``prefix`` (FTS5's vocabulary table of migration
-    0022), or None when there are more than EXPANDED_WORDS."""
-    words = db.session.scalars(text("SELECT term FROM search_vocab WHERE term >= :prefix AND term < :end LIMIT :n")
-                               .bindparams(prefix=prefix, end=prefix + "\U0010ffff", n=EXPANDED_WORDS + 1)).all()
-    return None if len(words) > EXPANDED_WORDS else words
+    0022), or None when there are more than EXPANDED_WORDS.
+
+    Kept until the index changes (generation ``search_terms``): the expansion decides the hits."""
+    from portal.caching import generation, kept
+
+    def read() -> list[str] | None:
+        words = db.session.scalars(text("SELECT term FROM search_vocab WHERE term >= :prefix AND term < :end LIMIT :n")
+                                   .bindparams(prefix=prefix, end=prefix + "\U0010ffff", n=EXPANDED_WORDS + 1)).all()
+        return None if len(words) > EXPANDED_WORDS else words
+
+    return kept("search_terms", KEPT_TERMS, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
+
+
+def _matches_up_to(rowids: TextualSelect, fts_query: str) -> int:
+    """SQLite: how many entries match ``fts_query``, counted up to VERY_FREQUENT – the statistic
+    that chooses the plan (SQLite's planner cannot tell a frequent word from a rare one).
+
+    Kept for FREQUENCY_MAX_AGE seconds like a planner's statistics: every plan gives the same hits,
+    so an older count can only cost time, and counting a frequent word ("Kinder") was a fifth of
+    the search (bench/NOTES.md)."""
+    from portal.caching import kept
+
+    first = rowids.subquery()
+    return kept("search_terms", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT), lambda: db.session.scalar(
+        select(func.count()).select_from(select(first.c.rowid).limit(VERY_FREQUENT).subquery())),
+        max_age=FREQUENCY_MAX_AGE)
 
 
 def match(q: str) -> Match | None:
@@ -380,10 +408,7 @@ def match(q: str) -> Match | None:
     rowids = text(_MATCHING_ROWIDS).bindparams(fts_query=fts_query).columns(rowid=SearchEntry.id.type)
     if unindexed_prefix and not words:
         return Match(rowids=rowids)
-    # SQLite's planner cannot tell a frequent word from a rare one: ask the index (it stops counting).
-    first = rowids.subquery()
-    matches = db.session.scalar(select(func.count()).select_from(
-        select(first.c.rowid).limit(VERY_FREQUENT).subquery()))
+    matches = _matches_up_to(rowids, fts_query)
     if matches < FREQUENT:
         return Match(rowids=rowids)
     if matches < VERY_FREQUENT:
