@@ -81,6 +81,13 @@ def jetzt() -> datetime:
     return datetime.now(BERLIN)
 
 
+def heute(now: datetime | None = None) -> date:
+    """Today in Berlin – the portal's one "today": a post "sichtbar bis 24.12." is visible until the
+    end of that local day, memberships, due dates and the 15 % year turn at local midnight, whatever
+    the server's clock zone. ``now``: a moment to take the day of (the calendar passes its own clock)."""
+    return (now or datetime.now(BERLIN)).astimezone(BERLIN).date()
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(jetzt)
     for f in (datum, uhrzeit, datum_zeit, datum_lang, iso, zahl):

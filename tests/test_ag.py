@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.ag import services
 from portal.ag.models import AgendaItem, Correction, Function, Membership, MinutesStatus
 from portal.extensions import db
+from portal.formatting import heute
 from tests.conftest import get_user
 from tests.factories.ag import AG, GO_DECISION, build_ag, first_item, meeting, record_attendance, text
 
@@ -67,7 +68,7 @@ def test_draft_minutes_are_hidden_from_readers_but_not_from_the_protokoll(app, c
 
 def test_ag_index_shows_dates_to_everybody_but_links_only_for_members(app, client_as, ag):
     with app.app_context():
-        meeting(ag, 3).date = services.today() + timedelta(days=10)
+        meeting(ag, 3).date = heute() + timedelta(days=10)
         db.session.commit()
     link = f'href="{ag.url(3)}"'
     outsider = text(client_as("ehrenamt").get("/ag/"))
@@ -277,9 +278,9 @@ def test_minutes_settled_before_someone_joined_are_not_new_to_them(app, client_a
     newcomer, protokoll = client_as("ehrenamt"), client_as("protokoll")
     with app.app_context():
         for ms in db.session.scalars(select(Membership).where(Membership.user_id == get_user("ehrenamt").id)):
-            ms.valid_to = services.today() - timedelta(days=2)
+            ms.valid_to = heute() - timedelta(days=2)
         db.session.add(Membership(group_id=ag.group_id, user_id=get_user("ehrenamt").id,
-                                  valid_from=services.today() - timedelta(days=1)))
+                                  valid_from=heute() - timedelta(days=1)))
         db.session.commit()
     assert nav_badge(newcomer) == 0  # the published 2. Sitzung is older than the membership
     assert "neue Niederschrift" not in text(newcomer.get("/ag/"))
@@ -352,7 +353,7 @@ def test_ended_membership_loses_access(app, client_as, ag):
     with app.app_context():
         ms = db.session.scalar(select(Membership).where(Membership.group_id == ag.group_id,
                                                         Membership.user_id == get_user("ag_mitglied").id))
-        ms.valid_to = services.today() - timedelta(days=1)
+        ms.valid_to = heute() - timedelta(days=1)
         db.session.commit()
     assert client_as("ag_mitglied").get(f"{ag.base}/").status_code == 404
 

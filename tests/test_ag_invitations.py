@@ -16,6 +16,7 @@ from portal.ag.models import (Function, Meeting, MeetingReply, MeetingStatus, Me
 from portal.auth.models import User
 from portal.errors import NotAllowed
 from portal.extensions import db
+from portal.formatting import heute
 from portal.notifications.mail import send_outbox
 from portal.notifications.models import Notification, OutboxMail
 from tests.conftest import get_user
@@ -29,7 +30,7 @@ class Case:
 
     def __init__(self, app, days: int = 30):
         with app.app_context():
-            yesterday = services.today() - timedelta(days=1)
+            yesterday = heute() - timedelta(days=1)
             for role in ("protokoll", "ag_mitglied"):  # members of this AG only
                 for ms in db.session.scalars(select(Membership).where(Membership.user_id == get_user(role).id)):
                     ms.valid_to = yesterday
@@ -44,9 +45,9 @@ class Case:
             add_member(group, make_person("Gisela Gast"), Function.GAST, voting=False)
             # The demo login "ag_mitglied" has a deputy for this AG from today on.
             ms = db.session.get(Membership, self.member)
-            ms.deputy_id, ms.deputy_from = self.deputy_user, services.today()
+            ms.deputy_id, ms.deputy_from = self.deputy_user, heute()
             self.people = [p.id for p in people]
-            m = make_meeting(group, 1, services.today() + timedelta(days=days), status=MeetingStatus.GEPLANT,
+            m = make_meeting(group, 1, heute() + timedelta(days=days), status=MeetingStatus.GEPLANT,
                              place="Familienamt, Raum 2.14")
             make_item(m, "Begrüßung")
             make_item(m, "Jugendhilfeplanung")
@@ -256,7 +257,7 @@ def test_the_ladungsfrist_comes_from_the_ags_settings(app, client_as, case):
     with app.app_context():
         assert db.session.get(WorkingGroup, case.group_id).notice_days == 14
         m = case.meeting()
-        m.date = services.today() + timedelta(days=8)
+        m.date = heute() + timedelta(days=8)
         db.session.commit()
     assert "nicht eingehalten" in text(client_as("protokoll").get(case.url("invite")))
     settings = f"/ag/{case.slug}/settings"
@@ -289,7 +290,7 @@ def test_only_the_protokoll_and_sprecher_send_invitations(app, client_as, case):
 
 def test_a_meeting_in_the_past_cannot_be_invited_to(app, client_as, case):
     with app.app_context():
-        case.meeting().date = services.today() - timedelta(days=1)
+        case.meeting().date = heute() - timedelta(days=1)
         db.session.commit()
     assert client_as("protokoll").post(case.url("invite"), data={}).status_code == 409
 
@@ -316,7 +317,7 @@ def test_who_may_reply(app, client_as, case):
 def test_no_reply_once_the_meeting_has_started(app, client_as, case):
     client_as("protokoll").post(case.url("invite"), data={})
     with app.app_context():
-        case.meeting().date = services.today() - timedelta(days=1)
+        case.meeting().date = heute() - timedelta(days=1)
         db.session.commit()
     assert client_as("ag_mitglied").post(case.url("reply"), data={"answer": "zusage"}).status_code == 409
 

@@ -2,7 +2,7 @@
 started and with attendance recorded; change requests are tied to a TOP and answered."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from portal.ag import minutes
 from portal.ag.models import ChangeRequest, ChangeRequestStatus, MinutesStatus
 from portal.errors import Conflict
 from portal.extensions import db
+from portal.formatting import heute
 from tests.conftest import get_user
 from tests.factories.ag import AG, build_ag, first_item, meeting, record_attendance, text
 
@@ -23,7 +24,7 @@ def ag(app) -> AG:
 def _move_to_future(app, ag: AG, number: int) -> None:
     with app.app_context():
         m = meeting(ag, number)
-        m.date = date.today() + timedelta(days=30)
+        m.date = heute() + timedelta(days=30)
         db.session.commit()
 
 

@@ -7,8 +7,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from portal.board import queries
-from portal.board.models import Attachment, Category, Comment, Post, PostStatus, Reaction, today
+from portal.board.models import Attachment, Category, Comment, Post, PostStatus, Reaction
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.uploads import upload_root
 from tests.board_helpers import HX, image_bytes, ortsteil, post_by_title, post_data, upload
 from tests.conftest import get_user
@@ -325,7 +326,7 @@ def test_mehr_laden_pages_by_keyset_with_pinned_first(app, client_as):
         db.session.commit()
         expected = [p.id for p in db.session.scalars(
             select(Post).where(Post.ortsteil_id == ortsteil("taubach").id, Post.status == PostStatus.PUBLISHED,
-                               (Post.visible_until.is_(None)) | (Post.visible_until >= today()))
+                               (Post.visible_until.is_(None)) | (Post.visible_until >= heute()))
             .order_by(Post.pinned.desc(), Post.id.desc()))]
         assert expected[0] == pinned.id
     client = client_as("fachkraft")
@@ -402,7 +403,7 @@ def test_expired_posts_leave_the_board_but_stay_in_the_archive(app, client_as):
     from datetime import timedelta
 
     with app.app_context():
-        make_post("ehrenamt", title="Spielplatzfest mit Seifenblasen", visible_until=today() - timedelta(days=1))
+        make_post("ehrenamt", title="Spielplatzfest mit Seifenblasen", visible_until=heute() - timedelta(days=1))
         db.session.commit()
     client = client_as("fachkraft")
     assert "Spielplatzfest mit Seifenblasen" not in client.get("/board/taubach").get_data(as_text=True)
@@ -448,7 +449,7 @@ def test_overview_lists_the_newest_posts_each_user_may_see_per_board(app):
         for title, status, author, pinned, until in [
             ("Eigener ausgeblendeter Beitrag", PostStatus.HIDDEN, "ehrenamt", False, None),
             ("Fremder wartender Beitrag", PostStatus.PENDING, "ehrenamt_legefeld", False, None),
-            ("Abgelaufener Beitrag", PostStatus.PUBLISHED, "ehrenamt_legefeld", False, today() - timedelta(days=1)),
+            ("Abgelaufener Beitrag", PostStatus.PUBLISHED, "ehrenamt_legefeld", False, heute() - timedelta(days=1)),
             ("Angehefteter Beitrag", PostStatus.PUBLISHED, "ehrenamt_legefeld", True, None),
         ]:
             make_post(author, "taubach", title=title, status=status, pinned=pinned, visible_until=until)

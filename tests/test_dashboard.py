@@ -6,6 +6,7 @@ import re
 import pytest
 
 from portal.extensions import db
+from portal.formatting import heute
 from tests.conftest import get_user, signed_in, two_workers
 
 
@@ -122,7 +123,7 @@ def test_koordination_sees_the_15_percent_bar_of_its_sozialraum_only(client_as, 
 
 
 def test_protokoll_sees_minutes_to_write_of_its_ag(client_as, app):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -134,7 +135,7 @@ def test_protokoll_sees_minutes_to_write_of_its_ag(client_as, app):
                                                                       Membership.function == Function.PROTOKOLL))
         meeting = db.session.scalar(select(Meeting).where(Meeting.group_id == group_id).limit(1))
         meeting.minutes_status = MinutesStatus.ENTWURF
-        meeting.date = date.today() - timedelta(days=1)
+        meeting.date = heute() - timedelta(days=1)
         db.session.commit()
     html = client_as("protokoll").get("/").get_data(as_text=True)
     assert "Niederschriften zu schreiben oder zu veröffentlichen" in html
@@ -180,14 +181,13 @@ def _event_tomorrow_in_taubach():
 
 
 def _hze_hours_of_this_month():
-    from datetime import date
 
     from portal.proposals.models import HzeHours
 
     from sqlalchemy import select
 
     user = get_user("koordination")
-    month = date.today().replace(day=1)
+    month = heute().replace(day=1)
     row = db.session.scalar(select(HzeHours).where(HzeHours.sozialraum_id == user.sozialraum_id,
                                                    HzeHours.month == month))
     if row is None:
@@ -197,7 +197,7 @@ def _hze_hours_of_this_month():
 
 
 def _minutes_left_to_write():
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -207,7 +207,7 @@ def _minutes_left_to_write():
         Membership.user_id == get_user("protokoll").id, Membership.function == Function.PROTOKOLL))
     meeting = db.session.scalar(select(Meeting).where(Meeting.group_id == group_id).limit(1))
     meeting.minutes_status = MinutesStatus.ENTWURF
-    meeting.date = date.today() - timedelta(days=1)
+    meeting.date = heute() - timedelta(days=1)
 
 
 def _main(response) -> str:

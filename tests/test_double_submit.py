@@ -23,6 +23,7 @@ from portal.auth.models import Role, User
 from portal.board.models import Post, Reaction
 from portal.budget.models import Budget, BudgetRequest
 from portal.extensions import db
+from portal.formatting import heute
 from portal.org.models import Ortsteil, Sozialraum
 from portal.proposals.models import HzeHours
 from tests.conftest import ROLE_LOGINS, get_user, login
@@ -260,7 +261,7 @@ def test_joining_twice_at_once_creates_one_account(app, client):
 
     with app.app_context():
         place = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "schoendorf"))
-        link = join_services.create_link(get_user("admin"), [place], date.today() + timedelta(days=7), 5, False)
+        link = join_services.create_link(get_user("admin"), [place], heute() + timedelta(days=7), 5, False)
         db.session.commit()
         token = link.token
     email = "rita.neu@example.org"

@@ -2,12 +2,13 @@
 Markdown (sanitised), default texts from seed-demo that never overwrite an edit; the
 Nutzungsbedingungen as their own Seite, linked from the join form."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
 from portal.extensions import db
+from portal.formatting import heute
 from portal.pages.models import HELP_PAGES, Page, help_slug
 from tests.conftest import ROLES, get_user
 
@@ -133,7 +134,7 @@ def test_join_form_links_nutzungsbedingungen_and_datenschutz(app, client):
 
     with app.app_context():
         place = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "taubach"))
-        link = services.create_link(get_user("admin"), [place], date.today() + timedelta(days=3), 5, False)
+        link = services.create_link(get_user("admin"), [place], heute() + timedelta(days=3), 5, False)
         db.session.commit()
         token = link.token
     html = client.get(f"/join/{token}").get_data(as_text=True)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal import signals
 from portal.board.models import Comment, Post, PostStatus
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.proposals.models import Indicator, Proposal, ProposalEvent, ProposalState
 from tests.board_helpers import HX, post_data
 from tests.conftest import get_user
@@ -342,13 +343,13 @@ def test_the_year_selector_offers_years_with_data_or_running_projects(app, clien
     from datetime import date
 
     with app.app_context():
-        make_proposal(S.FREIGEGEBEN, starts_on=date(date.today().year + 1, 9, 1),
-                      ends_on=date(date.today().year + 2, 6, 30))
+        make_proposal(S.FREIGEGEBEN, starts_on=date(heute().year + 1, 9, 1),
+                      ends_on=date(heute().year + 2, 6, 30))
         make_proposal(S.ENTWURF, starts_on=date(2011, 1, 1), ends_on=date(2011, 12, 31))  # a draft counts not
         db.session.commit()
     page = html(client_as("leitung").get("/proposals/target"))
     offered = [int(y) for y in re.findall(r'<option value="(\d{4})"', page)]
-    this_year = date.today().year
+    this_year = heute().year
     assert {this_year, this_year + 1, this_year + 2} <= set(offered)
     assert 2011 not in offered and 2019 not in offered
     assert offered == sorted(offered, reverse=True)

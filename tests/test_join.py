@@ -1,7 +1,7 @@
 """Einladungslinks: create, join, release, revoke, closed links, QR code, rate limit."""
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.board.models import can_post_in
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.join import services
 from portal.join.models import JoinedAccount, JoinLink
 from portal.org.models import Ortsteil
@@ -23,7 +24,7 @@ def _place(slug="schoendorf"):
 
 def _make_link(app, needs_release=False, max_uses=5, slug="schoendorf"):
     with app.app_context():
-        link = services.create_link(get_user("admin"), [_place(slug)], date.today() + timedelta(days=7), max_uses,
+        link = services.create_link(get_user("admin"), [_place(slug)], heute() + timedelta(days=7), max_uses,
                                     needs_release)
         db.session.commit()
         return link.id, link.token
@@ -38,7 +39,7 @@ def test_coordination_creates_link_for_its_sozialraum_only(app, client_as):
     c = client_as("koordination")
     with app.app_context():
         nord, taubach = _place("schoendorf").id, _place("taubach").id
-    day = (date.today() + timedelta(days=10)).isoformat()
+    day = (heute() + timedelta(days=10)).isoformat()
     r = c.post("/join/links/new", data={"ortsteile": [taubach], "valid_until": day, "max_uses": "10"})
     assert r.status_code == 422  # Taubach is not among its choices
     r = c.post("/join/links/new", data={"ortsteile": [nord], "valid_until": day, "max_uses": "10",

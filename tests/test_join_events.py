@@ -3,13 +3,14 @@ Koordination of the link's Sozialraum; the released person hears of it; the list
 with ?nach= in a constant number of queries and shows exactly the links JoinLink.can_manage allows."""
 import re
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 
 from portal import signals
 from portal.auth.models import User
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.join import services
 from portal.join.models import JoinedAccount, JoinLink, join_link_ortsteil
 from portal.notifications.models import Notification, OutboxMail
@@ -43,7 +44,7 @@ def _caught(*sigs):
 
 def _link(app, slug="schoendorf", needs_release=True, by="admin"):
     with app.app_context():
-        link = services.create_link(get_user(by), [_place(slug)], date.today() + timedelta(days=7), 5, needs_release)
+        link = services.create_link(get_user(by), [_place(slug)], heute() + timedelta(days=7), 5, needs_release)
         db.session.commit()
         return link.id, link.token
 
@@ -63,7 +64,7 @@ def _entries(app, role, kind):
 def test_creating_and_revoking_a_link_send_their_events_once(app):
     with app.app_context(), _caught(signals.join_link_created, signals.join_link_revoked) as seen:
         admin = get_user("admin")
-        link = services.create_link(admin, [_place("taubach")], date.today() + timedelta(days=7), 5, False)
+        link = services.create_link(admin, [_place("taubach")], heute() + timedelta(days=7), 5, False)
         services.revoke_link(admin, link)
         services.revoke_link(admin, link)  # already revoked: nothing happens twice
         assert [(s, kw["actor"]) for s, kw in seen] == [(link, admin), (link, admin)]
@@ -165,7 +166,7 @@ def test_link_list_shows_exactly_the_links_the_rule_allows(app, client_as):
     _link(app, "taubach")  # Mitte/Süd
     with app.app_context():
         both = services.create_link(get_user("admin"), [_place("schoendorf"), _place("taubach")],
-                                    date.today() + timedelta(days=3), 5, False).id
+                                    heute() + timedelta(days=3), 5, False).id
         db.session.commit()
     for role in ("koordination", "moderation", "admin"):
         html = client_as(role).get("/join/links").get_data(as_text=True)

@@ -13,9 +13,9 @@ from werkzeug.datastructures import MultiDict
 from portal.admin.forms import OrtsteilForm, PageForm, SozialraumForm, TraegerForm, UserForm
 from portal.ag.forms import AgendaItemForm, GroupForm
 from portal.board.forms import PostForm
-from portal.board.models import today
 from portal.calendar.forms import EventForm
 from portal.extensions import db
+from portal.formatting import heute
 from portal.forms import visible_text
 from portal.join.forms import JoinForm
 from portal.org.models import Ortsteil
@@ -84,8 +84,8 @@ def test_absurd_proposal_dates_are_refused_even_in_a_draft(app, client_as, overr
 
 def test_visible_until_at_most_a_year_ahead(app, client_as):
     with app.app_context():
-        too_far = (today() + timedelta(days=400)).isoformat()
-        fine = (today() + timedelta(days=300)).isoformat()
+        too_far = (heute() + timedelta(days=400)).isoformat()
+        fine = (heute() + timedelta(days=300)).isoformat()
     volunteer = client_as("ehrenamt")
     refused = volunteer.post("/board/taubach/new", data=post_data(visible_until=too_far))
     assert refused.status_code == 422

@@ -25,11 +25,11 @@ from sqlalchemy import select
 from portal import signals
 from portal.ag.meetings import require_open
 from portal.ag.models import Meeting, MeetingReply, MeetingStatus, Membership, ReplyAnswer, WorkingGroup
-from portal.ag.services import functions_of, members_on, quorum_needed, require_editor, today
+from portal.ag.services import functions_of, members_on, quorum_needed, require_editor
 from portal.calendar.ical import berlin_vtimezone
 from portal.errors import Conflict, Invalid, NotAllowed
 from portal.extensions import db, utcnow
-from portal.formatting import datum
+from portal.formatting import datum, heute
 
 PRODID = "-//Traegerportal//AG 78 Einladung//DE"
 #: Longest Ladungsfrist the settings accept (a quarter of a year).
@@ -73,7 +73,7 @@ class Notice:
 
 
 def notice_for(meeting: Meeting, on: date | None = None) -> Notice:
-    return Notice(required_days=meeting.group.notice_days, days_left=meeting.notice_days_left(on or today()))
+    return Notice(required_days=meeting.group.notice_days, days_left=meeting.notice_days_left(on or heute()))
 
 
 def invitation_blocker(meeting: Meeting, now: datetime) -> str | None:

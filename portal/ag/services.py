@@ -24,17 +24,13 @@ from portal.auth.models import User
 from portal.calendar.sources import ExternalEvent
 from portal.errors import NotAllowed
 from portal.extensions import db
-from portal.formatting import BERLIN
+from portal.formatting import BERLIN, heute
 from portal.paging import Page, keyset_page
 from portal.text import render_markdown
 
 #: Loader option for a relationship to User on pages that show only the person's name: their
 #: roles (loaded with every User by default) are not needed there.
 NAME_ONLY = lazyload(User.role_rows)
-
-
-def today() -> date:
-    return datetime.now(BERLIN).date()
 
 
 # --- membership and permissions ------------------------------------------------------------------
@@ -48,7 +44,7 @@ def functions_of(user, group: WorkingGroup) -> frozenset[Function]:
     if user is None or not user.is_authenticated:
         return frozenset()
     rows = db.session.scalars(select(Membership.function).where(
-        Membership.group_id == group.id, Membership.user_id == user.id, active_membership_filter(today())))
+        Membership.group_id == group.id, Membership.user_id == user.id, active_membership_filter(heute())))
     return frozenset(rows)
 
 
@@ -59,7 +55,7 @@ def group_with_functions(slug: str, user) -> tuple[WorkingGroup | None, frozense
         return db.session.scalar(stmt), frozenset()
     rows = db.session.execute(stmt.add_columns(Membership.function).outerjoin(Membership, and_(
         Membership.group_id == WorkingGroup.id, Membership.user_id == user.id,
-        active_membership_filter(today())))).all()
+        active_membership_filter(heute())))).all()
     if not rows:
         return None, frozenset()
     return rows[0][0], frozenset(function for _, function in rows if function is not None)
@@ -93,7 +89,7 @@ def visible_group_ids(user):
         return None
     if user is None or not user.is_authenticated:
         return select(Membership.group_id).where(false())
-    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
+    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(heute()))
 
 
 def closed_group_ids(user):
@@ -101,7 +97,7 @@ def closed_group_ids(user):
     ``WorkingGroup.sees_closed`` (members only, also for the Leitung and Administration)."""
     if user is None or not user.is_authenticated:
         return select(Membership.group_id).where(false())
-    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(today()))
+    return select(Membership.group_id).where(Membership.user_id == user.id, active_membership_filter(heute()))
 
 
 def agenda_item_visible(user):
@@ -122,7 +118,7 @@ def member_group_ids(user) -> set[int]:
     if user is None or not user.is_authenticated:
         return set()
     return set(db.session.scalars(select(Membership.group_id).where(
-        Membership.user_id == user.id, active_membership_filter(today()))))
+        Membership.user_id == user.id, active_membership_filter(heute()))))
 
 
 def members_on(group_id: int, day: date) -> list[Membership]:
@@ -221,14 +217,14 @@ def unread_meeting_ids(user, meeting_ids: list[int]) -> set[int]:
         select(Meeting.id, Meeting.minutes_changed_at, ReadReceipt.read_at)
         .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
         .where(Meeting.id.in_(meeting_ids), Meeting.minutes_status != MinutesStatus.ENTWURF,
-               exists().where(Membership.group_id == Meeting.group_id, *_new_to_member(user.id, today())))
+               exists().where(Membership.group_id == Meeting.group_id, *_new_to_member(user.id, heute())))
     )
     return {mid for mid, changed, read in rows if read is None or (changed and read < changed)}
 
 
 def unread_by_group(user) -> dict[int, int]:
     """AG id -> number of published minutes that are new to ``user`` (members only); one query."""
-    member_of = select(Membership.group_id).where(*_new_to_member(user.id, today()))
+    member_of = select(Membership.group_id).where(*_new_to_member(user.id, heute()))
     rows = db.session.execute(
         select(Meeting.group_id, func.count(Meeting.id))
         .outerjoin(ReadReceipt, and_(ReadReceipt.meeting_id == Meeting.id, ReadReceipt.user_id == user.id))
@@ -245,7 +241,7 @@ def unread_count(user) -> int:
 
 def readers(meeting: Meeting) -> list[tuple[Membership, ReadReceipt | None]]:
     """Every current member with their read receipt (or None) – for the Protokoll."""
-    members = members_on(meeting.group_id, max(meeting.date, today()))
+    members = members_on(meeting.group_id, max(meeting.date, heute()))
     receipts = {r.user_id: r for r in db.session.scalars(
         select(ReadReceipt).where(ReadReceipt.meeting_id == meeting.id))}
     # One row per person: someone may hold two memberships at once (e.g. for two Träger).

@@ -16,6 +16,7 @@ from portal.ag.minutes import transitions_from
 from portal.ag.models import AgendaItem, Function, Meeting, MinutesStatus, Presence, WorkingGroup
 from portal.errors import Conflict
 from portal.extensions import utcnow
+from portal.formatting import heute
 from portal.forms import choices
 
 
@@ -180,7 +181,7 @@ def meeting_page_ctx(ctx: Ctx, meeting: Meeting, **extra) -> dict:
         transitions=transitions_from(meeting.minutes_status) if ctx.editor else [],
         publish_blocker=meeting.publish_blocker(now) if ctx.editor else None,
         form_for=lambda kind, item=None: forms.get((kind, item.id if item else None)) or fresh_form(kind, meeting, item),
-        today=services.today(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
+        today=heute(), title=meeting.full_title, Presence=Presence, MinutesStatus=MinutesStatus, **extra)
 
 
 def meeting_page_with_errors(ctx: Ctx, meeting: Meeting, key, form, status: int = 422):

@@ -25,7 +25,7 @@ from portal.ag.view_support import actor, load_ctx, manager_ctx
 from portal.auth.models import User
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.formatting import BERLIN
+from portal.formatting import BERLIN, heute
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render
 from portal.org.models import Traeger
@@ -69,12 +69,12 @@ def group_new():
 def group(slug: str):
     ctx = load_ctx(slug)
     group = ctx.group
-    members = services.members_on(group.id, services.today())
+    members = services.members_on(group.id, heute())
     page = services.meetings_page(group, parse_cursor(request.args.get(CURSOR_ARG)))
     unread = services.unread_meeting_ids(current_user, [m.id for m in page.items]) if ctx.member else set()
     return render_template("ag/group.html", ctx=ctx, group=group, members=members, page=page, unread=unread,
                            open_actions=services.open_actions(group.id, editor=ctx.editor, closed=ctx.sees_closed),
-                           today=services.today(), title=group.name,
+                           today=heute(), title=group.name,
                            group_html=services.group_html(group))
 
 
@@ -121,7 +121,7 @@ def _membership_form(ctx, membership: Membership):
         form.user.data = membership.user_id or 0
         form.traeger.data = membership.traeger_id or 0
         form.function.data = (membership.function or Function.MITGLIED).value
-        form.valid_from.data = membership.valid_from or services.today()
+        form.valid_from.data = membership.valid_from or heute()
         form.deputy.data = membership.deputy_id or 0
     if form.validate_on_submit():
         meetings.save_membership(ctx.group, membership, actor(), user_id=form.user.data,

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from portal.auth.models import Role, User
 from portal.board import images, services
 from portal.board.models import (Attachment, BoardSettings, Category, Comment, ModerationAction, ModerationLogEntry,
-                                 Post, PostStatus, Reaction, Report, today)
+                                 Post, PostStatus, Reaction, Report)
 from portal.demo import ensure_user
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.org.models import Ortsteil
 from portal.uploads import upload_root
 
@@ -224,7 +225,7 @@ def seed(password: str, reset_passwords: bool = False) -> None:
                         created_at=created, pinned=extras.get("pinned", False),
                         status=extras.get("status", PostStatus.PUBLISHED))
             if "visible_until" in extras:
-                post.visible_until = today() + timedelta(days=extras["visible_until"])
+                post.visible_until = heute() + timedelta(days=extras["visible_until"])
             services.render_body(post)
             if "photo" in extras:
                 post.attachments.append(_photo(*extras["photo"]))

@@ -6,14 +6,15 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, Multipl
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX, today
+from portal.board.models import BODY_MAX, CATEGORY_LABELS, COMMENT_MAX, MAX_ATTACHMENTS, REASON_MAX, TITLE_MAX
+from portal.formatting import heute
 from portal.forms import Form, MultiCheckboxField, choices, no_control_chars, visible_name
 
 NO_FAMILY_DATA = "Keine Namen oder Daten von Kindern und Familien – die Pinnwand ist nicht für Einzelfälle."
 
 
 def not_in_past(form, field):
-    if field.data and field.data < today():
+    if field.data and field.data < heute():
         raise ValidationError("Das Datum liegt in der Vergangenheit. Bitte wähle heute oder einen späteren Tag.")
 
 
@@ -22,8 +23,8 @@ VISIBLE_MAX_DAYS = 366
 
 
 def within_a_year(form, field):
-    if field.data and field.data > today() + timedelta(days=VISIBLE_MAX_DAYS):
-        last = today() + timedelta(days=VISIBLE_MAX_DAYS)
+    if field.data and field.data > heute() + timedelta(days=VISIBLE_MAX_DAYS):
+        last = heute() + timedelta(days=VISIBLE_MAX_DAYS)
         raise ValidationError(f"Ein Beitrag bleibt höchstens ein Jahr sichtbar. Bitte wähle ein Datum bis "
                               f"zum {last:%d.%m.%Y} oder lass das Feld leer.")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.auth.models import Role, User
 from portal.extensions import UTCDateTime, db, str_enum, utcnow
+from portal.formatting import heute
 from portal.org.models import Ortsteil
 
 TITLE_MAX = 120
@@ -57,13 +58,6 @@ class PostStatus(enum.StrEnum):
     PENDING = "pending"
     #: Hidden by the Moderation with a reason; only author and Moderation see it.
     HIDDEN = "hidden"
-
-
-def today() -> date:
-    """The day in Berlin: "sichtbar bis 24.12." means until the end of that local day."""
-    from portal.formatting import BERLIN
-
-    return datetime.now(BERLIN).date()
 
 
 def is_moderator(user) -> bool:
@@ -195,7 +189,7 @@ class Post(db.Model):
     # --- display ------------------------------------------------------------------------
     @property
     def archived(self) -> bool:
-        return self.visible_until is not None and self.visible_until < today()
+        return self.visible_until is not None and self.visible_until < heute()
 
     @property
     def images(self) -> list[Attachment]:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, sele
 
 from portal.auth.models import Role, User
 from portal.board.models import (BoardSettings, Category, Comment, ModerationLogEntry, Post, PostStatus, Reaction,
-                                 Report, today)
+                                 Report)
 from portal.extensions import db
+from portal.formatting import heute
 from portal.org.models import Ortsteil
 from portal.paging import Page, keyset_page
 from portal.search import contains
@@ -82,9 +83,9 @@ def _conditions(f: PostFilter, user) -> list:
     if f.q:
         conditions.append(contains(Post.search_text, f.q, already_folded=True))
     if f.archive:
-        conditions.append(Post.visible_until < today())
+        conditions.append(Post.visible_until < heute())
     else:
-        conditions.append(or_(Post.visible_until.is_(None), Post.visible_until >= today()))
+        conditions.append(or_(Post.visible_until.is_(None), Post.visible_until >= heute()))
     return conditions
 
 
@@ -160,7 +161,7 @@ def _kth_newest(k: int, viewer):
     """
     newest = aliased(Post, name=f"newest_{k}")
     conditions = [newest.ortsteil_id == Ortsteil.id, Post.visible_to(viewer, newest),
-                  or_(newest.visible_until.is_(None), newest.visible_until >= today())]
+                  or_(newest.visible_until.is_(None), newest.visible_until >= heute())]
     return (select(newest.id).where(*conditions).order_by(newest.pinned.desc(), newest.id.desc())
             .limit(1).offset(k).correlate(Ortsteil).scalar_subquery())
 

@@ -20,13 +20,13 @@ from portal import duplicates
 from portal.board import queries, services
 from portal.board.forms import CommentForm, PostForm, ReasonForm, SettingsForm
 from portal.board.models import (MAX_ATTACHMENTS, Attachment, Category, Comment, Post, PostStatus, can_post_in,
-                                  is_moderator, today)
+                                  is_moderator)
 from portal.budget import services as budget_services
 from portal.caching import generation, kept
 from portal.calendar.services import upcoming_for_ortsteil
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.formatting import jetzt
+from portal.formatting import heute, jetzt
 from portal.forms import choices
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil
@@ -124,7 +124,7 @@ def _overview_cards(moderation: bool) -> list[BoardCard]:
                           Markup(render_template("board/_overview_posts.html", posts=posts)))
                 for o, posts in queries.overview(current_user if moderation else None)]
 
-    key = ("board_overview", moderation, today(), request.script_root, generation("board_overview"))
+    key = ("board_overview", moderation, heute(), request.script_root, generation("board_overview"))
     return kept("board_overview", 8, key, build)
 
 

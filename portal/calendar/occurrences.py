@@ -17,7 +17,7 @@ from portal.calendar.queries import Filters, event_rows, shared_dates, single_st
 from portal.calendar.recurrence import MAX_OCCURRENCES, Schedule
 from portal.calendar.sources import ExternalEvent
 from portal.extensions import utcnow
-from portal.formatting import BERLIN
+from portal.formatting import BERLIN, heute
 
 #: Longest window one request may expand (a month grid is 6 weeks, the agenda 3 months).
 MAX_WINDOW = timedelta(days=800)
@@ -26,8 +26,8 @@ AGENDA_PAGE_SIZE = 40
 
 
 def today_local() -> date:
-    """Today in Berlin (the one clock of the calendar's reads; tests set ``utcnow`` here)."""
-    return utcnow().astimezone(BERLIN).date()
+    """Today in Berlin by the calendar's clock (``utcnow`` here, which the calendar's tests set)."""
+    return heute(utcnow())
 
 
 def local_day_start(day: date) -> datetime:

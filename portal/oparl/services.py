@@ -24,7 +24,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.ag.models import (AgendaItem, Attendance, Decision, EDITOR_FUNCTIONS, Function, Meeting, MeetingAttachment,
                               MeetingStatus, Membership, MinutesStatus, WorkingGroup)
-from portal.ag.services import active_membership_filter, today
+from portal.ag.services import active_membership_filter
+from portal.formatting import heute
 from portal.auth.models import Role, User
 from portal.extensions import UTCDateTime, db
 from portal.org.models import Traeger, TraegerKind
@@ -74,7 +75,7 @@ def viewer_for(user: User | None) -> Viewer:
     if user is None:
         return ANONYMOUS
     rows = db.session.execute(select(Membership.group_id, Membership.function).where(
-        Membership.user_id == user.id, active_membership_filter(today()))).all()
+        Membership.user_id == user.id, active_membership_filter(heute()))).all()
     members = frozenset(g for g, _ in rows)
     editors = frozenset(g for g, f in rows if f in EDITOR_FUNCTIONS)
     sees_all = user.has_role(Role.ADMIN, Role.LEITUNG)  # WorkingGroup.sees_all
@@ -354,7 +355,7 @@ def body_json(created: datetime, modified: datetime, name: str) -> dict:
 
 
 def group_json(g: WorkingGroup) -> dict:
-    active = [m for m in g.memberships if m.active_on(today())]
+    active = [m for m in g.memberships if m.active_on(heute())]
     return _compact({
         "id": _url("oparl.organization", key=f"ag-{g.id}"), "type": SCHEMA + "Organization",
         "body": _url("oparl.body", body_id=BODY_ID), "name": g.name, "shortName": g.short_name,
@@ -403,7 +404,7 @@ def person_name(v: Viewer, user: User, memberships: list[Membership]) -> str:
     of the person's first current membership (e.g. "Sprecher:in, AG 78 HzE, für HTG")."""
     if not v.anonymous and any(v.sees_group(m.group_id) for m in memberships):
         return user.display_name
-    day = today()
+    day = heute()
     first = next((m for m in memberships if m.active_on(day)), memberships[0] if memberships else None)
     if first is None:
         return "Mitglied einer AG"

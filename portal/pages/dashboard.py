@@ -11,13 +11,14 @@ project hours' – or a minute has passed ("Als Nächstes" moves with the clock)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import and_, case, func, select
 
 from portal.auth.models import Role
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 
 #: Lines per group in "Neu seit deinem letzten Besuch".
 NEW_LINES = 3
@@ -83,7 +84,7 @@ def sections_for(user) -> dict[str, bool]:
 
 def todos_for(user) -> list[Todo]:
     from portal.ag.models import Function, Meeting, MeetingReply, Membership, MinutesStatus, WorkingGroup
-    from portal.ag.services import active_membership_filter, today, unread_by_group
+    from portal.ag.services import active_membership_filter, unread_by_group
     from portal.board.models import is_moderator
     from portal.board.queries import open_report_count, pending_count
     from portal.proposals.models import Proposal, ProposalState
@@ -101,7 +102,7 @@ def todos_for(user) -> list[Todo]:
     if user.traeger_id is not None and user.has_role(Role.FACHKRAFT, Role.KOORDINATION):
         # The applying side: the rule of Proposal.is_applicant, within what visible_to allows.
         mine = and_(Proposal.visible_to(user), Proposal.traeger_id == user.traeger_id)
-        soon = date.today() + timedelta(days=REPORT_DUE_DAYS)
+        soon = heute() + timedelta(days=REPORT_DUE_DAYS)
         returned, due = db.session.execute(select(
             func.count(case((Proposal.state == ProposalState.RUECKFRAGE, Proposal.id))),
             func.count(case((and_(Proposal.state == ProposalState.FREIGEGEBEN, Proposal.reported_at.is_(None),
@@ -120,8 +121,8 @@ def todos_for(user) -> list[Todo]:
         .join(Meeting, Meeting.group_id == WorkingGroup.id)
         .join(Membership, Membership.group_id == WorkingGroup.id)
         .where(Membership.user_id == user.id, Membership.function == Function.PROTOKOLL,
-               active_membership_filter(today()), Meeting.minutes_status == MinutesStatus.ENTWURF,
-               Meeting.date <= today())
+               active_membership_filter(heute()), Meeting.minutes_status == MinutesStatus.ENTWURF,
+               Meeting.date <= heute())
         .group_by(WorkingGroup.slug, WorkingGroup.name).order_by(WorkingGroup.name)).all()
     for slug, name, count in rows:
         todos.append(Todo(f"Niederschriften zu schreiben oder zu veröffentlichen ({name})", count,
@@ -132,7 +133,7 @@ def todos_for(user) -> list[Todo]:
         select(Meeting, WorkingGroup.slug)
         .join(WorkingGroup, Meeting.group_id == WorkingGroup.id)
         .join(Membership, Membership.group_id == WorkingGroup.id)
-        .where(Membership.user_id == user.id, active_membership_filter(today()), Meeting.date >= today(),
+        .where(Membership.user_id == user.id, active_membership_filter(heute()), Meeting.date >= heute(),
                ~select(MeetingReply.meeting_id).where(MeetingReply.meeting_id == Meeting.id,
                                                       MeetingReply.membership_id == Membership.id).exists())
         .order_by(Meeting.date, Meeting.id)).all()
@@ -210,7 +211,7 @@ def target_areas(user) -> list:
         raeume = [user.sozialraum]
     else:
         return []
-    return target.target_figures(date.today().year, raeume) if raeume else []
+    return target.target_figures(heute().year, raeume) if raeume else []
 
 
 #: People whose start page a worker keeps, and for how long at most.

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.auth.models import Role
 from portal.caching import generation, kept
 from portal.extensions import db
-from portal.formatting import MONTHS
+from portal.formatting import MONTHS, heute
 from portal.proposals.models import APPROVED_STATES, HzeHours, Proposal
 
 TARGET_SHARE = 0.15
@@ -151,7 +151,7 @@ YEARS_AROUND = 10
 def target_years(today: date | None = None) -> list[int]:
     """Years with HzE hours entered, the years from the first approved project's start to the last
     one's end, and the current one (newest first)."""
-    today = today or date.today()
+    today = today or heute()
     years = {m.year for m in db.session.scalars(select(HzeHours.month).distinct())} | {today.year}
     # The span of the approved projects (one aggregate row; listing every project's years cost the
     # page half its throughput at 5,000 proposals, bench/NOTES.md).

@@ -19,7 +19,7 @@ from portal.errors import Conflict
 from portal.csvexport import csv_response
 from portal.extensions import db, utcnow
 from portal.forms import choices
-from portal.formatting import zahl
+from portal.formatting import heute, zahl
 from portal.htmx import redirect_after_post, render, wants_fragment
 from portal.org.models import Ortsteil, Sozialraum
 from portal.paging import CURSOR_ARG, parse_cursor
@@ -84,7 +84,7 @@ def inbox():
 @bp.get("/approved")
 def approved():
     running_only = request.args.get("alle") is None
-    listing = _approved_listing(date.today() if running_only else None, _cursor(),
+    listing = _approved_listing(heute() if running_only else None, _cursor(),
                                 current_app.config.get("APPROVED_PAGE_SIZE", 50))
     return render_template("proposals/approved.html", listing=listing, running_only=running_only,
                            linked=services.viewable_ids(current_user, listing.ids))
@@ -487,9 +487,9 @@ def document(proposal_id: int, document_id: int):
 
 def _target_year() -> int:
     try:
-        year = int(request.args.get("year", date.today().year))
+        year = int(request.args.get("year", heute().year))
     except ValueError:
-        year = date.today().year
+        year = heute().year
     return min(max(year, 2000), 2100)
 
 
@@ -526,7 +526,7 @@ def hze_hours():
     form.sozialraum.choices = choices((s.id, s.name) for s in _hze_sozialraeume())
     if request.method == "GET":
         form.sozialraum.data = current_user.sozialraum_id or 0
-        form.month.data = request.args.get("month", date.today().strftime("%Y-%m"))
+        form.month.data = request.args.get("month", heute().strftime("%Y-%m"))
     if form.validate_on_submit():
         services.set_hze_hours(form.sozialraum.data, form.month_date, form.hours.data, current_user)
         db.session.commit()

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal.ag import invitations, services
+from portal.ag import invitations
 from portal.ag.models import MeetingStatus, Membership, ReplyAnswer, WorkingGroup
 from portal.extensions import db
+from portal.formatting import heute
 from tests.browser.conftest import check_page
 from tests.factories.ag import make_item, make_meeting
 from tests.test_ag_invitations import Case
@@ -21,7 +22,7 @@ def test_invite_inside_and_outside_the_ladungsfrist_and_reply_with_a_deputy(page
     app = live_server.app
     case = Case(app, days=30)
     with app.app_context():
-        short = make_meeting(db.session.get(WorkingGroup, case.group_id), 2, services.today() + timedelta(days=5),
+        short = make_meeting(db.session.get(WorkingGroup, case.group_id), 2, heute() + timedelta(days=5),
                              status=MeetingStatus.GEPLANT)
         make_item(short, "Eilige Stellungnahme zur Jugendhilfeplanung")
         db.session.commit()

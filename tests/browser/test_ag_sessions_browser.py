@@ -4,12 +4,13 @@ refuses it with a reason.
 
 Data: the AG of tests/factories/ag.py (``build_ag``)."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
+from portal.formatting import heute
 from tests.browser.conftest import check_page
 from tests.factories.ag import build_ag, meeting
 
@@ -21,7 +22,7 @@ def ag(live_server):
 
 def test_minutes_of_a_future_meeting_cannot_be_published(page_as, live_server, ag):
     with live_server.app.app_context():
-        meeting(ag, 3).date = date.today() + timedelta(days=14)
+        meeting(ag, 3).date = heute() + timedelta(days=14)
         db.session.commit()
         path = ag.url(3)
     protokoll = page_as("protokoll")

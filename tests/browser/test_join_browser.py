@@ -1,10 +1,11 @@
 """The join story at 390 px: a Koordination creates an invitation link with release, a new person
 joins, waits, is released, posts; the revoked link shows its German page. Closed links too."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page
+from portal.formatting import heute
 
 PASSWORD = "Montags backen wir Brot in Schöndorf"
 
@@ -14,7 +15,7 @@ def test_join_story_on_the_phone(page_as, live_server):
     coord.goto("/join/links/new")
     check_page(coord)
     coord.get_by_label("Schöndorf").check()
-    coord.get_by_label("Gültig bis einschließlich").fill((date.today() + timedelta(days=3)).isoformat())
+    coord.get_by_label("Gültig bis einschließlich").fill((heute() + timedelta(days=3)).isoformat())
     coord.get_by_label("Höchstens so viele Personen").fill("20")
     coord.get_by_label("Neue Konten erst nach Freigabe").check()
     coord.get_by_role("button", name="Link anlegen").click()
@@ -67,7 +68,7 @@ def test_used_up_and_expired_links(page_as, live_server):
     for name, days in (("aufgebraucht", 3), ("abgelaufen", 0)):
         mod.goto("/join/links/new")
         mod.get_by_label("Taubach").check()
-        mod.get_by_label("Gültig bis einschließlich").fill((date.today() + timedelta(days=days)).isoformat())
+        mod.get_by_label("Gültig bis einschließlich").fill((heute() + timedelta(days=days)).isoformat())
         mod.get_by_label("Höchstens so viele Personen").fill("1")
         mod.get_by_role("button", name="Link anlegen").click()
         links[name] = mod.get_by_label("Link zum Weitergeben").input_value().replace("http://localhost",

@@ -16,6 +16,7 @@ from portal.ag.models import (ActionItem, AgendaItem, Attendance, Decision, Func
                               MeetingStatus, Membership, MinutesStatus, Presence, ReadReceipt, WorkingGroup)
 from portal.auth.models import User
 from portal.extensions import db, utcnow
+from portal.formatting import heute
 from portal.org.models import Traeger
 from portal.text import render_markdown
 from tests.conftest import get_user
@@ -151,7 +152,7 @@ def build_ag(app) -> AG:
     2. Sitzung: minutes published (new to the member, read by the Protokoll), an open task.
     3. Sitzung: planned, minutes a draft, three TOPs."""
     with app.app_context():
-        yesterday = services.today() - timedelta(days=1)
+        yesterday = heute() - timedelta(days=1)
         for role in ("protokoll", "ag_mitglied"):  # members of this AG only
             for ms in db.session.scalars(select(Membership).where(Membership.user_id == get_user(role).id)):
                 ms.valid_to = yesterday

@@ -1,4 +1,5 @@
 """Routes of the Einladungslinks (portal/join)."""
+from portal.formatting import heute
 from tests.matrix import Route
 
 MANAGERS = {"admin": 200, "moderation": 200, "koordination": 200}
@@ -6,7 +7,7 @@ MANAGERS = {"admin": 200, "moderation": 200, "koordination": 200}
 
 def _link_url(suffix: str = ""):
     def build():
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from sqlalchemy import select
 
@@ -16,14 +17,14 @@ def _link_url(suffix: str = ""):
         from tests.conftest import get_user
 
         place = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "schoendorf"))
-        link = services.create_link(get_user("admin"), [place], date.today() + timedelta(days=7), 5, False)
+        link = services.create_link(get_user("admin"), [place], heute() + timedelta(days=7), 5, False)
         db.session.commit()
         return f"/join/links/{link.id}{suffix}"
     return build
 
 
 def _open_join_url():
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -34,7 +35,7 @@ def _open_join_url():
     from tests.conftest import get_user
 
     place = db.session.scalar(select(Ortsteil).where(Ortsteil.slug == "schoendorf"))
-    link = services.create_link(get_user("admin"), [place], date.today() + timedelta(days=7), 5, False)
+    link = services.create_link(get_user("admin"), [place], heute() + timedelta(days=7), 5, False)
     db.session.commit()
     return f"/join/{link.token}"
 
