@@ -7,15 +7,18 @@ cache's *generation* in the table ``cache_generation`` goes up, in the same tran
 ``generation(name)`` into their key: one small query per request reads all generations, so a
 change shows at once in every worker and no writer has to remember anything.
 
+The values themselves sit in cachetools' LRU (or, with ``max_age``, TTL) caches, one per store, in
+the app of each worker process.
+
 Data changed by hand in SQL bypasses this: reload gunicorn afterwards (README › Betrieb).
 """
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
-from collections import OrderedDict
 from typing import Callable, TypeVar
+
+from cachetools import LRUCache, TTLCache
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, String, event, select
@@ -126,30 +129,42 @@ def _rolled_back(session: Session, previous_transaction) -> None:
 def person_key(user) -> tuple:
     """What a value kept for one person depends on besides the data: who she is, her roles, Träger and
     Sozialraum, and today's date in Berlin (memberships and "today" rules change at midnight)."""
-    from portal.formatting import jetzt
+    from portal.formatting import heute
 
-    return (user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id, jetzt().date())
+    return (user.id, tuple(sorted(user.roles)), user.traeger_id, user.sozialraum_id, heute())
 
 
 def kept(store: str, size: int, key_parts: tuple, build: Callable[[], T], max_age: float | None = None) -> T:
     """``build()``, kept in the app's ``store`` under a hash of ``key_parts``: the ``size`` last
-    used, each for at most ``max_age`` seconds if given.
+    used, each for at most ``max_age`` seconds if given (a store is created by its first use:
+    every call for one store passes the same ``size`` and ``max_age``).
 
     ``key_parts`` holds everything the value shows, including ``generation(name)`` of the caches
     whose data it is built from.
     """
     key = hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    cache: OrderedDict = current_app.extensions.setdefault(store, OrderedDict())
-    with _lock:
-        hit = cache.get(key)
-        if hit is not None and (max_age is None or time.monotonic() - hit[0] < max_age):
-            cache.move_to_end(key)
-            return hit[1]
+    cache = _store(store, size, max_age)
+    with _lock:  # cachetools' caches are not thread-safe
+        value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
     value = build()
     if has_app_context() and db.session.info.get("cache_dirty"):
         return value  # built from uncommitted writes: see _bump
     with _lock:
-        cache[key] = (time.monotonic(), value)
-        while len(cache) > size:
-            cache.popitem(last=False)
+        cache[key] = value
     return value
+
+
+_MISSING = object()
+
+
+def _store(name: str, size: int, max_age: float | None) -> LRUCache:
+    """The app's store ``name``: least recently used entries go first, and with ``max_age`` each
+    entry also expires that many seconds after it was built."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        with _lock:
+            cache = current_app.extensions.setdefault(
+                name, TTLCache(size, max_age) if max_age is not None else LRUCache(size))
+    return cache

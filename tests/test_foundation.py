@@ -2,6 +2,8 @@
 writes invalidate, files removed only after a commit, German form messages."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import literal, select
 
@@ -97,6 +99,23 @@ def test_a_rolled_back_write_leaves_the_generation_and_is_never_kept(app):
         db.session.rollback()
         assert generation("test-orgs") == before
         assert kept("test-store", 4, ("k",), lambda: "frisch") == "frisch"
+
+
+def test_a_kept_store_drops_the_least_recently_used_and_expires_by_age(app):
+    def value(v):
+        return lambda: v
+
+    with app.app_context():
+        for k in ("a", "b"):
+            kept("test-lru", 2, (k,), value(k))
+        assert kept("test-lru", 2, ("a",), value("a neu")) == "a"  # a hit: "a" is now the most recent
+        kept("test-lru", 2, ("c",), value("c"))  # a third value: "b" goes
+        assert kept("test-lru", 2, ("a",), value("a neu")) == "a"
+        assert kept("test-lru", 2, ("b",), value("b neu")) == "b neu"
+        assert kept("test-ttl", 4, ("x",), value("x"), max_age=0.05) == "x"
+        assert kept("test-ttl", 4, ("x",), value("x neu"), max_age=0.05) == "x"
+        time.sleep(0.1)
+        assert kept("test-ttl", 4, ("x",), value("x neu"), max_age=0.05) == "x neu"
 
 
 def test_files_are_removed_only_after_the_commit(app, tmp_path):

@@ -366,7 +366,7 @@ def _words_beginning(prefix: str) -> list[str] | None:
                                    .bindparams(prefix=prefix, end=prefix + "\U0010ffff", n=EXPANDED_WORDS + 1)).all()
         return None if len(words) > EXPANDED_WORDS else words
 
-    return kept("search_terms", KEPT_TERMS, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
+    return kept("search_words", KEPT_TERMS, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
 
 
 def _matches_up_to(rowids: TextualSelect, fts_query: str) -> int:
@@ -379,7 +379,7 @@ def _matches_up_to(rowids: TextualSelect, fts_query: str) -> int:
     from portal.caching import kept
 
     first = rowids.subquery()
-    return kept("search_terms", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT), lambda: db.session.scalar(
+    return kept("search_frequency", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT), lambda: db.session.scalar(
         select(func.count()).select_from(select(first.c.rowid).limit(VERY_FREQUENT).subquery())),
         max_age=FREQUENCY_MAX_AGE)
 
