@@ -19,7 +19,6 @@ import threading
 from typing import Callable, TypeVar
 
 from cachetools import LRUCache, TTLCache
-
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
