@@ -27,13 +27,11 @@ def send_command(batch: int):
 @mail_cli.command("digests")
 def digests_command():
     """Write the due daily/weekly digests and the Wirkungsbericht reminders into the outbox."""
-    from datetime import datetime
-
-    from portal.formatting import BERLIN
+    from portal.formatting import heute
     from portal.notifications.listeners import remind_due_reports
     from portal.notifications.mail import build_digests
 
-    reminded = remind_due_reports(datetime.now(BERLIN).date())
+    reminded = remind_due_reports(heute())
     written = build_digests()
     db.session.commit()
     click.echo(f"{written} Zusammenfassungen in den Postausgang gelegt, {reminded} Erinnerungen an Wirkungsberichte.")

@@ -6,7 +6,7 @@ operation's transaction and never commit.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from portal import signals
 from portal.ag.models import MinutesStatus
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.formatting import BERLIN, datum
+from portal.formatting import datum, heute
 from portal.notifications.services import (active_users, board_followers, notify, portal_path,
                                            users_with_role)
 
@@ -163,7 +163,7 @@ def _members(group) -> list[User]:
     from portal.ag.models import Membership
     from portal.ag.services import active_membership_filter
 
-    today = datetime.now(BERLIN).date()
+    today = heute()
     return active_users(User.id.in_(select(Membership.user_id).where(
         Membership.group_id == group.id, active_membership_filter(today))))
 

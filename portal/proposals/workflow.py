@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import Role
 from portal.errors import Conflict, Invalid, NotAllowed, OperationError
 from portal.extensions import db, utcnow
-from portal.formatting import BERLIN, datum, zahl
+from portal.formatting import datum, heute, zahl
 from portal.proposals.models import Proposal, ProposalEvent, ProposalRevision, ProposalState
 
 S = ProposalState
@@ -237,7 +237,7 @@ def value_problems(hours: float | None, starts_on: date | None, ends_on: date | 
     if hours is not None and not 0 < hours <= MAX_HOURS_PER_WEEK:
         problems["hours_per_week"] = (f"Der Stundenumfang muss größer als 0 und höchstens "
                                       f"{MAX_HOURS_PER_WEEK} Stunden pro Woche sein.")
-    today = utcnow().astimezone(BERLIN).date()
+    today = heute()
     lo, hi = add_months(today, -12 * MAX_YEARS_AWAY), add_months(today, 12 * MAX_YEARS_AWAY)
     for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
         if day and not lo <= day <= hi:

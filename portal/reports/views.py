@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.access import role_required
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.formatting import jetzt
+from portal.formatting import heute, jetzt
 from portal.forms import choices
 from portal.http import conditional
 from portal.org.models import Sozialraum
@@ -66,7 +66,7 @@ def download(ext):
     if not form.validate():
         return render_template("reports/builder.html", form=form, report=None), 422
     report = build_report(form.period(), form.raeume.data, form.teile.data)
-    printed: date = jetzt().date()
+    printed: date = heute()
     body = render.to_docx(report, printed) if ext == "docx" else render.to_odt(report, printed)
     return conditional(Response(body, mimetype=MIMETYPES[ext], headers={
         "Content-Disposition": f'attachment; filename="{_filename(report.period, ext)}"'}))
