@@ -18,7 +18,7 @@ import hashlib
 import threading
 from typing import Callable, TypeVar
 
-from cachetools import LRUCache, TTLCache
+from cachetools import Cache, LRUCache, TTLCache
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -158,7 +158,7 @@ def kept(store: str, size: int, key_parts: tuple, build: Callable[[], T], max_ag
 _MISSING = object()
 
 
-def _store(name: str, size: int, max_age: float | None) -> LRUCache:
+def _store(name: str, size: int, max_age: float | None) -> Cache:
     """The app's store ``name``: least recently used entries go first, and with ``max_age`` each
     entry also expires that many seconds after it was built."""
     cache = current_app.extensions.get(name)
