@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
@@ -47,17 +47,61 @@ def parse_id(raw) -> int | None:
     return value if 0 < value <= _MAX_ID else None
 
 
-def _after(order: Sequence[tuple[ColumnElement, Direction]], values: Sequence) -> ColumnElement:
-    """Rows strictly after ``values`` in ``order``: (a, b) after (x, y) is a ▷ x or (a = x and b ▷ y)."""
+def _after(order: Sequence[tuple[ColumnElement, Direction]]) -> ColumnElement:
+    """Rows strictly after the row whose sort key is bound as ``keyset_after_0``, ``keyset_after_1``, …:
+    (a, b) after (x, y) is a ▷ x or (a = x and b ▷ y)."""
     alternatives = []
     for i, (column, direction) in enumerate(order):
-        equal = [c == v for (c, _), v in zip(order[:i], values[:i])]
-        # A bound literal of the column's type: SQLAlchemy refuses ``<``/``>`` against a plain
-        # Python True/False (boolean sort keys such as "pinned").
-        value = literal(values[i], column.type)
-        step = column < value if direction == "desc" else column > value
+        equal = [c == _after_value(j, c) for j, (c, _) in enumerate(order[:i])]
+        step = column < _after_value(i, column) if direction == "desc" else column > _after_value(i, column)
         alternatives.append(and_(*equal, step))
     return or_(*alternatives)
+
+
+def _after_value(i: int, column: ColumnElement):
+    # Bound with the column's type: SQLAlchemy refuses ``<``/``>`` against a plain Python True/False
+    # (boolean sort keys such as "pinned").
+    return bindparam(f"keyset_after_{i}", type_=column.type)
+
+
+@dataclass(frozen=True)
+class PageStatements:
+    """The statements of one list, built by ``page_statements``: the values that vary from request
+    to request (the cursor, the sort key after which a page goes on, a caller's own ``params``) are
+    bound when they run, so a caller may keep them and run them again."""
+    #: The first page: limit + 1 rows in list order.
+    first: Select
+    #: A later page: the same, strictly after the sort key bound as keyset_after_0, keyset_after_1, …
+    after: Select
+    #: The sort key of the row bound as keyset_cursor, if it is in the list.
+    cursor_row: Select
+    #: The number of rows (up to count_up_to + 1), or None when the list is not counted.
+    count: Select | None
+    limit: int
+    id_key: str
+
+
+def page_statements(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], limit: int, *,
+                    id_column: ColumnElement, count: bool = False, count_up_to: int | None = None,
+                    count_stmt: Select | None = None) -> PageStatements:
+    """The statements that page ``stmt`` in ``order`` (its last column must be unique, usually the id).
+
+    ``count=True`` also counts the whole list; with ``count_up_to`` it stops counting one row after
+    that many. ``count_stmt``: the same list in a form the database counts faster, if there is one.
+    """
+    listed = stmt.order_by(None).subquery()
+    cursor_row = (select(*[listed.c[column.key] for column, _ in order])
+                  .where(listed.c[id_column.key] == bindparam("keyset_cursor", type_=id_column.type)).limit(1))
+    sort = [c.desc() if d == "desc" else c.asc() for c, d in order]
+    counted = None
+    if count:
+        counted = (stmt if count_stmt is None else count_stmt).order_by(None)
+        if count_up_to is not None:
+            counted = counted.limit(count_up_to + 1)
+        counted = select(func.count()).select_from(counted.subquery())
+    return PageStatements(first=stmt.order_by(*sort).limit(limit + 1),
+                          after=stmt.where(_after(order)).order_by(*sort).limit(limit + 1),
+                          cursor_row=cursor_row, count=counted, limit=limit, id_key=id_column.key)
 
 
 def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], cursor: int | None,
@@ -70,28 +114,33 @@ def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], 
     row after that many (``total`` is then ``count_up_to + 1`` for "more than …"). ``count_stmt``:
     the same list in a form the database counts faster (the search's), if there is one.
     """
+    statements = page_statements(stmt, order, limit, id_column=id_column, count=count, count_up_to=count_up_to,
+                                 count_stmt=count_stmt)
+    return run_page(statements, cursor, rows=rows)
+
+
+def run_page(statements: PageStatements, cursor: int | None, *, params: dict | None = None,
+             rows: bool = False) -> Page:
+    """One page of the list ``statements`` describe, after the row ``cursor`` if it is in the list (a
+    foreign or unknown id starts over at the top); ``params`` binds the caller's own parameters."""
+    params = dict(params or {})
+    page_stmt = statements.first
     continued = False
-    page_stmt = stmt
     if cursor is not None:
-        listed = stmt.order_by(None).subquery()
-        last = db.session.execute(select(*[listed.c[column.key] for column, _ in order])
-                                  .where(listed.c[id_column.key] == cursor).limit(1)).first()
+        last = db.session.execute(statements.cursor_row, {**params, "keyset_cursor": cursor}).first()
         if last is not None:
-            page_stmt = stmt.where(_after(order, tuple(last)))
+            page_stmt = statements.after
+            params.update({f"keyset_after_{i}": value for i, value in enumerate(last)})
             continued = True
-    page_stmt = page_stmt.order_by(*[c.desc() if d == "desc" else c.asc() for c, d in order]).limit(limit + 1)
-    result = db.session.execute(page_stmt)
+    result = db.session.execute(page_stmt, params)
     items = list(result.unique().all() if rows else result.unique().scalars())
-    more = len(items) > limit
-    items = items[:limit]
+    more = len(items) > statements.limit
+    items = items[:statements.limit]
     next_cursor = None
     if more and items:
         last_item = items[-1][0] if rows else items[-1]
-        next_cursor = getattr(last_item, id_column.key)
+        next_cursor = getattr(last_item, statements.id_key)
     total = None
-    if count:
-        counted = (stmt if count_stmt is None else count_stmt).order_by(None)
-        if count_up_to is not None:
-            counted = counted.limit(count_up_to + 1)
-        total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    if statements.count is not None:
+        total = db.session.scalar(statements.count, params) or 0
     return Page(items=items, next_cursor=next_cursor, total=total, continued=continued)

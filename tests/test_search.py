@@ -178,6 +178,23 @@ def test_search_shows_only_what_the_role_may_see_and_counts_nothing_else(app, hi
             assert typed.total == len([e for e in page.items if e.kind == kind])
 
 
+def test_one_worker_keeps_each_persons_statements_apart(app, hidden_corpus, plan):
+    """The statements of a search are kept per worker (search._statements): every role in turn, each
+    with and without a filter, on one app sees exactly what it sees on a fresh one (SEES)."""
+    with app.app_context():
+        ortsteil = db.session.scalar(select(SearchEntry.ortsteil_id).where(SearchEntry.title == f"Sichtbar {WORD}"))
+        for _ in range(2):  # the second round runs only kept statements
+            for role in sorted(SEES):
+                user = get_user(role)
+                assert _labels(search.search(user, search.Query(q=WORD), limit=200)) == SEES[role], role
+                comments = search.search(user, search.Query(q=WORD, kind=Kind.COMMENT.value), limit=200)
+                assert {e.kind for e in comments.items} <= {Kind.COMMENT}, role
+                assert len(comments.items) == len([label for label in SEES[role] if label.startswith("Kommentar")])
+                here = search.search(user, search.Query(q=WORD, place=f"o{ortsteil}"), limit=200)
+                assert "Sichtbar" in _labels(here) and "Termin" not in _labels(here), role
+                assert search.search(user, search.Query(q="Nirgendwort"), limit=200).total == 0
+
+
 @pytest.mark.parametrize("role", ["moderation", "leitung"])
 def test_staff_with_wider_rights_see_more_but_never_unreleased_minutes(app, hidden_corpus, role):
     with app.app_context():

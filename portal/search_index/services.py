@@ -7,23 +7,23 @@ operation's transaction. ``reindex_all`` rebuilds everything (``flask search rei
 Reading: ``search`` joins the entries to their sources and applies each feature's visibility rule
 in SQL, then matches the words with the database's own engine (FTS5 on SQLite, tsvector 'german'
 on PostgreSQL). Hits are listed newest first and paged by portal.paging. On SQLite a rare word is
-read from the full-text index, a frequent one along the date index (``Match``); every plan gives the
+read from the full-text index, a frequent one along the date index (``Plan``); every plan gives the
 same hits (tests/test_search.py runs each search in all of them).
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import Select, and_, delete, false, func, literal_column, or_, select, text, true
+from sqlalchemy import Select, String, and_, bindparam, delete, false, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
 from portal import signals
 from portal.extensions import db
 from portal.formatting import BERLIN
-from portal.paging import Page, keyset_page
+from portal.paging import Page, PageStatements, page_statements, run_page
 from portal.search import index_terms, query_terms
 from portal.search_index.models import Kind, SearchEntry
 
@@ -270,24 +270,17 @@ def _place_condition(place: str):
     return None
 
 
-def visible_entries(user):
+def visible_entries(user) -> Select:
     """SQL: the entries ``user`` may see, by each source's own rule (joined at query time).
 
-    The statement holds the person's ids and today's date, never data: built once per person and
-    day and kept (building it was an eighth of a search, bench/NOTES.md)."""
-    from portal.caching import kept, person_key
-
-    if not (user and user.is_authenticated):
-        return select(SearchEntry).where(false())
-    return kept("search_statements", 256, ("visible_entries", person_key(user)), lambda: _visible_entries(user))
-
-
-def _visible_entries(user):
+    The statement holds the person's ids and today's date, never data (``_statements`` keeps it)."""
     from portal.ag.models import AgendaItem, Meeting, MinutesStatus
     from portal.ag.services import agenda_item_visible, visible_group_ids
     from portal.board.models import Comment, Post
     from portal.proposals.models import Proposal
 
+    if not (user and user.is_authenticated):
+        return select(SearchEntry).where(false())
     groups = visible_group_ids(user)
     group_ok = true() if groups is None else SearchEntry.group_id.in_(groups)
     published = Meeting.minutes_status != MinutesStatus.ENTWURF
@@ -315,37 +308,69 @@ def _visible_entries(user):
 #: size (bench/NOTES.md): below FREQUENT sorting the matches is cheaper, above VERY_FREQUENT collecting.
 FREQUENT = 5000
 VERY_FREQUENT = 25_000
-#: SQLite: the ids of the entries that match ``:fts_query``.
-_MATCHING_ROWIDS = "SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_query"
+#: SQLite: the ids of the entries that match ``:search_query``.
+_MATCHING_ROWIDS = "SELECT rowid FROM search_fts WHERE search_fts MATCH :search_query"
 #: Prefix lengths with their own FTS5 index (migration 0022).
 PREFIX_INDEXED = (3, 4, 5, 6)
 #: A longer prefix is searched as the indexed words it begins, if they are at most this many.
 EXPANDED_WORDS = 12
 
 
-@dataclass(frozen=True)
-class Match:
-    """How a search finds the entries that contain every word of the query (the last also as a
-    prefix); the same hits on SQLite and PostgreSQL, in three plans on SQLite (see ``match``)."""
+#: The bound parameter that carries the query text of the engine (FTS5 or tsquery syntax).
+_QUERY = bindparam("search_query", type_=String)
+
+
+class Plan(enum.Enum):
+    """How a search finds the entries that contain every word of the query (see ``match``): the
+    same hits on SQLite and PostgreSQL, in three plans on SQLite. Its statements hold the query
+    text only as the parameter ``search_query``, so they can be built once and run for every query."""
     #: PostgreSQL: the tsvector condition (its planner weighs GIN against the date index itself).
-    condition: ColumnElement | None = None
-    #: SQLite: the ids of the matching entries, from FTS5.
-    rowids: TextualSelect | None = None
-    #: SQLite, a frequent word: the check per entry while the date index is read backwards (which
-    #: stops after one page instead of sorting thousands of matches).
-    by_date: TextClause | None = None
+    TSVECTOR = "tsvector"
+    #: SQLite, a rare word: the ids of the matching entries, from FTS5.
+    COLLECTED = "collected"
+    #: SQLite, a frequent word: the date index read backwards (which stops after one page instead
+    #: of sorting thousands of matches), each entry checked against the matches collected once.
+    BY_DATE_LIST = "by-date-list"
+    #: SQLite, a very frequent word: the same, with one full-text lookup per entry (collecting the
+    #: matches would cost more).
+    BY_DATE_LOOKUP = "by-date-lookup"
 
     def listed(self, stmt: Select) -> Select:
         """``stmt`` narrowed to the matches, driven by the full-text index (counting, rare words)."""
-        if self.condition is not None:
-            return stmt.where(self.condition)
+        if self is Plan.TSVECTOR:
+            tsquery = func.to_tsquery(literal_column("'german'::regconfig"), _QUERY)
+            return stmt.where(func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
+                              .op("@@")(tsquery))
         # A join, not ``id IN (…)``: SQLite would first collect every match of the IN list.
-        fts = self.rowids.subquery("fts")
+        fts = _matching_rowids().subquery("fts")
         return stmt.join(fts, fts.c.rowid == SearchEntry.id)
 
     def paged(self, stmt: Select) -> Select:
         """``stmt`` narrowed to the matches, for one page newest first."""
-        return stmt.where(self.by_date) if self.by_date is not None else self.listed(stmt)
+        if self is Plan.BY_DATE_LIST:
+            # "+" keeps SQLite from looking the entries up by these ids (which would mean sorting
+            # all of them again).
+            return stmt.where(text(f"+search_entry.id IN ({_MATCHING_ROWIDS})").bindparams(_QUERY))
+        if self is Plan.BY_DATE_LOOKUP:
+            return stmt.where(text("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :search_query "
+                                   "AND search_fts.rowid = search_entry.id)").bindparams(_QUERY))
+        return self.listed(stmt)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The plan of one query and its text in the engine's syntax: ``"ferienfreizeit" AND "sommer"*``
+    (FTS5), ``ferienfreizeit & sommer:*`` (tsquery)."""
+    plan: Plan
+    query: str
+
+    @property
+    def params(self) -> dict:
+        return {"search_query": self.query}
+
+
+def _matching_rowids() -> TextualSelect:
+    return text(_MATCHING_ROWIDS).bindparams(_QUERY).columns(rowid=SearchEntry.id.type)
 
 
 #: SQLite: how long a word's number of matches is kept (it only chooses the plan, never the hits).
@@ -369,7 +394,7 @@ def _words_beginning(prefix: str) -> list[str] | None:
     return kept("search_words", KEPT_TERMS, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
 
 
-def _matches_up_to(rowids: TextualSelect, fts_query: str) -> int:
+def _matches_up_to(fts_query: str) -> int:
     """SQLite: how many entries match ``fts_query``, counted up to VERY_FREQUENT – the statistic
     that chooses the plan (SQLite's planner cannot tell a frequent word from a rare one).
 
@@ -378,10 +403,10 @@ def _matches_up_to(rowids: TextualSelect, fts_query: str) -> int:
     the search (bench/NOTES.md)."""
     from portal.caching import kept
 
-    first = rowids.subquery()
-    return kept("search_frequency", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT), lambda: db.session.scalar(
-        select(func.count()).select_from(select(first.c.rowid).limit(VERY_FREQUENT).subquery())),
-        max_age=FREQUENCY_MAX_AGE)
+    first = _matching_rowids().subquery()
+    count = select(func.count()).select_from(select(first.c.rowid).limit(VERY_FREQUENT).subquery())
+    return kept("search_frequency", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT),
+                lambda: db.session.scalar(count, {"search_query": fts_query}), max_age=FREQUENCY_MAX_AGE)
 
 
 def match(q: str) -> Match | None:
@@ -392,10 +417,7 @@ def match(q: str) -> Match | None:
         return None
     # The terms are letters and digits only (portal.search._WORD): no operator of either engine.
     if db.engine.dialect.name == "postgresql":
-        parts = [*terms[:-1], terms[-1] + (":*" if prefix else "")]
-        tsquery = func.to_tsquery(literal_column("'german'::regconfig"), " & ".join(parts))
-        tsvector = func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
-        return Match(condition=tsvector.op("@@")(tsquery))
+        return Match(Plan.TSVECTOR, " & ".join([*terms[:-1], terms[-1] + (":*" if prefix else "")]))
     last = f'"{terms[-1]}"' + ("*" if prefix else "")
     # A prefix without its own index: a probe would merge every word it begins. The few indexed
     # words it begins ("laternenumz" -> laternenumzug) are looked up instead; if there are many,
@@ -405,20 +427,18 @@ def match(q: str) -> Match | None:
     if words:
         last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
     fts_query = " AND ".join([*(f'"{t}"' for t in terms[:-1]), last])
-    rowids = text(_MATCHING_ROWIDS).bindparams(fts_query=fts_query).columns(rowid=SearchEntry.id.type)
     if unindexed_prefix and not words:
-        return Match(rowids=rowids)
-    matches = _matches_up_to(rowids, fts_query)
+        return Match(Plan.COLLECTED, fts_query)
+    matches = _matches_up_to(fts_query)
     if matches < FREQUENT:
-        return Match(rowids=rowids)
-    if matches < VERY_FREQUENT:
-        # The matches collected once, each entry checked against them; "+" keeps SQLite from
-        # looking the entries up by these ids (which would mean sorting all of them again).
-        check = f"+search_entry.id IN ({_MATCHING_ROWIDS})"
-    else:  # collecting them would cost more than one lookup per entry of a page
-        check = ("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :fts_query "
-                 "AND search_fts.rowid = search_entry.id)")
-    return Match(rowids=rowids, by_date=text(check).bindparams(fts_query=fts_query))
+        return Match(Plan.COLLECTED, fts_query)
+    return Match(Plan.BY_DATE_LIST if matches < VERY_FREQUENT else Plan.BY_DATE_LOOKUP, fts_query)
+
+
+#: The order of the hits: newest first.
+HIT_ORDER = ((SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc"))
+#: Statements kept per worker: one set per person, plan and filter (see ``_statements``).
+KEPT_STATEMENTS = 512
 
 
 def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page | None:
@@ -427,17 +447,34 @@ def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE
     found = match(query.q)
     if found is None:
         return None
-    stmt = visible_entries(user)
-    if query.kind in {k.value for k in Kind}:
-        stmt = stmt.where(SearchEntry.kind == Kind(query.kind))
-    place = _place_condition(query.place)
-    if place is not None:
-        stmt = stmt.where(place)
-    paged = found.paged(stmt).options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
-                                      joinedload(SearchEntry.group))
-    return keyset_page(paged, [(SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc")], cursor, limit,
-                       id_column=SearchEntry.id, count=True, count_up_to=MAX_COUNTED,
-                       count_stmt=found.listed(stmt))
+    if not (user and user.is_authenticated):
+        return Page(items=[], next_cursor=None, total=0)
+    kind = query.kind if query.kind in {k.value for k in Kind} else ""
+    return run_page(_statements(user, found.plan, kind, query.place, limit), cursor, params=found.params)
+
+
+def _statements(user, plan: Plan, kind: str, place: str, limit: int) -> PageStatements:
+    """The page and count statements of ``user``'s search in ``plan`` with these filters.
+
+    Kept per person (as her visibility statement), plan and filter: they hold ids, today's date and
+    the query only as a parameter. Building them and letting SQLAlchemy key the large visibility
+    condition afresh was a fifth of a search (bench/NOTES.md)."""
+    from portal.caching import kept, person_key
+
+    def build() -> PageStatements:
+        stmt = visible_entries(user)
+        if kind:
+            stmt = stmt.where(SearchEntry.kind == Kind(kind))
+        place_condition = _place_condition(place)
+        if place_condition is not None:
+            stmt = stmt.where(place_condition)
+        paged = plan.paged(stmt).options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
+                                          joinedload(SearchEntry.group))
+        return page_statements(paged, HIT_ORDER, limit, id_column=SearchEntry.id, count=True,
+                               count_up_to=MAX_COUNTED, count_stmt=plan.listed(stmt))
+
+    key = ("search", person_key(user), plan, kind, place, limit, MAX_COUNTED)
+    return kept("search_statements", KEPT_STATEMENTS, key, build)
 
 
 def hits_label(total: int) -> str:
