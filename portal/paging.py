@@ -33,18 +33,19 @@ class Page:
     continued: bool = False
 
 
-def parse_cursor(raw: str | None) -> int | None:
-    """The ``nach`` argument as a row id; anything else (text, 0, huge numbers) means "from the top"."""
-    return parse_id(raw)
+def parse_cursor(raw: str | None, largest: int = _MAX_ID) -> int | None:
+    """The ``nach`` argument as a row id; anything else (text, 0, numbers above ``largest``: the
+    INTEGER range unless a list's ids are larger) means "from the top"."""
+    return parse_id(raw, largest)
 
 
-def parse_id(raw) -> int | None:
+def parse_id(raw, largest: int = _MAX_ID) -> int | None:
     """A row id from a query argument or form field: ASCII digits within the database's range, else None."""
     raw = raw.strip() if isinstance(raw, str) else str(raw) if isinstance(raw, int) else ""
     if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         return None
     value = int(raw)
-    return value if 0 < value <= _MAX_ID else None
+    return value if 0 < value <= largest else None
 
 
 def _after(order: Sequence[tuple[ColumnElement, Direction]]) -> ColumnElement:

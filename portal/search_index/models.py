@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import UTCDateTime, db, str_enum
@@ -53,13 +53,13 @@ KIND_LABELS = {
 
 class SearchEntry(db.Model):
     __tablename__ = "search_entry"
-    __table_args__ = (
-        UniqueConstraint("kind", "object_id"),
-        # Hits are listed newest first (keyset on happened_at, id).
-        Index("ix_search_entry_happened", "happened_at", "id"),
-    )
+    __table_args__ = (UniqueConstraint("kind", "object_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Sorts like the hit list: ``entry_id(kind, object_id, happened_at)``, never a counter. Hits are
+    #: listed by descending id (newest first), and on SQLite the id is FTS5's rowid too, so the
+    #: full-text index reads a word's entries in list order and stops after one page.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=False)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind))
     #: Id of the indexed row in its own table (post, comment, event, proposal, agenda item, decision).
     object_id: Mapped[int] = mapped_column(Integer)
@@ -86,3 +86,20 @@ class SearchEntry(db.Model):
     ortsteil: Mapped[Ortsteil | None] = relationship()
     sozialraum: Mapped[Sozialraum | None] = relationship()
     group = relationship("WorkingGroup")
+
+
+#: The largest id (BIGINT): a search's ``nach`` may be up to this.
+MAX_ENTRY_ID = 2**63 - 1
+#: The number of each kind in an entry's id (fixed: ids in the database are built from it).
+KIND_NUMBERS = {Kind.POST: 0, Kind.COMMENT: 1, Kind.EVENT: 2, Kind.PROPOSAL: 3, Kind.AGENDA: 4, Kind.DECISION: 5,
+                Kind.MINUTES: 6}
+
+
+def entry_id(kind: Kind, object_id: int, happened_at: datetime) -> int:
+    """The id of an entry: seconds of its date × 2³¹ + object id × 8 + its kind's number.
+
+    Unique because (kind, object id) is (object ids stay below 2²⁸); ordered like the list: by date,
+    within one second by object. Dates before 1970 count as 1970. Migration 0023 computes the same
+    in SQL."""
+    seconds = max(int(happened_at.timestamp()), 0)
+    return seconds * 2**31 + object_id * 8 + KIND_NUMBERS[kind]

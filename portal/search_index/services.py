@@ -6,26 +6,25 @@ operation's transaction. ``reindex_all`` rebuilds everything (``flask search rei
 
 Reading: ``search`` joins the entries to their sources and applies each feature's visibility rule
 in SQL, then matches the words with the database's own engine (FTS5 on SQLite, tsvector 'german'
-on PostgreSQL). Hits are listed newest first and paged by portal.paging. On SQLite a rare word is
-read from the full-text index, a frequent one along the date index (``Plan``); every plan gives the
-same hits (tests/test_search.py runs each search in all of them).
+on PostgreSQL). Hits are listed newest first – an entry's id sorts that way (``entry_id``), so on
+SQLite FTS5 reads a word's entries in list order and stops after one page – and paged by
+portal.paging; the same queries give the same hits on both databases (tests/test_search.py).
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import Select, String, and_, bindparam, delete, false, func, literal_column, or_, select, text, true
+from sqlalchemy import (BigInteger, Column, MetaData, Select, String, Table, and_, bindparam, delete, false, func,
+                        literal_column, or_, select, text, true)
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql.selectable import TextualSelect
 
 from portal import signals
 from portal.extensions import db
 from portal.formatting import BERLIN
 from portal.paging import Page, PageStatements, page_statements, run_page
 from portal.search import index_terms, query_terms
-from portal.search_index.models import Kind, SearchEntry
+from portal.search_index.models import Kind, SearchEntry, entry_id
 
 #: Hits per page: ten, as the big search engines show (a phone screen holds about five with snippets).
 PAGE_SIZE = 10
@@ -54,6 +53,7 @@ def _replace(kind: Kind, object_id: int, **fields) -> None:
     entry.body = fields.get("body") or ""
     entry.happened_at = fields["happened_at"]
     entry.terms = _terms_of(kind, entry.title, entry.body)
+    entry.id = entry_id(kind, object_id, entry.happened_at)  # a new date moves the entry in the list
 
 
 #: Kinds whose title is their own: a comment, a TOP's minutes and a decision show the title of their
@@ -143,7 +143,8 @@ def _add(fields: dict) -> None:
     fields = dict(fields)
     fields["title"] = (fields.get("title") or "")[:300]
     fields["body"] = fields.get("body") or ""
-    db.session.add(SearchEntry(**fields, terms=_terms_of(fields["kind"], fields["title"], fields["body"])))
+    db.session.add(SearchEntry(**fields, id=entry_id(fields["kind"], fields["object_id"], fields["happened_at"]),
+                               terms=_terms_of(fields["kind"], fields["title"], fields["body"])))
 
 
 def drop(**where) -> None:
@@ -303,80 +304,20 @@ def visible_entries(user) -> Select:
             .where(rule))
 
 
-#: SQLite: a word with at least this many entries is read by date (``Match``); from VERY_FREQUENT on,
-#: with one full-text lookup per entry instead of collecting its entries first. Measured at production
-#: size (bench/NOTES.md): below FREQUENT sorting the matches is cheaper, above VERY_FREQUENT collecting.
-FREQUENT = 5000
-VERY_FREQUENT = 25_000
-#: SQLite: the ids of the entries that match ``:search_query``.
-_MATCHING_ROWIDS = "SELECT rowid FROM search_fts WHERE search_fts MATCH :search_query"
 #: Prefix lengths with their own FTS5 index (migration 0022).
 PREFIX_INDEXED = (3, 4, 5, 6)
 #: A longer prefix is searched as the indexed words it begins, if they are at most this many.
 EXPANDED_WORDS = 12
+#: Prefixes whose words a worker keeps.
+KEPT_PREFIXES = 1024
 
-
-#: The bound parameter that carries the query text of the engine (FTS5 or tsquery syntax).
+#: SQLite: FTS5's table as far as a search needs it. Its rowid is the entry's id (migration 0023), so
+#: ``ORDER BY search_fts.rowid DESC`` reads a word's entries newest first and stops after one page;
+#: the key "id" lets the keyset pager look a cursor's sort key up as the entry's id.
+_FTS = Table("search_fts", MetaData(), Column("rowid", BigInteger, key="id"))
+#: The query in the engine's syntax (``"ferienfreizeit" AND "sommer"*`` for FTS5,
+#: ``ferienfreizeit & sommer:*`` for to_tsquery), bound when a search runs.
 _QUERY = bindparam("search_query", type_=String)
-
-
-class Plan(enum.Enum):
-    """How a search finds the entries that contain every word of the query (see ``match``): the
-    same hits on SQLite and PostgreSQL, in three plans on SQLite. Its statements hold the query
-    text only as the parameter ``search_query``, so they can be built once and run for every query."""
-    #: PostgreSQL: the tsvector condition (its planner weighs GIN against the date index itself).
-    TSVECTOR = "tsvector"
-    #: SQLite, a rare word: the ids of the matching entries, from FTS5.
-    COLLECTED = "collected"
-    #: SQLite, a frequent word: the date index read backwards (which stops after one page instead
-    #: of sorting thousands of matches), each entry checked against the matches collected once.
-    BY_DATE_LIST = "by-date-list"
-    #: SQLite, a very frequent word: the same, with one full-text lookup per entry (collecting the
-    #: matches would cost more).
-    BY_DATE_LOOKUP = "by-date-lookup"
-
-    def listed(self, stmt: Select) -> Select:
-        """``stmt`` narrowed to the matches, driven by the full-text index (counting, rare words)."""
-        if self is Plan.TSVECTOR:
-            tsquery = func.to_tsquery(literal_column("'german'::regconfig"), _QUERY)
-            return stmt.where(func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms)
-                              .op("@@")(tsquery))
-        # A join, not ``id IN (…)``: SQLite would first collect every match of the IN list.
-        fts = _matching_rowids().subquery("fts")
-        return stmt.join(fts, fts.c.rowid == SearchEntry.id)
-
-    def paged(self, stmt: Select) -> Select:
-        """``stmt`` narrowed to the matches, for one page newest first."""
-        if self is Plan.BY_DATE_LIST:
-            # "+" keeps SQLite from looking the entries up by these ids (which would mean sorting
-            # all of them again).
-            return stmt.where(text(f"+search_entry.id IN ({_MATCHING_ROWIDS})").bindparams(_QUERY))
-        if self is Plan.BY_DATE_LOOKUP:
-            return stmt.where(text("EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH :search_query "
-                                   "AND search_fts.rowid = search_entry.id)").bindparams(_QUERY))
-        return self.listed(stmt)
-
-
-@dataclass(frozen=True)
-class Match:
-    """The plan of one query and its text in the engine's syntax: ``"ferienfreizeit" AND "sommer"*``
-    (FTS5), ``ferienfreizeit & sommer:*`` (tsquery)."""
-    plan: Plan
-    query: str
-
-    @property
-    def params(self) -> dict:
-        return {"search_query": self.query}
-
-
-def _matching_rowids() -> TextualSelect:
-    return text(_MATCHING_ROWIDS).bindparams(_QUERY).columns(rowid=SearchEntry.id.type)
-
-
-#: SQLite: how long a word's number of matches is kept (it only chooses the plan, never the hits).
-FREQUENCY_MAX_AGE = 600
-#: Words (and prefixes) whose statistics a worker keeps.
-KEPT_TERMS = 1024
 
 
 def _words_beginning(prefix: str) -> list[str] | None:
@@ -391,74 +332,63 @@ def _words_beginning(prefix: str) -> list[str] | None:
                                    .bindparams(prefix=prefix, end=prefix + "\U0010ffff", n=EXPANDED_WORDS + 1)).all()
         return None if len(words) > EXPANDED_WORDS else words
 
-    return kept("search_words", KEPT_TERMS, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
+    return kept("search_words", KEPT_PREFIXES, ("words", prefix, EXPANDED_WORDS, generation("search_terms")), read)
 
 
-def _matches_up_to(fts_query: str) -> int:
-    """SQLite: how many entries match ``fts_query``, counted up to VERY_FREQUENT – the statistic
-    that chooses the plan (SQLite's planner cannot tell a frequent word from a rare one).
-
-    Kept for FREQUENCY_MAX_AGE seconds like a planner's statistics: every plan gives the same hits,
-    so an older count can only cost time, and counting a frequent word ("Kinder") was a fifth of
-    the search (bench/NOTES.md)."""
-    from portal.caching import kept
-
-    first = _matching_rowids().subquery()
-    count = select(func.count()).select_from(select(first.c.rowid).limit(VERY_FREQUENT).subquery())
-    return kept("search_frequency", KEPT_TERMS, ("matches", fts_query, VERY_FREQUENT),
-                lambda: db.session.scalar(count, {"search_query": fts_query}), max_age=FREQUENCY_MAX_AGE)
-
-
-def match(q: str) -> Match | None:
-    """How to find the entries whose words contain every word of ``q``, or None when ``q`` has no
-    searchable word."""
+def engine_query(q: str) -> str | None:
+    """``q`` in the syntax of the database's full-text engine, or None when it has no searchable word:
+    every word must occur, the last also as a prefix."""
     terms, prefix = query_terms(q)
     if not terms:
         return None
     # The terms are letters and digits only (portal.search._WORD): no operator of either engine.
     if db.engine.dialect.name == "postgresql":
-        return Match(Plan.TSVECTOR, " & ".join([*terms[:-1], terms[-1] + (":*" if prefix else "")]))
+        return " & ".join([*terms[:-1], terms[-1] + (":*" if prefix else "")])
     last = f'"{terms[-1]}"' + ("*" if prefix else "")
     # A prefix without its own index: a probe would merge every word it begins. The few indexed
-    # words it begins ("laternenumz" -> laternenumzug) are looked up instead; if there are many,
-    # the full-text index collects the matches once.
-    unindexed_prefix = prefix and len(terms[-1]) > max(PREFIX_INDEXED)
-    words = _words_beginning(terms[-1]) if unindexed_prefix else None
-    if words:
-        last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
-    fts_query = " AND ".join([*(f'"{t}"' for t in terms[:-1]), last])
-    if unindexed_prefix and not words:
-        return Match(Plan.COLLECTED, fts_query)
-    matches = _matches_up_to(fts_query)
-    if matches < FREQUENT:
-        return Match(Plan.COLLECTED, fts_query)
-    return Match(Plan.BY_DATE_LIST if matches < VERY_FREQUENT else Plan.BY_DATE_LOOKUP, fts_query)
+    # words it begins ("laternenumz" -> laternenumzug) are looked up instead.
+    if prefix and len(terms[-1]) > max(PREFIX_INDEXED):
+        words = _words_beginning(terms[-1])
+        if words:
+            last = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
+    return " AND ".join([*(f'"{t}"' for t in terms[:-1]), last])
 
 
-#: The order of the hits: newest first.
-HIT_ORDER = ((SearchEntry.happened_at, "desc"), (SearchEntry.id, "desc"))
-#: Statements kept per worker: one set per person, plan and filter (see ``_statements``).
+def _matching(stmt: Select) -> Select:
+    """``stmt`` narrowed to the entries that match ``:search_query``."""
+    if db.engine.dialect.name == "postgresql":
+        tsquery = func.to_tsquery(literal_column("'german'::regconfig"), _QUERY)
+        return stmt.where(func.to_tsvector(literal_column("'german'::regconfig"), SearchEntry.terms).op("@@")(tsquery))
+    return stmt.join(_FTS, _FTS.c.id == SearchEntry.id).where(text("search_fts MATCH :search_query").bindparams(_QUERY))
+
+
+def _hit_order() -> list:
+    """Newest first: by descending id (``entry_id``); on SQLite as FTS5's rowid, the order it reads in."""
+    return [(SearchEntry.id if db.engine.dialect.name == "postgresql" else _FTS.c.id, "desc")]
+
+
+#: Statements kept per worker: one set per person and filter (see ``_statements``).
 KEPT_STATEMENTS = 512
 
 
 def search(user, query: Query, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page | None:
     """One page of hits for ``user`` (None when the query has no searchable word), with the total
     (counted up to MAX_COUNTED + 1)."""
-    found = match(query.q)
-    if found is None:
+    words = engine_query(query.q)
+    if words is None:
         return None
     if not (user and user.is_authenticated):
         return Page(items=[], next_cursor=None, total=0)
     kind = query.kind if query.kind in {k.value for k in Kind} else ""
-    return run_page(_statements(user, found.plan, kind, query.place, limit), cursor, params=found.params)
+    return run_page(_statements(user, kind, query.place, limit), cursor, params={"search_query": words})
 
 
-def _statements(user, plan: Plan, kind: str, place: str, limit: int) -> PageStatements:
-    """The page and count statements of ``user``'s search in ``plan`` with these filters.
+def _statements(user, kind: str, place: str, limit: int) -> PageStatements:
+    """The page and count statements of ``user``'s search with these filters.
 
-    Kept per person (as her visibility statement), plan and filter: they hold ids, today's date and
-    the query only as a parameter. Building them and letting SQLAlchemy key the large visibility
-    condition afresh was a fifth of a search (bench/NOTES.md)."""
+    Kept per person and filter: they hold ids, today's date and the query only as a parameter.
+    Building them and letting SQLAlchemy key the large visibility condition afresh was a fifth of a
+    search (bench/NOTES.md)."""
     from portal.caching import kept, person_key
 
     def build() -> PageStatements:
@@ -468,12 +398,13 @@ def _statements(user, plan: Plan, kind: str, place: str, limit: int) -> PageStat
         place_condition = _place_condition(place)
         if place_condition is not None:
             stmt = stmt.where(place_condition)
-        paged = plan.paged(stmt).options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
-                                          joinedload(SearchEntry.group))
-        return page_statements(paged, HIT_ORDER, limit, id_column=SearchEntry.id, count=True,
-                               count_up_to=MAX_COUNTED, count_stmt=plan.listed(stmt))
+        matching = _matching(stmt)
+        paged = matching.options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
+                                 joinedload(SearchEntry.group))
+        return page_statements(paged, _hit_order(), limit, id_column=SearchEntry.id, count=True,
+                               count_up_to=MAX_COUNTED, count_stmt=matching)
 
-    key = ("search", person_key(user), plan, kind, place, limit, MAX_COUNTED)
+    key = ("search", person_key(user), kind, place, limit, MAX_COUNTED)
     return kept("search_statements", KEPT_STATEMENTS, key, build)
 
 

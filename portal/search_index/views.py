@@ -9,7 +9,7 @@ from portal.htmx import render, wants_fragment
 from portal.paging import CURSOR_ARG, parse_cursor
 from portal.search import Highlighter, clean_query
 from portal.search_index import services
-from portal.search_index.models import KIND_LABELS
+from portal.search_index.models import KIND_LABELS, MAX_ENTRY_ID
 
 bp = Blueprint("search", __name__)
 
@@ -18,7 +18,7 @@ bp = Blueprint("search", __name__)
 def results():
     query = services.Query(q=clean_query(request.args.get("q")), kind=(request.args.get("art") or "")[:20],
                            place=(request.args.get("ort") or "")[:12])
-    page = services.search(current_user, query, parse_cursor(request.args.get(CURSOR_ARG)))
+    page = services.search(current_user, query, parse_cursor(request.args.get(CURSOR_ARG), MAX_ENTRY_ID))
     # Live results are announced to screen readers once, as a count (not the whole list).
     announce = None if page is None else {"announce": services.hits_label(page.total)}
     return render("search/page.html", "search/_results.html", trigger=announce, query=query, page=page,
