@@ -8,6 +8,7 @@ a fixed number of queries however far one pages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, Sequence
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
@@ -65,44 +66,54 @@ def _after_value(i: int, column: ColumnElement):
     return bindparam(f"keyset_after_{i}", type_=column.type)
 
 
-@dataclass(frozen=True)
 class PageStatements:
-    """The statements of one list, built by ``page_statements``: the values that vary from request
-    to request (the cursor, the sort key after which a page goes on, a caller's own ``params``) are
-    bound when they run, so a caller may keep them and run them again."""
-    #: The first page: limit + 1 rows in list order.
-    first: Select
-    #: A later page: the same, strictly after the sort key bound as keyset_after_0, keyset_after_1, …
-    after: Select
-    #: The sort key of the row bound as keyset_cursor, if it is in the list.
-    cursor_row: Select
-    #: The number of rows (up to count_up_to + 1), or None when the list is not counted.
-    count: Select | None
-    limit: int
-    id_key: str
-
-
-def page_statements(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], limit: int, *,
-                    id_column: ColumnElement, count: bool = False, count_up_to: int | None = None,
-                    count_stmt: Select | None = None) -> PageStatements:
     """The statements that page ``stmt`` in ``order`` (its last column must be unique, usually the id).
+
+    Values that vary from request to request (the cursor, the sort key after which a page goes on, a
+    caller's own parameters) are bound when they run (``run_page``), so a caller may keep the object
+    and run it again; each statement is built on first use.
 
     ``count=True`` also counts the whole list; with ``count_up_to`` it stops counting one row after
     that many. ``count_stmt``: the same list in a form the database counts faster, if there is one.
     """
-    listed = stmt.order_by(None).subquery()
-    cursor_row = (select(*[listed.c[column.key] for column, _ in order])
-                  .where(listed.c[id_column.key] == bindparam("keyset_cursor", type_=id_column.type)).limit(1))
-    sort = [c.desc() if d == "desc" else c.asc() for c, d in order]
-    counted = None
-    if count:
-        counted = (stmt if count_stmt is None else count_stmt).order_by(None)
-        if count_up_to is not None:
-            counted = counted.limit(count_up_to + 1)
-        counted = select(func.count()).select_from(counted.subquery())
-    return PageStatements(first=stmt.order_by(*sort).limit(limit + 1),
-                          after=stmt.where(_after(order)).order_by(*sort).limit(limit + 1),
-                          cursor_row=cursor_row, count=counted, limit=limit, id_key=id_column.key)
+
+    def __init__(self, stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], limit: int, *,
+                 id_column: ColumnElement, count: bool = False, count_up_to: int | None = None,
+                 count_stmt: Select | None = None):
+        self.stmt, self.order, self.limit, self.id_column = stmt, order, limit, id_column
+        self.counted = count
+        self.count_up_to, self.count_stmt = count_up_to, count_stmt
+
+    @cached_property
+    def first(self) -> Select:
+        """The first page: limit + 1 rows in list order."""
+        return self._in_order(self.stmt)
+
+    @cached_property
+    def after(self) -> Select:
+        """A later page: the same, strictly after the sort key bound as keyset_after_0, keyset_after_1, …"""
+        return self._in_order(self.stmt.where(_after(self.order)))
+
+    @cached_property
+    def cursor_row(self) -> Select:
+        """The sort key of the row bound as keyset_cursor, if it is in the list."""
+        listed = self.stmt.order_by(None).subquery()
+        return (select(*[listed.c[column.key] for column, _ in self.order])
+                .where(listed.c[self.id_column.key] == bindparam("keyset_cursor", type_=self.id_column.type))
+                .limit(1))
+
+    @cached_property
+    def count(self) -> Select | None:
+        """The number of rows (up to count_up_to + 1), or None when the list is not counted."""
+        if not self.counted:
+            return None
+        counted = (self.stmt if self.count_stmt is None else self.count_stmt).order_by(None)
+        if self.count_up_to is not None:
+            counted = counted.limit(self.count_up_to + 1)
+        return select(func.count()).select_from(counted.subquery())
+
+    def _in_order(self, stmt: Select) -> Select:
+        return stmt.order_by(*[c.desc() if d == "desc" else c.asc() for c, d in self.order]).limit(self.limit + 1)
 
 
 def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], cursor: int | None,
@@ -115,8 +126,8 @@ def keyset_page(stmt: Select, order: Sequence[tuple[ColumnElement, Direction]], 
     row after that many (``total`` is then ``count_up_to + 1`` for "more than …"). ``count_stmt``:
     the same list in a form the database counts faster (the search's), if there is one.
     """
-    statements = page_statements(stmt, order, limit, id_column=id_column, count=count, count_up_to=count_up_to,
-                                 count_stmt=count_stmt)
+    statements = PageStatements(stmt, order, limit, id_column=id_column, count=count, count_up_to=count_up_to,
+                                count_stmt=count_stmt)
     return run_page(statements, cursor, rows=rows)
 
 
@@ -140,7 +151,7 @@ def run_page(statements: PageStatements, cursor: int | None, *, params: dict | N
     next_cursor = None
     if more and items:
         last_item = items[-1][0] if rows else items[-1]
-        next_cursor = getattr(last_item, statements.id_key)
+        next_cursor = getattr(last_item, statements.id_column.key)
     total = None
     if statements.count is not None:
         total = db.session.scalar(statements.count, params) or 0

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import signals
 from portal.extensions import db
 from portal.formatting import BERLIN
-from portal.paging import Page, PageStatements, page_statements, run_page
+from portal.paging import Page, PageStatements, run_page
 from portal.search import index_terms, query_terms
 from portal.search_index.models import Kind, SearchEntry, entry_id
 
@@ -401,8 +401,8 @@ def _statements(user, kind: str, place: str, limit: int) -> PageStatements:
         matching = _matching(stmt)
         paged = matching.options(joinedload(SearchEntry.ortsteil), joinedload(SearchEntry.sozialraum),
                                  joinedload(SearchEntry.group))
-        return page_statements(paged, _hit_order(), limit, id_column=SearchEntry.id, count=True,
-                               count_up_to=MAX_COUNTED, count_stmt=matching)
+        return PageStatements(paged, _hit_order(), limit, id_column=SearchEntry.id, count=True,
+                              count_up_to=MAX_COUNTED, count_stmt=matching)
 
     key = ("search", person_key(user), kind, place, limit, MAX_COUNTED)
     return kept("search_statements", KEPT_STATEMENTS, key, build)
