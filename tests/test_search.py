@@ -2,6 +2,7 @@
 the index follows every kind of domain event, paging, the no-JS form and the htmx fragment, bad input."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -382,8 +383,16 @@ def test_paging_walks_all_hits_once(app, client_as, expansion):
                 break
             cursor = page.next_cursor
         assert len(seen) == len(set(seen)) == 45
-    html = client_as("ehrenamt").get(f"/suche?q={WORD}").get_data(as_text=True)
-    assert "Weitere Treffer" in html and "nach=" in html
+    client = client_as("ehrenamt")
+    html = client.get(f"/suche?q={WORD}").get_data(as_text=True)
+    assert "Weitere Treffer" in html
+    # The link carries the last hit's id – a 64-bit number (entry_id) – and leads on, not back to the top.
+    link = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    assert int(link.split("nach=")[1]) > 2**31
+    following = client.get(link).get_data(as_text=True)
+    assert "(weitere Seite)" in following
+    titles = re.compile(r'class="results__title" href="[^"]+">(.*?)</a>')
+    assert not set(titles.findall(html)) & set(titles.findall(following))
 
 
 def test_query_count_does_not_grow_with_the_hits(app, client_as, count_queries):
