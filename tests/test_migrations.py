@@ -58,8 +58,9 @@ def test_web_workers_leave_the_schema_commands_out_and_the_cli_keeps_them(tmp_pa
 
 
 def test_0023_gives_existing_search_entries_ids_that_sort_like_the_list(app):
-    """An index built before 0023 keeps its entries: their ids become entry_id(...) and the full-text
-    index finds them under the new ids."""
+    """An index built before 0023 keeps its entries: their ids become entry_id(...) – also for a date
+    before 1970 whose new id equals an old one, a date after 2106 and a fraction of a second – and
+    the full-text index finds them under the new ids."""
     from datetime import datetime, timezone
 
     from sqlalchemy import text
@@ -68,19 +69,25 @@ def test_0023_gives_existing_search_entries_ids_that_sort_like_the_list(app):
     from portal.search_index.models import Kind, entry_id
     from tests.conftest import get_user
 
+    utc = timezone.utc
+    rows = [  # old id, kind, object id, date as stored, the same date in Python
+        (1, Kind.POST, 3, "1965-05-01 10:00:00", datetime(1965, 5, 1, 10, 0, tzinfo=utc)),  # new id 24
+        (24, Kind.EVENT, 7, "2026-03-01 17:00:00.999600", datetime(2026, 3, 1, 17, 0, 0, 999600, tzinfo=utc)),
+        (2, Kind.AGENDA, 2, "2200-01-20 08:30:00", datetime(2200, 1, 20, 8, 30, tzinfo=utc)),
+    ]
     with app.app_context():
         downgrade(revision="0022")
-        for kind, object_id, at in (("termin", 7, "2026-03-01 17:00:00"), ("top", 2, "2026-05-04 08:30:00")):
-            db.session.execute(text("INSERT INTO search_entry (kind, object_id, title, body, happened_at, terms) "
-                                    "VALUES (:kind, :object_id, :title, '', :at, 'zauberkist')"),
-                               dict(kind=kind, object_id=object_id, title=f"{kind} {object_id}", at=at))
+        for old_id, kind, object_id, stored, _ in rows:
+            db.session.execute(text("INSERT INTO search_entry (id, kind, object_id, title, body, happened_at, terms) "
+                                    "VALUES (:id, :kind, :object_id, :title, '', :at, 'zauberkist')"),
+                               dict(id=old_id, kind=kind.value, object_id=object_id, title=f"{kind.value} {object_id}",
+                                    at=stored))
         db.session.commit()
         upgrade()
         ids = dict(db.session.execute(text("SELECT title, id FROM search_entry")).all())
-        assert ids == {
-            "termin 7": entry_id(Kind.EVENT, 7, datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc)),
-            "top 2": entry_id(Kind.AGENDA, 2, datetime(2026, 5, 4, 8, 30, tzinfo=timezone.utc)),
-        }
-        found = search.search(get_user("leitung"), search.Query(q="Zauberkiste"))
-        assert [e.title for e in found.items] == ["termin 7"]  # the TOP is no demo AG's: not visible
+        assert ids == {f"{kind.value} {object_id}": entry_id(kind, object_id, at) for _, kind, object_id, _, at in rows}
+        assert max(ids.values()) < 2**63
+        found = search.search(get_user("moderation"), search.Query(q="Zauberkiste"))
+        # newest first; the TOP of no AG is hidden (no public TOP behind it), the Moderation sees every post
+        assert [e.title for e in found.items] == ["termin 7", "beitrag 3"]
         db.session.rollback()

@@ -525,7 +525,7 @@ def test_kept_visibility_follows_the_person_at_once(app, hidden_corpus):
     assert "Protokoll fremde" in found()
 
 
-# --- kept term statistics (search._words_beginning, search._matches_up_to) --------------------------
+# --- kept term statistics (search._words_beginning) --------------------------
 
 def test_a_kept_prefix_expansion_finds_a_new_word_at_once_in_both_workers(app):
     """A long prefix is searched as the indexed words it begins (SQLite), kept until the index
@@ -571,3 +571,17 @@ def test_hits_are_listed_newest_first_also_after_a_date_changes(app):
         assert titles() == [f"Früher {WORD}", f"Später {WORD}"]
         assert db.session.scalar(select(func.count()).select_from(SearchEntry)
                                  .where(SearchEntry.kind == Kind.EVENT, SearchEntry.object_id == old.id)) == 1
+
+
+def test_a_meeting_dated_far_in_the_future_or_past_is_indexed_and_found(app):
+    """An AG meeting's date is free: the entry id (seconds × 2³¹ + …) is capped to stay within 64 bits,
+    so a typo like 2200 neither breaks saving its TOPs nor the search."""
+    with app.app_context():
+        group = agf.make_ag()
+        for year in (1950, 2200):
+            meeting = agf.make_meeting(group, day=date(year, 1, 20), minutes_status=MinutesStatus.VEROEFFENTLICHT)
+            agf.make_item(meeting, title=f"TOP {year} {WORD}")
+            search.index_meeting(meeting)
+        db.session.commit()
+        titles = [e.title for e in search.search(get_user("ag_mitglied"), search.Query(q=WORD)).items]
+        assert titles == [f"TOP 1: TOP 2200 {WORD}", f"TOP 1: TOP 1950 {WORD}"]

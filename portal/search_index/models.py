@@ -99,7 +99,9 @@ def entry_id(kind: Kind, object_id: int, happened_at: datetime) -> int:
     """The id of an entry: seconds of its date × 2³¹ + object id × 8 + its kind's number.
 
     Unique because (kind, object id) is (object ids stay below 2²⁸); ordered like the list: by date,
-    within one second by object. Dates before 1970 count as 1970. Migration 0023 computes the same
-    in SQL."""
-    seconds = max(int(happened_at.timestamp()), 0)
+    within one second by object. Dates before 1970 count as 1970, dates from 2106 on (an AG meeting's
+    date is free) as 2106, so the id stays within 64 bits. Migration 0023 computes the same in SQL."""
+    if not 0 <= object_id < 2**28:
+        raise ValueError(f"object id {object_id} does not fit into a search entry's id")
+    seconds = min(max(int(happened_at.timestamp()), 0), 2**32 - 1)
     return seconds * 2**31 + object_id * 8 + KIND_NUMBERS[kind]
