@@ -132,6 +132,7 @@ def test_meeting_end_before_start_is_refused(app, client_as, ag):
 
 @pytest.mark.parametrize("field,value,message", [
     ("date", "31.02.2027", "Kein gültiges Datum."),
+    ("date", "2200-05-11", "höchstens 10 Jahre vor oder nach heute"),  # a typo, caught
     ("status", "vertagt", "Keine gültige Auswahl."),
     ("number", "2", "Eine 2. Sitzung gibt es schon."),
 ])

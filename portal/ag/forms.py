@@ -5,7 +5,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.ag.models import FUNCTION_LABELS, MeetingStatus, ReplyAnswer
-from portal.formatting import skipped_by_clock_change, skipped_message
+from portal.formatting import heute, skipped_by_clock_change, skipped_message
 from portal.forms import Form, choices, no_control_chars, visible_name
 
 REQUIRED = "Bitte ausfüllen."
@@ -81,6 +81,10 @@ class ReplyForm(Form):
                         validators=[InputRequired("Bitte wähle Zusage, Absage oder Vertretung.")])
 
 
+#: An AG meeting lies at most this many years before or after today (a typo like 2200 is caught).
+MEETING_YEARS_AWAY = 10
+
+
 class MeetingForm(Form):
     number = IntegerField("Nummer der Sitzung", validators=[
         InputRequired("Bitte gib die Nummer an."), NumberRange(min=1, max=9999, message="Bitte eine Zahl ab 1.")])
@@ -89,6 +93,11 @@ class MeetingForm(Form):
     end_time = TimeField("Ende", validators=[InputRequired("Bitte gib die Uhrzeit an.")])
     place = StringField("Ort", validators=[Length(max=200)], description="z. B. „Familienamt, Raum 2.14“")
     status = SelectField("Status", choices=choices((s.value, s.label) for s in MeetingStatus))
+
+    def validate_date(self, field):
+        if field.data and abs(field.data.year - heute().year) > MEETING_YEARS_AWAY:
+            raise ValidationError(f"Bitte ein Datum wählen, das höchstens {MEETING_YEARS_AWAY} Jahre vor oder nach "
+                                  "heute liegt.")
 
     def validate_start_time(self, field):
         if field.data and self.date.data and skipped_by_clock_change(self.date.data, field.data):
