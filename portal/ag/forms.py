@@ -5,6 +5,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.ag.models import FUNCTION_LABELS, MeetingStatus, ReplyAnswer
+from portal.calendar.recurrence import RecurrenceError, check_near
 from portal.formatting import heute, skipped_by_clock_change, skipped_message
 from portal.forms import Form, choices, no_control_chars, visible_name
 
@@ -81,10 +82,6 @@ class ReplyForm(Form):
                         validators=[InputRequired("Bitte wähle Zusage, Absage oder Vertretung.")])
 
 
-#: An AG meeting lies at most this many years before or after today (a typo like 2200 is caught).
-MEETING_YEARS_AWAY = 10
-
-
 class MeetingForm(Form):
     number = IntegerField("Nummer der Sitzung", validators=[
         InputRequired("Bitte gib die Nummer an."), NumberRange(min=1, max=9999, message="Bitte eine Zahl ab 1.")])
@@ -95,9 +92,12 @@ class MeetingForm(Form):
     status = SelectField("Status", choices=choices((s.value, s.label) for s in MeetingStatus))
 
     def validate_date(self, field):
-        if field.data and abs(field.data.year - heute().year) > MEETING_YEARS_AWAY:
-            raise ValidationError(f"Bitte ein Datum wählen, das höchstens {MEETING_YEARS_AWAY} Jahre vor oder nach "
-                                  "heute liegt.")
+        # A meeting is a date in the shared calendar: the calendar's rule (a typo like 2200 is caught).
+        if field.data:
+            try:
+                check_near(field.data, heute(), field.name)
+            except RecurrenceError as e:
+                raise ValidationError(e.message) from None
 
     def validate_start_time(self, field):
         if field.data and self.date.data and skipped_by_clock_change(self.date.data, field.data):
